@@ -1,0 +1,167 @@
+"""One settings object: defaults < TOML file < GRAPHRING_* environment < explicit arguments."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from graphring.errors import ConfigError
+
+#: How much one shared identifier of each kind says about common control, before rarity.
+#: Address weights depend on the role both shops give the address (the weaker role counts).
+DEFAULT_KIND_WEIGHTS: dict[str, float] = {
+    "account": 1.0,
+    "id_document": 1.0,
+    "device": 0.9,
+    "phone": 0.8,
+    "email": 0.8,
+    "address:warehouse": 0.9,
+    "address:origin": 0.9,
+    "address:return": 0.8,
+    "address:pickup": 0.6,
+    "address:other": 0.4,
+    "address:registered": 0.25,
+    "ip": 0.3,
+}
+#: Weight of an identifier kind not listed above (a kind a marketplace adds).
+DEFAULT_OTHER_KIND_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can be told. Secrets are kept out of :meth:`public`."""
+
+    seed: int = 42
+    #: Louvain resolution inside each connected component (1.0 = plain modularity).
+    resolution: float = 1.0
+    min_ring_size: int = 3
+    #: An identifier held by more merchants than this is a supernode (a fulfilment hub, an
+    #: escrow account): it is set aside, listed in run.json, and links nobody.
+    supernode_max_merchants: int = 100
+    #: Merchant pairs whose link weight is below this are not linked at all.
+    min_link_weight: float = 0.2
+    #: Two communities of one component are one ring when at least this many shops bridge
+    #: them (a shop whose ties into the other weigh a fifth of its ties at home or more).
+    merge_bridges: int = 2
+    #: "auto" picks igraph when installed, else python-louvain; or "louvain" / "igraph".
+    engine: str = "auto"
+    default_region: str = "CN"
+    kind_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
+    backend: str = "memory"
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = field(default="", repr=False)
+    neo4j_database: str = "neo4j"
+    #: Rows per UNWIND batch when loading Neo4j.
+    batch_size: int = 10_000
+    #: Score at or above which a new or changed ring is alerted on in scheduled runs.
+    alert_score: float = 50.0
+
+    def kind_weight(self, kind: str) -> float:
+        return float(self.kind_weights.get(kind, DEFAULT_OTHER_KIND_WEIGHT))
+
+    def public(self) -> dict[str, Any]:
+        """The parameters as recorded in run.json and packets: no secrets."""
+        out = dataclasses.asdict(self)
+        out.pop("neo4j_password")
+        out["kind_weights"] = dict(sorted(self.kind_weights.items()))
+        return out
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_ENV_ALIASES = {
+    "neo4j_uri": "NEO4J_URI",
+    "neo4j_user": "NEO4J_USER",
+    "neo4j_password": "NEO4J_PASSWORD",
+}
+
+
+def _coerce(name: str, raw: Any, target: Any) -> Any:
+    if name == "kind_weights":
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{name} must be a table of kind = weight")
+        merged = dict(DEFAULT_KIND_WEIGHTS)
+        merged.update({str(k): float(v) for k, v in raw.items()})
+        return merged
+    try:
+        if isinstance(target, bool):
+            if isinstance(raw, str):
+                if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+                    raise ValueError(raw)
+                return raw.lower() in {"1", "true", "yes"}
+            return bool(raw)
+        if isinstance(target, int):
+            return int(raw)
+        if isinstance(target, float):
+            return float(raw)
+        return str(raw)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(
+            f"setting {name!r}: cannot read {raw!r} as {type(target).__name__}"
+        ) from e
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build :class:`Settings`: defaults, then a TOML file, then GRAPHRING_* variables, then
+    ``overrides`` (None values ignored). ``NEO4J_URI``/``NEO4J_USER``/``NEO4J_PASSWORD`` work too.
+
+    >>> load_settings(env={"GRAPHRING_SEED": "3"}, resolution=0.5).seed
+    3
+    """
+    env = os.environ if env is None else env
+    base = Settings()
+    known = {f.name: getattr(base, f.name) for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        path = Path(config_file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as e:
+            raise ConfigError("config file not found", file=str(path)) from e
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"not valid TOML: {e}", file=str(path)) from e
+        data = data.get("graphring", data)
+        for key, raw in data.items():
+            if key not in known:
+                raise ConfigError(f"unknown setting {key!r}", file=str(path))
+            values[key] = _coerce(key, raw, known[key])
+    for key, default in known.items():
+        if key == "kind_weights":
+            continue
+        for var in (f"GRAPHRING_{key.upper()}", _ENV_ALIASES.get(key)):
+            if var and env.get(var):
+                values[key] = _coerce(key, env[var], default)
+                break
+    for key, raw in overrides.items():
+        if raw is None:
+            continue
+        if key not in known:
+            raise ConfigError(f"unknown setting {key!r}")
+        values[key] = _coerce(key, raw, known[key])
+    settings = dataclasses.replace(base, **values)
+    _validate(settings)
+    return settings
+
+
+def _validate(s: Settings) -> None:
+    if s.min_ring_size < 2:
+        raise ConfigError("min_ring_size must be at least 2")
+    if s.resolution <= 0:
+        raise ConfigError("resolution must be positive")
+    if s.supernode_max_merchants < 2:
+        raise ConfigError("supernode_max_merchants must be at least 2")
+    if s.engine not in {"auto", "louvain", "igraph"}:
+        raise ConfigError(f"engine must be auto, louvain or igraph, not {s.engine!r}")
+    if s.backend not in {"memory", "neo4j"}:
+        raise ConfigError(f"backend must be memory or neo4j, not {s.backend!r}")

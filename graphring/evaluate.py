@@ -1,0 +1,55 @@
+"""How well a run recovers planted rings: the figures the quality tests and the README use.
+
+A planted counterfeit ring is recovered when one reported ring has Jaccard >= 0.8 with it.
+A reported ring counts as counterfeit when most of its members come from planted
+counterfeit rings; rings are ranked by score for average precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from graphring.pipeline import RunResult
+
+
+@dataclass(frozen=True)
+class Quality:
+    planted: int
+    recovered: int
+    recall: float
+    average_precision: float
+    rings_at_50: int
+    precision_at_50: float
+    rings: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def evaluate(result: RunResult, truth: pd.DataFrame, jaccard: float = 0.8) -> Quality:
+    core = result.members.loc[result.members["core"]]
+    found = core.groupby("ring_id")["merchant_id"].apply(frozenset)
+    fake = truth.loc[truth["kind"] == "counterfeit"]
+    planted = fake.groupby("group")["merchant_id"].apply(frozenset)
+    recovered = sum(1 for p in planted if any(len(p & f) / len(p | f) >= jaccard for f in found))
+    fake_ids = set(fake["merchant_id"])
+    share = found.map(lambda f: len(f & fake_ids) / len(f))
+    ranked = result.rings[["ring_id", "ring_score"]].assign(
+        positive=result.rings["ring_id"].map(share).fillna(0) > 0.5
+    )
+    hits = ranked["positive"].cumsum()
+    precision_at = hits / pd.RangeIndex(1, len(ranked) + 1)
+    positives = int(ranked["positive"].sum())
+    ap = float((precision_at * ranked["positive"]).sum() / positives) if positives else 0.0
+    high = ranked.loc[ranked["ring_score"] >= 50]
+    return Quality(
+        planted=len(planted),
+        recovered=recovered,
+        recall=recovered / len(planted) if len(planted) else 1.0,
+        average_precision=round(ap, 4),
+        rings_at_50=len(high),
+        precision_at_50=round(float(high["positive"].mean()), 4) if len(high) else 1.0,
+        rings=len(ranked),
+    )

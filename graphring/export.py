@@ -1,0 +1,185 @@
+"""Write a run folder as DATA_CONTRACT lays it out, all at once or not at all.
+
+Everything is written into a staging folder beside the target, which then takes the
+target's place; a failed run leaves the previous folder as it was and no half-written one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graphring import __version__
+from graphring.pipeline import RunResult
+
+
+@contextlib.contextmanager
+def staged_dir(target: str | Path) -> Iterator[Path]:
+    """Yield an empty staging folder; on success it replaces ``target``."""
+    target = Path(target).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(old)
+    stage.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _dump(path: Path, data: Any) -> None:
+    path.write_text(
+        json.dumps(data, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
+        + "\n",
+        encoding="utf-8",
+    )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [dict(r) for r in clean.to_dict(orient="records")]
+
+
+def custody(result: RunResult) -> dict[str, Any]:
+    """Chain of custody: who made this, when, from which exact input files."""
+    return {
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "graphring_version": __version__,
+        "run_id": result.run_id,
+        "parameters": result.settings.public(),
+        "engine": result.engine,
+        "inputs": {
+            name: {"file": src.path.name, "sha256": src.sha256, "rows": src.rows}
+            for name, src in sorted(result.sources.items())
+        },
+    }
+
+
+def ring_documents(result: RunResult) -> list[dict[str, Any]]:
+    """Each ring as rings.json holds it."""
+    docs = []
+    reasons = result.ring_reasons.groupby("ring_id", sort=False)
+    evidence = result.evidence.groupby("ring_id", sort=False)
+    members = result.members.groupby("ring_id", sort=False)
+    leads = result.leads.assign(rings=result.leads["rings"].str.split(";")).explode("rings")
+    leads_by = leads.groupby("rings", sort=False)
+    for ring in result.rings.itertuples(index=False):
+        rid = ring.ring_id
+        mem = members.get_group(rid)
+        ev = evidence.get_group(rid) if rid in evidence.groups else result.evidence.head(0)
+        ld = leads_by.get_group(rid) if rid in leads_by.groups else result.leads.head(0)
+        rs = reasons.get_group(rid)
+        docs.append(
+            {
+                "ring_id": rid,
+                "score": float(ring.ring_score),
+                "size": int(ring.size),
+                "members": sorted(mem.loc[mem["core"], "merchant_id"]),
+                "associates": sorted(mem.loc[~mem["core"], "merchant_id"]),
+                "reasons": [
+                    {"points": float(p), "text": t}
+                    for p, t in zip(rs["points"], rs["text"], strict=True)
+                ],
+                "shared_identifiers": [
+                    {
+                        "kind": e.kind,
+                        "key": e.key,
+                        "roles": e.roles.split(";") if e.roles else [],
+                        "shops_in_ring": int(e.shops_in_ring),
+                        "shops_total": int(e.shops_total),
+                        "rarity": float(e.rarity),
+                        "shipments": int(e.shipments),
+                        "merchants": e.merchant_ids.split(";"),
+                    }
+                    for e in ev.itertuples(index=False)
+                ],
+                "provinces": ring.province_list.split(";") if ring.province_list else [],
+                "leads": [
+                    {
+                        "address": lead.address,
+                        "score": float(lead.score),
+                        "shipments": int(lead.shipments),
+                        "ring_shops": int(lead.ring_shops),
+                    }
+                    for lead in ld.itertuples(index=False)
+                ],
+            }
+        )
+    return docs
+
+
+def run_document(result: RunResult) -> dict[str, Any]:
+    rejects = result.rejects
+    return {
+        "run_id": result.run_id,
+        "started": result.started,
+        "finished": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "graphring_version": __version__,
+        "parameters": result.settings.public(),
+        "engine": result.engine,
+        "inputs": custody(result)["inputs"],
+        "counts": result.counts,
+        "rejects": {
+            "rows": result.counts["rejected_rows"],
+            "by_reason": {
+                str(k): int(v) for k, v in rejects["reason"].value_counts().sort_index().items()
+            },
+        },
+        "supernodes": _records(result.supernodes),
+        "stage_seconds": result.timings,
+        "changes": result.changes if result.changes is not None else {"previous_run": None},
+    }
+
+
+def write_run(result: RunResult, out: str | Path, packets: bool = True) -> Path:
+    """Write the run folder ``out`` (replacing one that is there, only once complete)."""
+    with staged_dir(out) as stage:
+        write_run_into(result, stage, packets=packets)
+    return Path(out)
+
+
+def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> None:
+    members = result.members
+    core = members.loc[members["core"]].merge(result.rings[["ring_id", "ring_score"]], on="ring_id")
+    core[["ring_id", "merchant_id", "ring_score"]].to_csv(folder / "rings.csv", index=False)
+    result.merchants.to_csv(folder / "merchants.csv", index=False)
+    result.leads.drop(columns=["raw_address"]).to_csv(folder / "leads.csv", index=False)
+    result.rejects.to_csv(folder / "rejects.csv", index=False)
+    docs = ring_documents(result)
+    _dump(folder / "rings.json", docs)
+    _dump(folder / "run.json", run_document(result))
+    if packets:
+        from graphring.packets.write import write_packets
+
+        write_packets(result, docs, folder / "packets")
+    from graphring.packets.write import overview_html
+
+    (folder / "index.html").write_text(overview_html(result), encoding="utf-8")

@@ -1,0 +1,84 @@
+"""Offline sites worth a visit: addresses that ship for, receive returns for, or store
+stock for ring members, ranked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Roles in which an address is a physical site of the operation.
+SITE_ROLES = ["warehouse", "origin", "return", "pickup"]
+LEAD_COLUMNS = [
+    "address",
+    "raw_address",
+    "score",
+    "rings",
+    "ring_shops",
+    "shops",
+    "shipments",
+    "roles",
+    "merchant_ids",
+    "province",
+    "city",
+    "lat",
+    "lon",
+    "reasons",
+]
+
+
+def find_leads(
+    holdings: pd.DataFrame,
+    members: pd.DataFrame,
+    rings: pd.DataFrame,
+    addresses: pd.DataFrame,
+    supernode_keys: set[str],
+) -> pd.DataFrame:
+    """Rank the sites that serve ring members.
+
+    ``members``: ring_id, merchant_id (core members). ``rings``: ring_id, ring_score.
+    A supernode address (a national hub) serves everyone and is not a lead.
+    """
+    h = holdings.loc[(holdings["kind"] == "address") & holdings["role"].isin(SITE_ROLES)]
+    h = h.loc[~h["key"].isin(supernode_keys)]
+    site_keys = h.loc[h["merchant_id"].isin(members["merchant_id"]), "key"].unique()
+    h = h.loc[h["key"].isin(site_keys)]
+    if h.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in LEAD_COLUMNS})
+    served = h.merge(members[["ring_id", "merchant_id"]], on="merchant_id", how="left")
+    served = served.merge(rings[["ring_id", "ring_score"]], on="ring_id", how="left")
+    in_ring = served.loc[served["ring_id"].notna()]
+    per = in_ring.groupby("key", sort=True).agg(
+        rings=("ring_id", lambda r: ";".join(sorted(set(r)))),
+        ring_shops=("merchant_id", "nunique"),
+        top_score=("ring_score", "max"),
+        merchant_ids=("merchant_id", lambda m: ";".join(sorted(set(m)))),
+    )
+    allh = h.groupby("key", sort=True).agg(
+        shops=("merchant_id", "nunique"),
+        shipments=("shipments", "sum"),
+        roles=("role", lambda r: ";".join(sorted(set(r)))),
+    )
+    leads = per.join(allh).reset_index().rename(columns={"key": "address"})
+    ring_pts = 0.4 * leads["top_score"]
+    shop_pts = 30 * np.minimum(1.0, leads["ring_shops"] / 10)
+    ship_pts = 20 * np.minimum(1.0, np.log10(1 + leads["shipments"]) / 2)
+    multi = 10 * (leads["rings"].str.count(";") > 0)
+    leads["score"] = (ring_pts + shop_pts + ship_pts + multi).round(1)
+    leads["reasons"] = (
+        "serves "
+        + leads["ring_shops"].astype(str)
+        + " shops of ring(s) "
+        + leads["rings"]
+        + " (top ring score "
+        + leads["top_score"].round(1).astype(str)
+        + "); "
+        + leads["shipments"].astype(str)
+        + " shipments sent from here; used as "
+        + leads["roles"].str.replace(";", ", ")
+    )
+    a = addresses.set_index("key")
+    leads["raw_address"] = leads["address"].map(a["address"]).fillna("")
+    for col in ["province", "city", "lat", "lon"]:
+        leads[col] = leads["address"].map(a[col])
+    leads = leads.sort_values(["score", "address"], ascending=[False, True], kind="stable")
+    return leads[LEAD_COLUMNS].reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Investigation packets: one offline folder per ring, and the run's overview page."""

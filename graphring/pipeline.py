@@ -1,0 +1,301 @@
+"""The whole job, written once for every store: read, load, link, detect, score, find leads.
+
+>>> from graphring.sample import write_sample
+>>> import tempfile
+>>> folder = tempfile.mkdtemp()
+>>> info = write_sample(folder, n_shops=2500, seed=3)
+>>> result = run_pipeline(info.data_dir)
+>>> result.rings.iloc[0]["size"] >= 3
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from graphring import __version__
+from graphring.config import Settings, load_settings
+from graphring.contract import Dataset, SourceFile, read_dataset
+from graphring.detect import detect_rings
+from graphring.leads import find_leads
+from graphring.linking import Links, build_links
+from graphring.scoring import merchant_risk, reference_date, ring_scores
+from graphring.stores.base import Store
+
+
+@dataclass
+class RunResult:
+    """Everything one run found, as DataFrames, plus what it needs to explain itself."""
+
+    run_id: str
+    started: str
+    settings: Settings
+    #: ring_id, ring_score, size, associates, density, kinds, provinces, province_list, reasons
+    rings: pd.DataFrame
+    #: ring_id, merchant_id, core, name, province, city, risk_score, reasons
+    members: pd.DataFrame
+    #: ring_id, points, text
+    ring_reasons: pd.DataFrame
+    #: merchant_id, risk_score, ring_id, reasons (every merchant)
+    merchants: pd.DataFrame
+    #: merchant_id, points, text
+    merchant_reasons: pd.DataFrame
+    #: ring_id, kind, key, shops_in_ring, shops_total, rarity, shipments, merchant_ids
+    evidence: pd.DataFrame
+    leads: pd.DataFrame
+    supernodes: pd.DataFrame
+    rejects: pd.DataFrame
+    counts: dict[str, Any]
+    sources: dict[str, SourceFile]
+    engine: str
+    timings: dict[str, float] = field(default_factory=dict)
+    #: the stored tables the packets draw on
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    links: Links | None = None
+    changes: dict[str, Any] | None = None
+
+    def ring(self, ring_id: str) -> pd.Series:
+        return self.rings.set_index("ring_id").loc[ring_id]
+
+
+def ring_id_for(members: list[str]) -> str:
+    """A ring's id from its sorted core members: the same group gets the same id.
+
+    >>> ring_id_for(["M2", "M1"]) == ring_id_for(["M1", "M2"])
+    True
+    """
+    digest = hashlib.sha256("\n".join(sorted(members)).encode()).hexdigest()
+    return "R-" + digest[:8]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = round(now - self._t, 3)
+        self._t = now
+
+
+def run_pipeline(
+    data_dir: str | Path | Dataset, settings: Settings | None = None, store: Store | None = None
+) -> RunResult:
+    """Load a data folder into ``store`` (the embedded one by default), link, detect, score.
+
+    Raises :class:`graphring.errors.InputError` for input it cannot use, before anything
+    is written to the store.
+    """
+    settings = settings or load_settings()
+    if store is None:
+        from graphring.stores.memory import MemoryStore
+
+        store = MemoryStore()
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    clock = _Clock()
+    dataset = (
+        data_dir
+        if isinstance(data_dir, Dataset)
+        else read_dataset(data_dir, settings.default_region)
+    )
+    clock.lap("read_validate_normalize")
+    loaded = store.load(dataset)
+    clock.lap("load")
+    merchants = store.merchants()
+    holdings = store.holdings()
+    links = build_links(holdings, len(merchants), settings)
+    clock.lap("link")
+    partition = detect_rings(merchants["merchant_id"], links.edges, settings)
+    clock.lap("detect")
+
+    listings, shipments = store.listings(), store.shipments()
+    today = reference_date(merchants, shipments)
+    risk, risk_reasons = merchant_risk(merchants, listings, today)
+    groups = partition.members
+    core = groups.loc[groups["core"]]
+    ids = core.groupby("group")["merchant_id"].agg(lambda m: ring_id_for(list(m)))
+    groups = groups.assign(ring_id=groups["group"].map(ids))
+    core = groups.loc[groups["core"]]
+    evidence = _evidence(core, links)
+    # ring_scores works on any group label: here the ring_id itself
+    scores, reasons = ring_scores(
+        core.assign(group=core["ring_id"]),
+        risk,
+        links.edges,
+        evidence.rename(columns={"ring_id": "group"}),
+        merchants,
+    )
+    scores = scores.rename(columns={"group": "ring_id"})
+    reasons = reasons.rename(columns={"group": "ring_id"})
+    rings = _rings_table(scores, reasons, groups, merchants)
+    members = _members_table(groups, merchants, risk, rings)
+    merchant_table = risk.merge(core[["merchant_id", "ring_id"]], on="merchant_id", how="left")[
+        ["merchant_id", "risk_score", "ring_id", "reasons"]
+    ]
+    merchant_table["ring_id"] = merchant_table["ring_id"].fillna("")
+    clock.lap("score")
+    supernodes = links.supernodes
+    leads = find_leads(
+        holdings,
+        core[["ring_id", "merchant_id"]],
+        rings,
+        store.addresses(),
+        set(supernodes.loc[supernodes["kind"] == "address", "key"]),
+    )
+    clock.lap("leads")
+    store.write_rings(rings, members, _run_id(started))
+    clock.lap("write_back")
+    counts = {
+        "tables": dataset.counts(),
+        "store": loaded,
+        "links": len(links.edges),
+        "components": partition.components,
+        "rings": len(rings),
+        "rejected_rows": int(dataset.rejects.drop_duplicates(["file", "line"]).shape[0]),
+    }
+    return RunResult(
+        run_id=_run_id(started),
+        started=started,
+        settings=settings,
+        rings=rings,
+        members=members,
+        ring_reasons=reasons,
+        merchants=merchant_table,
+        merchant_reasons=risk_reasons,
+        evidence=evidence,
+        leads=leads,
+        supernodes=supernodes,
+        rejects=dataset.rejects,
+        counts=counts,
+        sources=dataset.sources,
+        engine=partition.engine,
+        timings=clock.timings,
+        tables={
+            "merchants": merchants,
+            "listings": listings,
+            "shipments": shipments,
+            "holdings": holdings,
+        },
+        links=links,
+    )
+
+
+def _run_id(started: str) -> str:
+    return started.replace("-", "").replace(":", "") + "-" + uuid.uuid4().hex[:6]
+
+
+def _evidence(core: pd.DataFrame, links: Links) -> pd.DataFrame:
+    """Identifiers held by two or more members of a ring, rarest first."""
+    ms = links.memberships.merge(core[["merchant_id", "ring_id"]], on="merchant_id")
+    ids = links.identifiers.set_index("node")
+    ms = ms.loc[~ids["supernode"].reindex(ms["node"]).to_numpy()]
+    ev = (
+        ms.groupby(["ring_id", "node"], sort=True)
+        .agg(
+            shops_in_ring=("merchant_id", "nunique"),
+            shipments=("shipments", "sum"),
+            roles=("role", lambda r: ";".join(sorted({x for x in r if x}))),
+            merchant_ids=("merchant_id", lambda m: ";".join(sorted(set(m)))),
+        )
+        .reset_index()
+    )
+    ev = ev.loc[ev["shops_in_ring"] >= 2]
+    ev = ev.join(ids[["kind", "key", "holders", "rarity"]], on="node").rename(
+        columns={"holders": "shops_total"}
+    )
+    ev["rarity"] = ev["rarity"].round(3)
+    ev = ev.sort_values(
+        ["ring_id", "rarity", "shops_in_ring", "kind", "key"],
+        ascending=[True, False, False, True, True],
+        kind="stable",
+    )
+    return ev[
+        [
+            "ring_id",
+            "kind",
+            "key",
+            "roles",
+            "shops_in_ring",
+            "shops_total",
+            "rarity",
+            "shipments",
+            "merchant_ids",
+        ]
+    ].reset_index(drop=True)
+
+
+def _rings_table(
+    scores: pd.DataFrame, reasons: pd.DataFrame, groups: pd.DataFrame, merchants: pd.DataFrame
+) -> pd.DataFrame:
+    assoc = groups.loc[~groups["core"]].groupby("ring_id").size()
+    prov = groups.loc[groups["core"]].merge(
+        merchants[["merchant_id", "province"]], on="merchant_id"
+    )
+    plist = prov.groupby("ring_id")["province"].agg(
+        lambda p: ";".join(sorted({x for x in p if isinstance(x, str) and x}))
+    )
+    joined = reasons.groupby("ring_id", sort=False)["text"].agg("; ".join)
+    rings = scores.assign(
+        associates=scores["ring_id"].map(assoc).fillna(0).astype(int),
+        province_list=scores["ring_id"].map(plist).fillna(""),
+        reasons=scores["ring_id"].map(joined).fillna(""),
+    )
+    rings = rings.sort_values(["ring_score", "ring_id"], ascending=[False, True], kind="stable")
+    return rings[
+        [
+            "ring_id",
+            "ring_score",
+            "size",
+            "associates",
+            "density",
+            "kinds",
+            "provinces",
+            "province_list",
+            "reasons",
+        ]
+    ].reset_index(drop=True)
+
+
+def _members_table(
+    groups: pd.DataFrame, merchants: pd.DataFrame, risk: pd.DataFrame, rings: pd.DataFrame
+) -> pd.DataFrame:
+    m = (
+        groups[["ring_id", "merchant_id", "core"]]
+        .merge(
+            merchants[
+                [
+                    "merchant_id",
+                    "name",
+                    "platform",
+                    "province",
+                    "city",
+                    "opened_on",
+                    "monthly_orders",
+                    "rating",
+                ]
+            ],
+            on="merchant_id",
+            how="left",
+        )
+        .merge(risk, on="merchant_id", how="left")
+    )
+    order = {r: i for i, r in enumerate(rings["ring_id"])}
+    m = m.assign(_o=m["ring_id"].map(order)).sort_values(
+        ["_o", "core", "risk_score", "merchant_id"],
+        ascending=[True, False, False, True],
+        kind="stable",
+    )
+    return m.drop(columns="_o").reset_index(drop=True)
+
+
+def version() -> str:
+    return __version__

@@ -1,0 +1,116 @@
+"""What every store answers. The pipeline asks only these questions, so each step is
+written once and runs the same on the embedded store and on Neo4j."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import pandas as pd
+
+from graphring.contract import Dataset
+
+#: Columns of :meth:`Store.merchants` before any extra attribute columns.
+MERCHANT_COLUMNS = [
+    "merchant_id",
+    "name",
+    "platform",
+    "province",
+    "city",
+    "opened_on",
+    "monthly_orders",
+    "rating",
+]
+LISTING_COLUMNS = [
+    "listing_id",
+    "merchant_id",
+    "brand",
+    "title",
+    "price",
+    "reference_price",
+    "image_text",
+]
+SHIPMENT_COLUMNS = ["shipment_id", "merchant_id", "origin_key", "shipped_at", "carrier"]
+ADDRESS_COLUMNS = ["key", "address", "province", "city", "lat", "lon"]
+#: Which shop holds which identifier, in which role; shipments counts parcels sent from it.
+HOLDING_COLUMNS = ["merchant_id", "kind", "key", "role", "shipments"]
+
+
+class Store(ABC):
+    """A place the marketplace graph lives. Every answer is a DataFrame sorted by its key
+    columns, so two stores holding the same data answer byte for byte the same."""
+
+    name: str = "store"
+
+    @abstractmethod
+    def load(self, dataset: Dataset) -> dict[str, int]:
+        """Put the dataset into the store (idempotent); returns node counts by label."""
+
+    @abstractmethod
+    def merchants(self) -> pd.DataFrame:
+        """:data:`MERCHANT_COLUMNS` plus extra attribute columns, sorted by merchant_id."""
+
+    @abstractmethod
+    def listings(self) -> pd.DataFrame:
+        """:data:`LISTING_COLUMNS`, sorted by listing_id."""
+
+    @abstractmethod
+    def shipments(self) -> pd.DataFrame:
+        """:data:`SHIPMENT_COLUMNS`, sorted by shipment_id."""
+
+    @abstractmethod
+    def addresses(self) -> pd.DataFrame:
+        """One row per address key: a raw form, province, city, lat, lon."""
+
+    @abstractmethod
+    def holdings(self) -> pd.DataFrame:
+        """:data:`HOLDING_COLUMNS`: addresses (role as given; shipment origins as
+        ``origin``), sender phones, payment accounts and other identifiers."""
+
+    def write_rings(self, rings: pd.DataFrame, members: pd.DataFrame, run_id: str) -> None:  # noqa: B027
+        """Record the run's rings in the store (Neo4j writes them back; memory keeps none)."""
+
+    def close(self) -> None:  # noqa: B027
+        """Release connections."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
+    """Raw holding rows (one per address role, parcel origin, phone...) -> one row per
+    (merchant, kind, key, role) with its parcel count, sorted."""
+    h = raw[HOLDING_COLUMNS].copy()
+    h["role"] = h["role"].fillna("").astype(str)
+    h["shipments"] = h["shipments"].fillna(0).astype("int64")
+    h = h.groupby(["merchant_id", "kind", "key", "role"], sort=True, as_index=False)[
+        "shipments"
+    ].sum()
+    return h[HOLDING_COLUMNS]
+
+
+def finish_addresses(raw: pd.DataFrame) -> pd.DataFrame:
+    """Every written form of every address -> one row per key: its first raw form in
+    sort order, the province and city given, the mean of the coordinates given."""
+    raw = raw[ADDRESS_COLUMNS].copy()
+    for col in ["province", "city"]:
+        raw[col] = raw[col].fillna("").astype(str)
+    for col in ["lat", "lon"]:
+        raw[col] = pd.to_numeric(raw[col], errors="coerce").astype("float64")
+    raw = raw.sort_values(["key", "address"], kind="stable")
+    return (
+        raw.groupby("key", sort=True, as_index=False).agg(
+            address=("address", "first"),
+            province=("province", "max"),
+            city=("city", "max"),
+            lat=("lat", "mean"),
+            lon=("lon", "mean"),
+        )
+    )[ADDRESS_COLUMNS]
+
+
+def sort_frame(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    return frame.sort_values(by, kind="stable").reset_index(drop=True)

@@ -1,0 +1,108 @@
+"""The embedded default: the graph kept as pandas tables in this process. No server."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from graphring.contract import Dataset
+from graphring.stores.base import (
+    ADDRESS_COLUMNS,
+    HOLDING_COLUMNS,
+    LISTING_COLUMNS,
+    MERCHANT_COLUMNS,
+    SHIPMENT_COLUMNS,
+    Store,
+    finish_addresses,
+    finish_holdings,
+    sort_frame,
+)
+
+
+class MemoryStore(Store):
+    """Holds one dataset in memory; loading again replaces it."""
+
+    name = "memory"
+
+    def __init__(self) -> None:
+        self._t: dict[str, pd.DataFrame] = {}
+
+    def load(self, dataset: Dataset) -> dict[str, int]:
+        self._t = {k: v.drop(columns="_line") for k, v in dataset.tables.items()}
+        h = self.holdings()
+        return {
+            "Merchant": len(self._t["merchants"]),
+            "Address": int(h.loc[h["kind"] == "address", "key"].nunique()),
+            "Account": int(h.loc[h["kind"] == "account", "key"].nunique()),
+            "Identifier": int(
+                h.loc[~h["kind"].isin(["address", "account"])]
+                .drop_duplicates(["kind", "key"])
+                .shape[0]
+            ),
+            "Shipment": len(self._t["shipments"]),
+            "Listing": len(self._t["listings"]),
+        }
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if not self._t:
+            from graphring.errors import StoreError
+
+            raise StoreError("the memory store is empty: load a dataset first")
+        return self._t[name]
+
+    def merchants(self) -> pd.DataFrame:
+        m = self._table("merchants")
+        extra = [c for c in m.columns if c not in MERCHANT_COLUMNS]
+        return sort_frame(m[MERCHANT_COLUMNS + sorted(extra)], ["merchant_id"])
+
+    def listings(self) -> pd.DataFrame:
+        return sort_frame(self._table("listings")[LISTING_COLUMNS], ["listing_id"])
+
+    def shipments(self) -> pd.DataFrame:
+        return sort_frame(self._table("shipments")[SHIPMENT_COLUMNS], ["shipment_id"])
+
+    def addresses(self) -> pd.DataFrame:
+        a = self._table("addresses")
+        s = self._table("shipments")
+        return finish_addresses(
+            pd.concat(
+                [
+                    a[ADDRESS_COLUMNS],
+                    pd.DataFrame(
+                        {
+                            "key": s["origin_key"],
+                            "address": s["origin"],
+                            "province": "",
+                            "city": "",
+                            "lat": np.nan,
+                            "lon": np.nan,
+                        }
+                    ),
+                ],
+                ignore_index=True,
+            )
+        )
+
+    def holdings(self) -> pd.DataFrame:
+        a = self._table("addresses")
+        s = self._table("shipments")
+        p = self._table("payment_accounts")
+        i = self._table("identifiers")
+        origins = (
+            s.groupby(["merchant_id", "origin_key"], sort=False)
+            .size()
+            .rename("shipments")
+            .reset_index()
+            .rename(columns={"origin_key": "key"})
+        )
+        phones = s.loc[s["sender_phone_key"] != "", ["merchant_id", "sender_phone_key"]]
+        parts = [
+            a[["merchant_id", "key", "role"]].assign(kind="address", shipments=0),
+            origins.assign(kind="address", role="origin"),
+            phones.rename(columns={"sender_phone_key": "key"}).assign(
+                kind="phone", role="", shipments=0
+            ),
+            p[["merchant_id", "key"]].assign(kind="account", role="", shipments=0),
+            i[["merchant_id", "kind", "key"]].assign(role="", shipments=0),
+        ]
+        return finish_holdings(pd.concat([x[HOLDING_COLUMNS] for x in parts], ignore_index=True))

@@ -1,0 +1,116 @@
+"""The command line as a user and a scheduler see it: exit statuses, files, determinism."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graphring.sample import SampleInfo
+from tests.conftest import write_tables
+
+
+def graphring(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "graphring.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    proc = graphring("demo", "--out", str(out), "--shops", "3000")
+    assert proc.returncode == 0, proc.stderr
+    assert "rings from 3000 shops" in proc.stdout
+    assert (out / "index.html").is_file() and (out / "sample" / "truth" / "groups.csv").is_file()
+    assert any((out / "packets").iterdir())
+
+
+def test_same_input_same_rings_whatever_the_hash_seed(tmp_path: Path, sample: SampleInfo) -> None:
+    outs = []
+    for hash_seed in ["1", "4242"]:
+        out = tmp_path / f"run-{hash_seed}"
+        proc = graphring(
+            "detect",
+            str(sample.data_dir),
+            "--out",
+            str(out),
+            "--engine",
+            "louvain",
+            env={"PYTHONHASHSEED": hash_seed},
+        )
+        assert proc.returncode == 0, proc.stderr
+        outs.append(out)
+    for name in ["rings.csv", "merchants.csv", "leads.csv", "rings.json"]:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(
+    ("tables", "expected"),
+    [
+        ({"addresses": "merchant_id,address\nM1,x\n"}, "merchants.csv"),
+        ({"merchants": "merchant_id\nM1\n"}, "merchants.csv, column 'name'"),
+        (
+            {"merchants": "merchant_id,name\nM1,a\n", "shipments": "shipment_id,merchant_id\n"},
+            "shipments.csv, column 'origin'",
+        ),
+    ],
+)
+def test_missing_file_or_column_exits_2_and_writes_nothing(
+    tmp_path: Path, tables: dict[str, str], expected: str
+) -> None:
+    data = write_tables(tmp_path / "data", tables)
+    out = tmp_path / "out"
+    proc = graphring("detect", str(data), "--out", str(out))
+    assert proc.returncode == 2
+    assert expected in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_bad_rows_are_counted_and_set_aside(tmp_path: Path) -> None:
+    data = write_tables(
+        tmp_path / "data",
+        {
+            "merchants": "merchant_id,name,monthly_orders\nM1,a,10\n,b,3\nM3,c,many\nM1,d,4\n"
+            "M5,e,1\nM6,f,2\n",
+            "payment_accounts": "merchant_id,account\nM1,1111\nM5,1111\nM6,1111\nM9,1111\n",
+        },
+    )
+    out = tmp_path / "out"
+    proc = graphring("detect", str(data), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "(4 rows set aside in rejects.csv)" in proc.stdout
+    lines = (out / "rejects.csv").read_text().splitlines()
+    assert lines[0] == "file,line,column,reason,value"
+    assert lines[1:] == [
+        "merchants.csv,3,merchant_id,empty merchant_id,",
+        "merchants.csv,4,monthly_orders,monthly_orders is not a number,many",
+        "merchants.csv,5,merchant_id,duplicate merchant_id (first on line 2),M1",
+        "payment_accounts.csv,5,merchant_id,unknown merchant_id,M9",
+    ]
+    assert (out / "rings.csv").read_text().count("\n") == 4  # header + M1, M5, M6
+
+
+def test_bad_option_exits_2(tmp_path: Path) -> None:
+    proc = graphring("detect", str(tmp_path), "--out", str(tmp_path / "o"), "--engine", "x")
+    assert proc.returncode == 2
+
+
+def test_bad_config_file_exits_2(tmp_path: Path, sample: SampleInfo) -> None:
+    cfg = tmp_path / "graphring.toml"
+    cfg.write_text("resolution = -1\n")
+    proc = graphring(
+        "detect", str(sample.data_dir), "--out", str(tmp_path / "o"), "--config", str(cfg)
+    )
+    assert proc.returncode == 2 and "resolution must be positive" in proc.stderr

@@ -1,0 +1,122 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from graphring.contract import read_dataset
+from graphring.errors import InputError
+from tests.conftest import write_tables
+
+MERCHANTS = (
+    "merchant_id,name,rating,opened_on,monthly_orders,tier\n"
+    "M1,Shop One,4.5,2024-01-02,10,gold\nM2,Shop Two,4.9,2023-05-06,20,silver\n"
+)
+
+
+def test_reads_csv_with_bom_and_keeps_extra_columns(tmp_path: Path) -> None:
+    folder = write_tables(
+        tmp_path,
+        {
+            "merchants": "\ufeff"
+            + MERCHANTS.replace(",tier\n", ",tier,staff\n")
+            .replace("gold\n", "gold,3\n")
+            .replace("silver\n", "silver,12\n")
+        },
+    )
+    ds = read_dataset(folder)
+    m = ds["merchants"]
+    assert list(m["merchant_id"]) == ["M1", "M2"]
+    assert m["tier"].tolist() == ["gold", "silver"]
+    assert m["staff"].tolist() == [3, 12]  # numbers stay numbers
+    assert m["rating"].dtype == "float64"
+    assert ds.rejects.empty
+
+
+def test_parquet_reads_like_csv(tmp_path: Path) -> None:
+    csv_dir = write_tables(tmp_path / "csv", {"merchants": MERCHANTS})
+    pq = tmp_path / "pq"
+    pq.mkdir()
+    pd.read_csv(csv_dir / "merchants.csv", dtype=str).to_parquet(pq / "merchants.parquet")
+    a, b = read_dataset(csv_dir)["merchants"], read_dataset(pq)["merchants"]
+    cols = ["merchant_id", "name", "rating", "opened_on", "monthly_orders"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+
+
+def test_missing_merchants_file_names_it(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"merchants\.csv") as err:
+        read_dataset(tmp_path)
+    assert err.value.exit_code == 2
+
+
+def test_missing_column_names_file_and_column(tmp_path: Path) -> None:
+    folder = write_tables(
+        tmp_path, {"merchants": MERCHANTS, "addresses": "merchant_id,role\nM1,return\n"}
+    )
+    with pytest.raises(InputError) as err:
+        read_dataset(folder)
+    assert err.value.file == "addresses.csv"
+    assert err.value.column == "address"
+    assert "addresses.csv" in str(err.value) and "'address'" in str(err.value)
+
+
+def test_not_utf8_names_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path
+    (folder / "merchants.csv").write_bytes(b"merchant_id,name\nM1,ok\nM2,caf\xe9 shop\n")
+    with pytest.raises(InputError) as err:
+        read_dataset(folder)
+    assert err.value.file == "merchants.csv" and err.value.line == 3
+
+
+def test_bad_rows_go_to_rejects_with_file_line_column(tmp_path: Path) -> None:
+    folder = write_tables(
+        tmp_path,
+        {
+            "merchants": "merchant_id,name,rating,opened_on\n"
+            "M1,One,4.5,2024-01-01\n"  # line 2 ok
+            ",No Id,4.0,\n"  # line 3 empty id
+            "M3,Three,lots,\n"  # line 4 bad number
+            "M1,Dup,4.1,\n"  # line 5 duplicate id
+            "M5,Five,7,\n"  # line 6 rating out of range
+            "M6,Six,4.2,02/03/2024\n",  # line 7 bad date
+            "payment_accounts": "merchant_id,account\nM1,6222 1\nM404,6222 2\nM1,--\n",
+        },
+    )
+    ds = read_dataset(folder)
+    r = ds.rejects
+    got = {(f, int(line), c) for f, line, c in zip(r["file"], r["line"], r["column"], strict=True)}
+    assert got == {
+        ("merchants.csv", 3, "merchant_id"),
+        ("merchants.csv", 4, "rating"),
+        ("merchants.csv", 5, "merchant_id"),
+        ("merchants.csv", 6, "rating"),
+        ("merchants.csv", 7, "opened_on"),
+        ("payment_accounts.csv", 3, "merchant_id"),
+        ("payment_accounts.csv", 4, "account"),
+    }
+    assert "first on line 2" in r.loc[r["line"] == 5, "reason"].iloc[0]
+    assert ds["merchants"]["merchant_id"].tolist() == ["M1"]
+    assert ds["payment_accounts"]["key"].tolist() == ["62221"]
+    counts = ds.counts()
+    assert counts["merchants"] == {"read": 6, "loaded": 1, "rejected": 5}
+    assert counts["payment_accounts"] == {"read": 3, "loaded": 1, "rejected": 2}
+
+
+def test_unknown_role_is_rejected_and_empty_role_is_other(tmp_path: Path) -> None:
+    folder = write_tables(
+        tmp_path,
+        {
+            "merchants": MERCHANTS,
+            "addresses": "merchant_id,address,role\nM1,No. 1 Main St,\nM2,No. 2 Main St,office\n"
+            "M2,No. 3 Main St,Warehouse\n",
+        },
+    )
+    ds = read_dataset(folder)
+    assert ds["addresses"]["role"].tolist() == ["other", "warehouse"]
+    assert ds.rejects["line"].tolist() == [3]
+
+
+def test_both_csv_and_parquet_is_an_error(tmp_path: Path) -> None:
+    folder = write_tables(tmp_path, {"merchants": MERCHANTS})
+    pd.DataFrame({"merchant_id": ["M1"], "name": ["x"]}).to_parquet(folder / "merchants.parquet")
+    with pytest.raises(InputError, match="keep one"):
+        read_dataset(folder)

@@ -1,0 +1,64 @@
+import pandas as pd
+
+from graphring.config import Settings
+from graphring.linking import build_links
+
+
+def holdings(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(m, k, key, role, 0) for m, k, key, role in rows],
+        columns=["merchant_id", "kind", "key", "role", "shipments"],
+    )
+
+
+def test_rarer_identifier_weighs_more() -> None:
+    rows = [("A", "account", "acc1", ""), ("B", "account", "acc1", "")]
+    rows += [(f"P{i}", "account", "acc2", "") for i in range(20)]
+    links = build_links(holdings(rows), 1000, Settings())
+    e = links.edges.set_index(["a", "b"])["weight"]
+    assert e[("A", "B")] > e[("P0", "P1")]
+
+
+def test_more_kinds_shared_weighs_more_than_the_sum() -> None:
+    one = holdings([("A", "account", "x", ""), ("B", "account", "x", "")])
+    two = holdings(
+        [
+            ("A", "account", "x", ""),
+            ("B", "account", "x", ""),
+            ("A", "device", "d", ""),
+            ("B", "device", "d", ""),
+        ]
+    )
+    w1 = build_links(one, 1000, Settings()).edges["weight"].iloc[0]
+    w2 = build_links(two, 1000, Settings()).edges
+    assert w2["kinds"].iloc[0] == "account,device"
+    device_alone = build_links(two.iloc[2:], 1000, Settings()).edges["weight"].iloc[0]
+    assert w2["weight"].iloc[0] > w1 + device_alone
+
+
+def test_supernode_links_nobody_and_is_listed() -> None:
+    rows = [(f"S{i:03d}", "address", "hub", "origin") for i in range(150)]
+    rows += [("S001", "phone", "+861", ""), ("S002", "phone", "+861", "")]
+    links = build_links(holdings(rows), 5000, Settings(supernode_max_merchants=100))
+    assert links.supernodes.to_dict("records") == [
+        {"kind": "address", "key": "hub", "holders": 150}
+    ]
+    assert links.edges[["a", "b"]].values.tolist() == [["S001", "S002"]]
+
+
+def test_weak_role_links_are_pruned() -> None:
+    # two honest shops registered in one building: a registered address alone is weak
+    rows = [("A", "address", "mall", "registered"), ("B", "address", "mall", "registered")]
+    assert build_links(holdings(rows), 10_000, Settings(min_link_weight=0.3)).edges.empty
+    rows = [("A", "address", "wh", "warehouse"), ("B", "address", "wh", "warehouse")]
+    assert len(build_links(holdings(rows), 10_000, Settings(min_link_weight=0.3)).edges) == 1
+
+
+def test_weaker_role_of_the_two_counts() -> None:
+    mixed = holdings([("A", "address", "x", "warehouse"), ("B", "address", "x", "registered")])
+    both = holdings([("A", "address", "x", "warehouse"), ("B", "address", "x", "warehouse")])
+    s = Settings(min_link_weight=0.0)
+    assert (
+        build_links(mixed, 100, s).edges["weight"].iloc[0]
+        < build_links(both, 100, s).edges["weight"].iloc[0]
+    )

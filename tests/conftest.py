@@ -44,8 +44,9 @@ def neo4j_uri() -> Iterator[str]:
     if proc.returncode != 0:
         pytest.fail(f"scripts/neo4j start failed:\n{proc.stdout}\n{proc.stderr}")
     uri = proc.stdout.strip().splitlines()[-1]
+    started_here = "already running" not in proc.stderr
     yield uri
-    if os.environ.get("GRAPHRING_KEEP_NEO4J") != "1":
+    if started_here and os.environ.get("GRAPHRING_KEEP_NEO4J") != "1":
         subprocess.run([str(ROOT / "scripts" / "neo4j"), "stop"], capture_output=True, timeout=120)
 
 

@@ -70,6 +70,12 @@ class Store(ABC):
     def write_rings(self, rings: pd.DataFrame, members: pd.DataFrame, run_id: str) -> None:  # noqa: B027
         """Record the run's rings in the store (Neo4j writes them back; memory keeps none)."""
 
+    def write_lineage(  # noqa: B027
+        self, run_id: str, previous_run_id: str | None, changes: dict[str, Any]
+    ) -> None:
+        """Record how this run's rings continue the previous run's (Neo4j: (:Run) nodes and
+        ring lineage; the memory store keeps none: the workspace folder holds it)."""
+
     def close(self) -> None:  # noqa: B027
         """Release connections."""
 

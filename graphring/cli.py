@@ -147,6 +147,61 @@ def load(data_dir: str, config: str | None, **flags: Any) -> None:
             click.echo(f"  {r.file}:{r.line} {r.column}: {r.reason}")
 
 
+@cli.command()
+@click.argument("data_dir", type=click.Path())
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Folder that keeps runs, the latest pointer, decisions and the lock.",
+)
+@common
+def run(data_dir: str, workspace: str, config: str | None, **flags: Any) -> None:
+    """A scheduled run: detect, keep ring ids from the previous run, list what changed,
+    alert on what deserves a look (WS/runs/<run_id>/alerts.jsonl), point WS/latest at it.
+
+    Exit 75 when another run holds the workspace lock.
+    """
+    from graphring.jobs import scheduled_run
+
+    settings = _settings(config, **flags)
+    with _store(settings) as store:
+        outcome = scheduled_run(data_dir, workspace, settings, store)
+    _summary(outcome.result, outcome.folder)
+    changes = outcome.result.changes or {}
+    if changes.get("previous_run"):
+        click.echo(
+            "since "
+            + changes["previous_run"]
+            + ": "
+            + ", ".join(
+                f"{len(changes[k])} {k}"
+                for k in ["new", "grown", "shrunk", "merged", "split", "dissolved"]
+            )
+        )
+    click.echo(f"{len(outcome.alerts)} alerts: {outcome.folder / 'alerts.jsonl'}")
+
+
+@cli.group()
+def ring() -> None:
+    """Investigators' decisions on rings."""
+
+
+@ring.command("status")
+@click.argument("ring_id")
+@click.argument("status", type=click.Choice(["open", "confirmed", "dismissed"]))
+@click.option("--workspace", type=click.Path(file_okay=False), required=True)
+@click.option("--note", default="", help="Why: shown in packets and kept in cases.jsonl.")
+@click.option("--by", default=None, help="Who decided (default: the login name).")
+def ring_status(ring_id: str, status: str, workspace: str, note: str, by: str | None) -> None:
+    """Record a decision on RING_ID: open, confirmed or dismissed. A dismissed ring does not
+    alert again unless it grows materially."""
+    from graphring.jobs import set_ring_status
+
+    case = set_ring_status(workspace, ring_id, status, note, by)
+    click.echo(f"{ring_id}: {case['status']} by {case['by']} at {case['at']}")
+
+
 def main() -> None:
     """Entry point: maps graphring's errors to exit statuses, with no traceback."""
     try:

@@ -26,6 +26,7 @@ from graphring.config import Settings, load_settings
 from graphring.contract import Dataset, SourceFile, read_dataset
 from graphring.detect import detect_rings
 from graphring.leads import find_leads
+from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
 from graphring.scoring import merchant_risk, reference_date, ring_scores
 from graphring.stores.base import Store
@@ -87,10 +88,24 @@ class _Clock:
         self._t = now
 
 
+@dataclass(frozen=True)
+class PreviousRun:
+    """What a scheduled run needs of the run before it: its id and its rings' members."""
+
+    run_id: str
+    rings: dict[str, set[str]]
+
+
 def run_pipeline(
-    data_dir: str | Path | Dataset, settings: Settings | None = None, store: Store | None = None
+    data_dir: str | Path | Dataset,
+    settings: Settings | None = None,
+    store: Store | None = None,
+    previous: PreviousRun | None = None,
 ) -> RunResult:
     """Load a data folder into ``store`` (the embedded one by default), link, detect, score.
+
+    With ``previous``, rings that are substantially the same group keep their ids and
+    ``changes`` lists what is new, grown, shrunk, merged, split or dissolved.
 
     Raises :class:`graphring.errors.InputError` for input it cannot use, before anything
     is written to the store.
@@ -123,6 +138,14 @@ def run_pipeline(
     groups = partition.members
     core = groups.loc[groups["core"]]
     ids = core.groupby("group")["merchant_id"].agg(lambda m: ring_id_for(list(m)))
+    # ring ids carry over from the previous run while a ring is substantially the same
+    current = dict(zip(ids, core.groupby("group")["merchant_id"].agg(set), strict=True))
+    lineage = match_rings(
+        current,
+        previous.rings if previous else {},
+        dict(zip(merchants["merchant_id"], merchants["province"].fillna(""), strict=True)),
+    )
+    ids = ids.map(lineage.ids)
     groups = groups.assign(ring_id=groups["group"].map(ids))
     core = groups.loc[groups["core"]]
     evidence = _evidence(core, links)
@@ -152,7 +175,12 @@ def run_pipeline(
         set(supernodes.loc[supernodes["kind"] == "address", "key"]),
     )
     clock.lap("leads")
-    store.write_rings(rings, members, _run_id(started))
+    run_id = _run_id(started)
+    changes: dict[str, Any] = {"previous_run": previous.run_id if previous else None}
+    if previous:
+        changes.update(lineage.changes)
+    store.write_rings(rings, members, run_id)
+    store.write_lineage(run_id, changes["previous_run"], changes)
     clock.lap("write_back")
     counts = {
         "tables": dataset.counts(),
@@ -163,7 +191,7 @@ def run_pipeline(
         "rejected_rows": int(dataset.rejects.drop_duplicates(["file", "line"]).shape[0]),
     }
     return RunResult(
-        run_id=_run_id(started),
+        run_id=run_id,
         started=started,
         settings=settings,
         rings=rings,
@@ -186,6 +214,7 @@ def run_pipeline(
             "holdings": holdings,
         },
         links=links,
+        changes=changes,
     )
 
 

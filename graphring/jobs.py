@@ -1,0 +1,225 @@
+"""Scheduled runs in a workspace folder: runs that remember what they found before.
+
+    WS/runs/<run_id>/   one run folder each (the contract's files, plus alerts.jsonl)
+    WS/latest           symlink to the newest complete run
+    WS/cases.jsonl      investigators' decisions, one JSON object per line, append-only
+    WS/lock             held while a run goes on
+
+A run is written into a staging folder and only then moved into runs/ and pointed at by
+``latest``: a run killed midway leaves the previous run's state and files as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import getpass
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from graphring.config import Settings
+from graphring.errors import InputError, RunLockedError
+from graphring.export import write_run_into
+from graphring.lineage import material_growth
+from graphring.pipeline import PreviousRun, RunResult, run_pipeline
+from graphring.stores.base import Store
+
+STATUSES = ("open", "confirmed", "dismissed")
+
+
+@dataclass
+class RunOutcome:
+    result: RunResult
+    folder: Path
+    alerts: list[dict[str, Any]]
+
+
+@contextlib.contextmanager
+def workspace_lock(workspace: Path) -> Iterator[None]:
+    """Hold ``WS/lock`` for the duration; a second holder gets :class:`RunLockedError`."""
+    workspace.mkdir(parents=True, exist_ok=True)
+    path = workspace / "lock"
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise RunLockedError(
+                f"another graphring run holds {path} ({holder}); "
+                "this run did nothing: try again when it has finished"
+            ) from e
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {_now()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def latest_run(workspace: Path) -> Path | None:
+    link = workspace / "latest"
+    return link.resolve() if link.exists() else None
+
+
+def previous_run(workspace: Path) -> PreviousRun | None:
+    """The latest complete run of the workspace, as the next run needs it."""
+    folder = latest_run(workspace)
+    if folder is None:
+        return None
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    rings = json.loads((folder / "rings.json").read_text(encoding="utf-8"))
+    return PreviousRun(run["run_id"], {r["ring_id"]: set(r["members"]) for r in rings})
+
+
+def case_statuses(workspace: Path) -> dict[str, dict[str, Any]]:
+    """The latest decision on each ring (from cases.jsonl)."""
+    path = workspace / "cases.jsonl"
+    out: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                case = json.loads(line)
+                out[case["ring_id"]] = case
+    return out
+
+
+def set_ring_status(
+    workspace: str | Path, ring_id: str, status: str, note: str = "", by: str | None = None
+) -> dict[str, Any]:
+    """Record an investigator's decision on a ring of the workspace's latest run."""
+    workspace = Path(workspace)
+    if status not in STATUSES:
+        raise InputError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    previous = previous_run(workspace)
+    if previous is None:
+        raise InputError("the workspace has no run yet", file=str(workspace))
+    if ring_id not in previous.rings:
+        raise InputError(
+            f"ring {ring_id} is not in the workspace's latest run ({previous.run_id})",
+            file=str(workspace),
+        )
+    case = {
+        "ring_id": ring_id,
+        "status": status,
+        "note": note,
+        "by": by or _user(),
+        "at": _now(),
+        "run_id": previous.run_id,
+        "members": sorted(previous.rings[ring_id]),
+    }
+    with open(workspace / "cases.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(case, ensure_ascii=False) + "\n")
+    return case
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def alerts_for(
+    result: RunResult, statuses: dict[str, dict[str, Any]], packet_root: Path
+) -> list[dict[str, Any]]:
+    """Rings new or materially changed at or above the alert score; a dismissed ring only
+    when it has grown materially since it was dismissed."""
+    changes = result.changes or {}
+    events: dict[str, dict[str, Any]] = {}
+    for item in changes.get("new", []):
+        events[item["ring_id"]] = {"event": "new"}
+    for item in changes.get("split", []):
+        events[item["ring_id"]] = {"event": "split", "split_from": item["from"]}
+    for item in changes.get("grown", []):
+        if item["material"]:
+            events[item["ring_id"]] = {
+                "event": "grown",
+                "added": item["added"],
+                "provinces_added": item["provinces_added"],
+            }
+    for item in changes.get("merged", []):
+        rid = item["ring_id"]
+        events[rid] = {**events.get(rid, {}), "event": "merged", "merged_from": item["from"]}
+    if changes.get("previous_run") is None:
+        events = {rid: {"event": "new"} for rid in result.rings["ring_id"]}
+    members = (
+        result.members.loc[result.members["core"]]
+        .groupby("ring_id")["merchant_id"]
+        .agg(set)
+        .to_dict()
+    )
+    alerts = []
+    for ring in result.rings.itertuples(index=False):
+        rid = ring.ring_id
+        case = statuses.get(rid)
+        if case and case["status"] == "dismissed":
+            before = set(case["members"])
+            added = sorted(members[rid] - before)
+            if len(added) < material_growth(len(before)):
+                continue
+            event = {"event": "grown since dismissed", "added": added}
+        elif rid in events:
+            event = events[rid]
+        else:
+            continue
+        if ring.ring_score < result.settings.alert_score:
+            continue
+        alerts.append(
+            {
+                "run_id": result.run_id,
+                "ring_id": rid,
+                **event,
+                "score": float(ring.ring_score),
+                "size": int(ring.size),
+                "status": case["status"] if case else "open",
+                "packet": str(packet_root / rid / "index.html"),
+            }
+        )
+    return alerts
+
+
+def scheduled_run(
+    data_dir: str | Path, workspace: str | Path, settings: Settings, store: Store
+) -> RunOutcome:
+    """One scheduled run: detect, carry ring ids, alert, and publish as the latest run."""
+    workspace = Path(workspace).resolve()
+    with workspace_lock(workspace):
+        runs = workspace / "runs"
+        runs.mkdir(exist_ok=True)
+        for stale in runs.glob(".staging-*"):  # left by a run that was killed
+            shutil.rmtree(stale, ignore_errors=True)
+        result = run_pipeline(data_dir, settings, store, previous=previous_run(workspace))
+        statuses = case_statuses(workspace)
+        result.rings = result.rings.assign(
+            status=result.rings["ring_id"].map(
+                lambda r: statuses[r]["status"] if r in statuses else "open"
+            )
+        )
+        folder = runs / result.run_id
+        alerts = alerts_for(result, statuses, folder / "packets")
+        stage = runs / f".staging-{result.run_id}"
+        stage.mkdir()
+        write_run_into(result, stage)
+        with open(stage / "alerts.jsonl", "w", encoding="utf-8") as handle:
+            for alert in alerts:
+                handle.write(json.dumps(alert, ensure_ascii=False) + "\n")
+        stage.rename(folder)
+        tmp_link = workspace / f".latest-{result.run_id}"
+        tmp_link.symlink_to(Path("runs") / result.run_id)
+        os.replace(tmp_link, workspace / "latest")
+    return RunOutcome(result, folder, alerts)

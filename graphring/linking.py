@@ -46,68 +46,114 @@ def link_weight_label(kind: pd.Series, role: pd.Series) -> pd.Series:
 
 
 def build_links(holdings: pd.DataFrame, n_merchants: int, settings: Settings) -> Links:
-    """Link shops through what they share. ``holdings`` has :data:`HOLDING_COLUMNS`."""
-    h = holdings.loc[holdings["key"] != "", HOLDING_COLUMNS].copy()
+    """Link shops through what they share. ``holdings`` has :data:`HOLDING_COLUMNS`.
+
+    The work is done on integer codes (merchants, identifiers, kinds, roles factorized in
+    sorted order), so the output order follows merchant ids and (kind, key).
+    """
+    h = holdings.loc[holdings["key"] != "", HOLDING_COLUMNS]
     label = link_weight_label(h["kind"], h["role"])
     weights = {lab: settings.kind_weight(lab) for lab in pd.unique(label)}
-    h["w"] = label.map(weights).astype("float64")
+    w = label.map(weights).to_numpy(dtype="float64")
+    mcode, merchant_u = pd.factorize(h["merchant_id"], sort=True)
+    kcode, kind_u = pd.factorize(h["kind"], sort=True)
+    keycode, key_u = pd.factorize(h["key"], sort=True)
+    rcode, role_u = pd.factorize(h["role"].fillna(""), sort=True)
+    node_all, _ = pd.factorize(kcode.astype(np.int64) * max(len(key_u), 1) + keycode, sort=True)
+    ship = h["shipments"].to_numpy(dtype="int64")
+
     # one row per (identifier, shop): its strongest role, its shipments from there
-    h = (
-        h.sort_values(
-            ["kind", "key", "merchant_id", "w", "role"],
-            ascending=[True, True, True, False, True],
-            kind="stable",
-        )
-        .groupby(["kind", "key", "merchant_id"], sort=True, as_index=False)
-        .agg(role=("role", "first"), w=("w", "first"), shipments=("shipments", "sum"))
+    order = np.lexsort((rcode, -w, mcode, node_all))
+    node_s, m_s = node_all[order], mcode[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (node_s[1:] != node_s[:-1]) | (m_s[1:] != m_s[:-1])
+    group = np.cumsum(first) - 1
+    ships = np.bincount(group, weights=ship[order]).astype(np.int64)
+    hn, hm = node_s[first], m_s[first]
+    hw, hr, hk, hkey = (
+        w[order][first],
+        rcode[order][first],
+        kcode[order][first],
+        keycode[order][first],
     )
-    holders = h.groupby(["kind", "key"], sort=True)["merchant_id"].transform("size")
-    h = h.loc[holders >= 2].reset_index(drop=True)
-    holders = holders[holders >= 2].to_numpy()
-    node, _ = pd.factorize(pd.MultiIndex.from_frame(h[["kind", "key"]]), sort=True)
-    h.insert(0, "node", node)
+    per_node = np.bincount(hn)
+    keep = per_node[hn] >= 2
+    node, _ = pd.factorize(hn[keep], sort=True)
+    hm, hw, hr, hk, hkey, ships = hm[keep], hw[keep], hr[keep], hk[keep], hkey[keep], ships[keep]
+    holders_row = per_node[hn[keep]]
+
+    starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]]) if len(node) else node
+    holders = holders_row[starts]
     n = max(n_merchants, 2)
     # IDF over the marketplace; on a small one (where every shop is "common") an identifier
     # shared by few shops still counts: never less than 1 / log2(1 + holders)
     idf = np.log(n / holders) / np.log(n)
     rarity = np.clip(np.maximum(idf, 1.0 / np.log2(1.0 + holders)), 0.05, 1.0)
-    ids = (
-        pd.DataFrame(
-            {"node": node, "kind": h["kind"], "key": h["key"], "holders": holders, "rarity": rarity}
-        )
-        .drop_duplicates("node")
-        .reset_index(drop=True)
+    ids = pd.DataFrame(
+        {
+            "node": np.arange(len(starts)),
+            "kind": np.asarray(kind_u, dtype=object)[hk[starts]],
+            "key": np.asarray(key_u, dtype=object)[hkey[starts]],
+            "holders": holders.astype(np.int64),
+            "rarity": rarity,
+        }
     )
     ids["supernode"] = ids["holders"] > settings.supernode_max_merchants
-    memberships = h[["node", "merchant_id", "role", "shipments", "w"]]
+    memberships = pd.DataFrame(
+        {
+            "node": node,
+            "merchant_id": np.asarray(merchant_u, dtype=object)[hm],
+            "role": np.asarray(role_u, dtype=object)[hr],
+            "shipments": ships,
+            "w": hw,
+        }
+    )
 
-    usable = h.loc[~ids["supernode"].to_numpy()[h["node"].to_numpy()]]
-    left = usable[["node", "merchant_id", "w"]]
+    usable = ~ids["supernode"].to_numpy()[node]
+    left = pd.DataFrame({"node": node[usable], "m": hm[usable], "w": hw[usable]})
     pairs = left.merge(left, on="node", suffixes=("_a", "_b"))
-    pairs = pairs.loc[pairs["merchant_id_a"] < pairs["merchant_id_b"]]
-    pairs = pairs.assign(
-        kind=ids["kind"].to_numpy()[pairs["node"].to_numpy()],
-        c=np.minimum(pairs["w_a"], pairs["w_b"]) * ids["rarity"].to_numpy()[pairs["node"]],
+    pairs = pairs.loc[pairs["m_a"].to_numpy() < pairs["m_b"].to_numpy()]
+    pnode = pairs["node"].to_numpy()
+    contrib = np.minimum(pairs["w_a"].to_numpy(), pairs["w_b"].to_numpy()) * rarity[pnode]
+    n_kinds = len(kind_u)
+    pkind = hk[starts][pnode]
+    # per (pair, kind): summed contribution, capped -- several shared accounts say more than
+    # one, but not without bound
+    per_kind = pd.DataFrame(
+        {"a": pairs["m_a"].to_numpy(), "b": pairs["m_b"].to_numpy(), "kind": pkind, "c": contrib}
     )
     per_kind = (
-        pairs.groupby(["merchant_id_a", "merchant_id_b", "kind"], sort=True)
-        .agg(c=("c", "sum"), shared=("node", "size"))
+        per_kind.groupby(["a", "b", "kind"], sort=True)
+        .agg(c=("c", "sum"), shared=("c", "size"))
         .reset_index()
     )
-    # several shared accounts say more than one, but not without bound
     per_kind["c"] = per_kind["c"].clip(upper=1.5)
+    per_kind["bit"] = np.left_shift(np.int64(1), per_kind["kind"].to_numpy().astype(np.int64))
     edges = (
-        per_kind.groupby(["merchant_id_a", "merchant_id_b"], sort=True)
+        per_kind.groupby(["a", "b"], sort=True)
         .agg(
             weight=("c", "sum"),
             n_kinds=("kind", "size"),
             shared=("shared", "sum"),
-            kinds=("kind", lambda k: ",".join(k)),
+            mask=("bit", "sum"),
         )
         .reset_index()
-        .rename(columns={"merchant_id_a": "a", "merchant_id_b": "b"})
     )
     edges["weight"] = edges["weight"] * (1.0 + 0.25 * (edges["n_kinds"] - 1))
     edges = edges.loc[edges["weight"] >= settings.min_link_weight]
-    edges = edges.drop(columns="n_kinds").reset_index(drop=True)
-    return Links(edges=edges, identifiers=ids, memberships=memberships.reset_index(drop=True))
+    masks = pd.unique(edges["mask"])
+    names = {
+        int(mk): ",".join(str(kind_u[i]) for i in range(n_kinds) if int(mk) >> i & 1)
+        for mk in masks
+    }
+    merchant_arr = np.asarray(merchant_u, dtype=object)
+    edges = pd.DataFrame(
+        {
+            "a": merchant_arr[edges["a"].to_numpy()],
+            "b": merchant_arr[edges["b"].to_numpy()],
+            "weight": edges["weight"].to_numpy(),
+            "shared": edges["shared"].to_numpy().astype(np.int64),
+            "kinds": edges["mask"].map(names).to_numpy(dtype=object),
+        }
+    )
+    return Links(edges=edges, identifiers=ids, memberships=memberships)

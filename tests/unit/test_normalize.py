@@ -58,3 +58,24 @@ def test_identifier_key_dispatches_on_kind() -> None:
         "dev-1",
         "room 1 2 main street",
     ]
+
+
+def test_fast_cn_mobile_path_agrees_with_the_phone_library() -> None:
+    import numpy as np
+
+    from graphring.normalize import _one_phone
+    from graphring.sample import _phone_render
+
+    rng = np.random.default_rng(1)
+    raw = pd.Series(
+        [
+            *_phone_render(rng.choice(10**9, 500, replace=False) + 13_000_000_000, rng),
+            "+1 415 555 2671",
+            "(010) 6552 9988",
+            "+86 10 6552 9988",
+            "12345",
+            "",
+        ]
+    )
+    expected = [_one_phone(x, "CN") for x in raw]
+    assert phone_key(raw).tolist() == expected

@@ -1,0 +1,144 @@
+"""The size ladder: generate marketplaces of 10k, 100k and 1M shops and time every stage.
+
+    python benchmarks/ladder.py                       # 10k, 100k, 1M on the embedded store
+    python benchmarks/ladder.py --sizes 10000 100000 --engine louvain
+    python benchmarks/ladder.py --write docs/benchmarks.md
+
+Each size runs in a fresh process (so peak memory is that run's own): read and validate
+(with normalization), load, link, detect, score, leads, export. Generation is timed apart.
+Benchmarks never fail on time; they print what they measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from graphring.config import Settings
+from graphring.pipeline import run_pipeline
+from graphring.export import write_run
+data, out, engine, packets = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+t0 = time.perf_counter()
+result = run_pipeline(data, Settings(engine=engine))
+t1 = time.perf_counter()
+write_run(result, out, packets=packets)
+t2 = time.perf_counter()
+stages = dict(result.timings)
+stages["export"] = round(t2 - t1, 3)
+print(json.dumps({"stages": stages, "total": round(t2 - t0, 2), "engine": result.engine,
+                  "rings": len(result.rings), "links": result.counts["links"],
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def run_size(shops: int, engine: str, packets: bool, seed: int = 1) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        gen = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from graphring.sample import write_sample; "
+                "write_sample(sys.argv[1], n_shops=int(sys.argv[2]), seed=int(sys.argv[3]))",
+                tmp,
+                str(shops),
+                str(seed),
+            ],
+            check=True,
+        )
+        generated = round(time.perf_counter() - t, 1)
+        assert gen.returncode == 0
+        data = Path(tmp) / "data"
+        rows = sum(
+            max(0, p.read_bytes().count(b"\n") - 1) for p in data.glob("*.csv")
+        )
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                str(data),
+                str(Path(tmp) / "run"),
+                engine,
+                "1" if packets else "0",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        return {"shops": shops, "rows": rows, "generate_s": generated, **out}
+
+
+def table(results: list[dict[str, object]]) -> str:
+    stages = ["read_validate_normalize", "load", "link", "detect", "score", "leads", "export"]
+    head = (
+        "| shops | input rows | engine | " + " | ".join(stages) + " | total s | peak MB | rings |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in results:
+        st = r["stages"]
+        assert isinstance(st, dict)
+        lines.append(
+            f"| {r['shops']:,} | {r['rows']:,} | {r['engine']} | "
+            + " | ".join(f"{st.get(s, 0):.1f}" for s in stages)
+            + f" | {r['total']} | {r['peak_mb']:,} | {r['rings']:,} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--engine", default="auto", choices=["auto", "louvain", "igraph"])
+    ap.add_argument("--no-packets", action="store_true", help="skip writing packets")
+    ap.add_argument("--write", type=Path, help="also write the table into this Markdown file")
+    args = ap.parse_args()
+    results = []
+    for shops in args.sizes:
+        r = run_size(shops, args.engine, not args.no_packets)
+        print(json.dumps(r), flush=True)
+        results.append(r)
+    text = (
+        f"Machine: {machine()}.\n\n"
+        f"Command: `python benchmarks/ladder.py --sizes "
+        f"{' '.join(map(str, args.sizes))} --engine {args.engine}"
+        f"{' --no-packets' if args.no_packets else ''}` "
+        f"({time.strftime('%Y-%m-%d')}). Seconds per stage; peak resident memory of "
+        f"the run's process.\n\n" + table(results) + "\n"
+    )
+    print(text)
+    if args.write:
+        args.write.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

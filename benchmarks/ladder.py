@@ -90,8 +90,9 @@ def run_size(shops: int, engine: str, packets: bool, seed: int = 1) -> dict[str,
             ],
             capture_output=True,
             text=True,
-            check=True,
         )
+        if proc.returncode != 0:
+            raise SystemExit(f"the run of {shops} shops failed:\n{proc.stderr}")
         out = json.loads(proc.stdout.strip().splitlines()[-1])
         return {"shops": shops, "rows": rows, "generate_s": generated, **out}
 

@@ -1,5 +1,48 @@
-"""graphring: find counterfeit seller rings through the infrastructure their shops share."""
+"""graphring: find counterfeit seller rings through the infrastructure their shops share.
+
+The public API is exactly ``__all__``; the command line (``graphring``) is a thin layer
+over it.
+
+>>> import graphring
+>>> sorted(graphring.__all__)[:3]
+['ConfigError', 'Dataset', 'GraphringError']
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from graphring.config import Settings, load_settings
+from graphring.contract import Dataset, read_dataset
+from graphring.errors import ConfigError, GraphringError, InputError, RunLockedError, StoreError
+from graphring.evaluate import Quality, evaluate
+from graphring.export import write_run
+from graphring.jobs import scheduled_run, set_ring_status
+from graphring.pipeline import PreviousRun, RunResult, run_pipeline
+from graphring.sample import write_sample
+from graphring.stores import MemoryStore, Store, open_store
+
+__all__ = [
+    "ConfigError",
+    "Dataset",
+    "GraphringError",
+    "InputError",
+    "MemoryStore",
+    "PreviousRun",
+    "Quality",
+    "RunLockedError",
+    "RunResult",
+    "Settings",
+    "Store",
+    "StoreError",
+    "__version__",
+    "evaluate",
+    "load_settings",
+    "open_store",
+    "read_dataset",
+    "run_pipeline",
+    "scheduled_run",
+    "set_ring_status",
+    "write_run",
+    "write_sample",
+]

@@ -5,7 +5,7 @@
 >>> folder = tempfile.mkdtemp()
 >>> info = write_sample(folder, n_shops=2500, seed=3)
 >>> result = run_pipeline(info.data_dir)
->>> result.rings.iloc[0]["size"] >= 3
+>>> int(result.rings.iloc[0]["size"]) >= 3
 True
 """
 

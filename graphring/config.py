@@ -50,6 +50,8 @@ class Settings:
     merge_bridges: int = 2
     #: "auto" picks igraph when installed, else python-louvain; or "louvain" / "igraph".
     engine: str = "auto"
+    #: Processes that cut components in parallel (results are the same for any number).
+    workers: int = 1
     default_region: str = "CN"
     kind_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
     backend: str = "memory"
@@ -161,6 +163,8 @@ def _validate(s: Settings) -> None:
         raise ConfigError("resolution must be positive")
     if s.supernode_max_merchants < 2:
         raise ConfigError("supernode_max_merchants must be at least 2")
+    if s.workers < 1:
+        raise ConfigError("workers must be at least 1")
     if s.engine not in {"auto", "louvain", "igraph"}:
         raise ConfigError(f"engine must be auto, louvain or igraph, not {s.engine!r}")
     if s.backend not in {"memory", "neo4j"}:

@@ -14,6 +14,7 @@ order otherwise).
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from dataclasses import dataclass
 
 import networkx as nx
@@ -129,10 +130,46 @@ def _core(n: int, edges: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
         alive &= ~drop
 
 
+def _cut(
+    task: tuple[np.ndarray, np.ndarray, np.ndarray, Settings, str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Communities and core flags of one component (global node ids in, local labels out)."""
+    ia_g, ib_g, weight, settings, engine = task
+    local_nodes = np.unique(np.concatenate([ia_g, ib_g]))
+    local = pd.DataFrame(
+        {
+            "ia": np.searchsorted(local_nodes, ia_g),
+            "ib": np.searchsorted(local_nodes, ib_g),
+            "weight": weight,
+        }
+    )
+    labels = _louvain(local_nodes, local, settings, engine)
+    labels = _join_bridged(labels, local, settings.merge_bridges)
+    labels = pd.factorize(labels, sort=True)[0]
+    return local_nodes, np.stack([labels, _core(len(local_nodes), local, labels)])
+
+
+def _cut_all(
+    tasks: list[tuple[np.ndarray, np.ndarray, np.ndarray, Settings, str]], workers: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Cut components one after another, or over ``workers`` processes (same results: each
+    component is cut on its own, and results come back in component order)."""
+    if workers <= 1 or len(tasks) < 2 * workers:
+        return [_cut(t) for t in tasks]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        return list(pool.map(_cut, tasks, chunksize=max(1, len(tasks) // (8 * workers))))
+
+
 def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Settings) -> Partition:
     """Group linked shops into candidate rings (groups of at least ``min_ring_size`` core shops).
 
-    ``edges`` has columns a, b (merchant ids) and weight.
+    ``edges`` has columns a, b (merchant ids) and weight. Components of three shops are a
+    ring when they form a triangle; larger ones are cut by :func:`_cut`, over
+    ``settings.workers`` processes when that is more than one.
     """
     engine = choose_engine(settings.engine)
     nodes = np.sort(pd.unique(merchant_ids.astype(str)))
@@ -147,43 +184,41 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
     sizes = np.bincount(comp, minlength=n_comp)
     big = sizes >= settings.min_ring_size
     e["comp"] = comp[e["ia"].to_numpy()]
-    e = e.loc[big[e["comp"].to_numpy()]]
-    rows = []
-    next_group = 0
-    for _, ce in e.groupby("comp", sort=True):
-        local_nodes = np.unique(np.concatenate([ce["ia"].to_numpy(), ce["ib"].to_numpy()]))
-        local = pd.DataFrame(
-            {
-                "ia": np.searchsorted(local_nodes, ce["ia"].to_numpy()),
-                "ib": np.searchsorted(local_nodes, ce["ib"].to_numpy()),
-                "weight": ce["weight"].to_numpy(),
-            }
-        )
-        if len(local_nodes) <= 3:
-            labels = np.zeros(len(local_nodes), dtype=np.int64)
-        else:
-            labels = _louvain(local_nodes, local, settings, engine)
-            labels = _join_bridged(labels, local, settings.merge_bridges)
-        labels = pd.factorize(labels, sort=True)[0]
-        core = _core(len(local_nodes), local, labels)
-        core_size = np.bincount(labels, weights=core.astype(float))
-        ok = core_size[labels] >= settings.min_ring_size
-        rows.append(
-            pd.DataFrame(
-                {"node": local_nodes[ok], "group": labels[ok] + next_group, "core": core[ok]}
-            )
-        )
-        next_group += int(labels.max()) + 1
-    if rows:
-        members = pd.concat(rows, ignore_index=True)
-        members["group"] = pd.factorize(members["group"], sort=True)[0]
-    else:
-        members = pd.DataFrame(
-            {
-                "node": pd.Series(dtype=np.int64),
-                "group": pd.Series(dtype=np.int64),
-                "core": pd.Series(dtype=bool),
-            }
-        )
+    e = e.loc[big[e["comp"].to_numpy()]].sort_values(["comp", "ia", "ib"], kind="stable")
+
+    # components of three shops: one ring if they form a triangle (else nobody is core)
+    small = sizes[e["comp"].to_numpy()] <= 3
+    se = e.loc[small]
+    deg = np.bincount(np.concatenate([se["ia"], se["ib"]]), minlength=n)
+    tri_comp = np.unique(se["comp"])
+    tri_comp = tri_comp[np.bincount(se["comp"], minlength=n_comp)[tri_comp] == 3]
+    tri_nodes = np.flatnonzero(np.isin(comp, tri_comp) & (deg == 2))
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
+        (tri_nodes, comp[tri_nodes].astype(np.int64), np.ones(len(tri_nodes), dtype=bool))
+    ]
+
+    le = e.loc[~small]
+    cuts = le["comp"].to_numpy()
+    bounds: list[int] = (
+        np.flatnonzero(np.r_[True, cuts[1:] != cuts[:-1], True]).tolist() if len(le) else []
+    )
+    ia_a, ib_a, w_a = le["ia"].to_numpy(), le["ib"].to_numpy(), le["weight"].to_numpy()
+    tasks = [
+        (ia_a[s:t], ib_a[s:t], w_a[s:t], settings, engine) for s, t in itertools.pairwise(bounds)
+    ]
+    offset = n_comp
+    for local_nodes, (labels, core) in _cut_all(tasks, settings.workers):
+        parts.append((local_nodes, labels + offset, core.astype(bool)))
+        offset += int(labels.max()) + 1
+    node = np.concatenate([p[0] for p in parts])
+    group = np.concatenate([p[1] for p in parts])
+    core = np.concatenate([p[2] for p in parts])
+    core_size = pd.Series(core.astype(int)).groupby(group).transform("sum").to_numpy()
+    ok = core_size >= settings.min_ring_size
+    members = pd.DataFrame({"node": node[ok], "group": group[ok], "core": core[ok]})
+    # groups numbered by their smallest member, so the numbering is the data's, not ours
+    first = members.groupby("group")["node"].transform("min")
+    members["group"] = pd.factorize(first, sort=True)[0]
+    members = members.sort_values(["group", "node"], kind="stable").reset_index(drop=True)
     members.insert(0, "merchant_id", nodes[members["node"].to_numpy()])
     return Partition(members=members.drop(columns="node"), engine=engine, components=int(big.sum()))

@@ -56,3 +56,24 @@ def test_same_input_and_seed_same_groups_whatever_the_edge_order() -> None:
     first = run(edges, engine="louvain", seed=5)
     again = run(list(reversed(edges)), engine="louvain", seed=5)
     pd.testing.assert_frame_equal(first, again)
+
+
+def test_parallel_workers_give_the_same_groups() -> None:
+    edges = []
+    for i in range(12):
+        # twelve components: two cliques joined by one weak tie each
+        edges += clique(f"C{i:02d}_", 4 + i % 5) + clique(f"D{i:02d}_", 5)
+        edges.append((f"C{i:02d}_00", f"D{i:02d}_00", 0.3))
+    edges += [
+        ("T1", "T2", 1.0),
+        ("T2", "T3", 1.0),
+        ("T1", "T3", 1.0),
+        ("P1", "P2", 1.0),
+        ("P2", "P3", 1.0),
+    ]
+    one = run(edges, engine="louvain", workers=1)
+    two = run(edges, engine="louvain", workers=2)
+    pd.testing.assert_frame_equal(one, two)
+    assert one["group"].nunique() == 24 + 1
+    assert set(one.loc[one["merchant_id"].str.startswith("T"), "merchant_id"]) == {"T1", "T2", "T3"}
+    assert not one["merchant_id"].str.startswith("P").any()

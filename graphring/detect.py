@@ -144,7 +144,8 @@ def _cut(
         }
     )
     labels = _louvain(local_nodes, local, settings, engine)
-    labels = _join_bridged(labels, local, settings.merge_bridges)
+    if labels.max() > 0:
+        labels = _join_bridged(labels, local, settings.merge_bridges)
     labels = pd.factorize(labels, sort=True)[0]
     return local_nodes, np.stack([labels, _core(len(local_nodes), local, labels)])
 

@@ -34,9 +34,23 @@ def image_prices(text: pd.Series) -> pd.Series:
     >>> image_prices(pd.Series(["到手价 ¥399", "only RMB 1,299", "399元 包邮", "new"])).tolist()
     [399.0, 1299.0, 399.0, nan]
     """
-    found = text.astype("string").fillna("").str.normalize("NFKC").str.extract(_PRICE_RE)
+    codes, uniques = pd.factorize(text.astype("string").fillna(""), sort=False)
+    found = pd.Series(uniques, dtype="string").str.normalize("NFKC").str.extract(_PRICE_RE)
     raw = found[0].fillna(found[1]).str.replace(",", "", regex=False)
-    return pd.to_numeric(raw, errors="coerce").astype("float64")
+    prices = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64")
+    return pd.Series(prices[codes] if len(codes) else [], index=text.index, dtype="float64")
+
+
+def top_reasons(long: pd.DataFrame, key: str, n: int = 3) -> pd.Series:
+    """The ``n`` strongest reasons of each ``key``, joined by "; " (``long`` is sorted)."""
+    rank = long.groupby(key, sort=False).cumcount()
+    top = long.loc[rank < n].assign(rank=rank[rank < n])
+    wide = top.pivot(index=key, columns="rank", values="text")
+    joined = wide[0].astype(object)
+    for r in range(1, n):
+        if r in wide:
+            joined = joined + ("; " + wide[r].astype(object)).fillna("")
+    return joined
 
 
 def _reasons_long(parts: list[tuple[pd.Series, pd.Series]], index: pd.Index) -> pd.DataFrame:
@@ -123,10 +137,17 @@ def merchant_risk(
             mism=("mism", "sum"),
             img=("img", "first"),
             price=("price", "first"),
-            brands=("brand", lambda b: ", ".join(sorted({x for x in b if x}))),
         )
         .reindex(idx)
     )
+    cheap_brands = (
+        g.loc[g["cheap"], ["merchant_id", "brand"]]
+        .drop_duplicates()
+        .sort_values(["merchant_id", "brand"])
+        .groupby("merchant_id")["brand"]
+        .agg(", ".join)
+    )
+    agg["brands"] = cheap_brands.reindex(idx)
     n_cheap = agg["cheap"].fillna(0)
     cheap_pts = pd.Series(
         np.where(n_cheap > 0, np.minimum(35, 15 + 5 * (n_cheap - 1)), 0), index=idx
@@ -162,7 +183,7 @@ def merchant_risk(
     ]
     total = sum(p for p, _ in parts).clip(upper=100)
     long = _reasons_long(parts, idx)
-    top = long.groupby("row", sort=False).head(3).groupby("row", sort=False)["text"].agg("; ".join)
+    top = top_reasons(long, "row")
     scores = pd.DataFrame(
         {
             "merchant_id": idx,

@@ -26,9 +26,11 @@ class MemoryStore(Store):
 
     def __init__(self) -> None:
         self._t: dict[str, pd.DataFrame] = {}
+        self._holdings: pd.DataFrame | None = None
 
     def load(self, dataset: Dataset) -> dict[str, int]:
         self._t = {k: v.drop(columns="_line") for k, v in dataset.tables.items()}
+        self._holdings = None
         h = self.holdings()
         return {
             "Merchant": len(self._t["merchants"]),
@@ -84,6 +86,11 @@ class MemoryStore(Store):
         )
 
     def holdings(self) -> pd.DataFrame:
+        if self._holdings is None:
+            self._holdings = self._derive_holdings()
+        return self._holdings
+
+    def _derive_holdings(self) -> pd.DataFrame:
         a = self._table("addresses")
         s = self._table("shipments")
         p = self._table("payment_accounts")

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _ABBREVIATIONS = {
     "st": "street",
@@ -55,12 +57,15 @@ def address_key(values: pd.Series) -> pd.Series:
     >>> address_key(pd.Series(["Rm 5, No. 12 Xinhua Rd.", "ＲＭ ５ #12 xinhua road"])).tolist()
     ['room 5 12 xinhua road', 'room 5 12 xinhua road']
     """
-    s = _text(values).str.casefold()
-    s = s.str.replace(_PUNCT_RE, " ", regex=True)
-    s = s.str.replace(_NUMBER_MARKER_RE, r"\1", regex=True)
+    folded = _text(values).str.casefold()
+    # Arrow's compute kernels run the regexes in C++ over the whole column
+    arr = pa.array(folded.to_numpy(dtype=object), type=pa.string())
+    arr = pc.replace_substring_regex(arr, _PUNCT_RE, " ")
+    arr = pc.replace_substring_regex(arr, _NUMBER_MARKER_RE, r"\1")
     for abbr, pattern in _ABBREV_RE.items():
-        s = s.str.replace(pattern, _ABBREVIATIONS[abbr], regex=True)
-    return s.str.replace(_SPACE_RE, " ", regex=True).str.strip()
+        arr = pc.replace_substring_regex(arr, pattern, _ABBREVIATIONS[abbr])
+    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, _SPACE_RE, " "))
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
 
 
 @_on_uniques

@@ -43,6 +43,8 @@ def image_prices(text: pd.Series) -> pd.Series:
 
 def top_reasons(long: pd.DataFrame, key: str, n: int = 3) -> pd.Series:
     """The ``n`` strongest reasons of each ``key``, joined by "; " (``long`` is sorted)."""
+    if long.empty:
+        return pd.Series(dtype=object)
     rank = long.groupby(key, sort=False).cumcount()
     top = long.loc[rank < n].assign(rank=rank[rank < n])
     wide = top.pivot(index=key, columns="rank", values="text")

@@ -78,3 +78,10 @@ def test_ring_score_prefers_risky_spread_rings_over_honest_chains() -> None:
     fake = reasons.loc[reasons["group"] == "fake"]
     assert abs(fake["points"].sum() - s["fake"]) < 0.2
     assert "spread over 3 provinces" in set(fake["text"])
+
+
+def test_merchants_with_no_reason_score_zero() -> None:
+    clean = merchants().iloc[[0]]
+    scores, reasons = merchant_risk(clean, listings().iloc[[0]], TODAY)
+    assert scores.to_dict("records") == [{"merchant_id": "OLD", "risk_score": 0.0, "reasons": ""}]
+    assert reasons.empty

@@ -75,9 +75,7 @@ def run_size(shops: int, engine: str, packets: bool, seed: int = 1) -> dict[str,
         generated = round(time.perf_counter() - t, 1)
         assert gen.returncode == 0
         data = Path(tmp) / "data"
-        rows = sum(
-            max(0, p.read_bytes().count(b"\n") - 1) for p in data.glob("*.csv")
-        )
+        rows = sum(max(0, p.read_bytes().count(b"\n") - 1) for p in data.glob("*.csv"))
         proc = subprocess.run(
             [
                 sys.executable,

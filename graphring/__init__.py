@@ -18,6 +18,7 @@ from graphring.errors import ConfigError, GraphringError, InputError, RunLockedE
 from graphring.evaluate import Quality, evaluate
 from graphring.export import write_run
 from graphring.jobs import scheduled_run, set_ring_status
+from graphring.notebook import Investigation, investigate, open_run
 from graphring.pipeline import PreviousRun, RunResult, run_pipeline
 from graphring.sample import write_sample
 from graphring.stores import MemoryStore, Store, open_store
@@ -27,6 +28,7 @@ __all__ = [
     "Dataset",
     "GraphringError",
     "InputError",
+    "Investigation",
     "MemoryStore",
     "PreviousRun",
     "Quality",
@@ -37,7 +39,9 @@ __all__ = [
     "StoreError",
     "__version__",
     "evaluate",
+    "investigate",
     "load_settings",
+    "open_run",
     "open_store",
     "read_dataset",
     "run_pipeline",

@@ -102,7 +102,7 @@ def ring_documents(result: RunResult) -> list[dict[str, Any]]:
                 "ring_id": rid,
                 "score": float(ring.ring_score),
                 "size": int(ring.size),
-            "status": str(getattr(ring, "status", "open")),
+                "status": str(getattr(ring, "status", "open")),
                 "members": sorted(mem.loc[mem["core"], "merchant_id"]),
                 "associates": sorted(mem.loc[~mem["core"], "merchant_id"]),
                 "reasons": [

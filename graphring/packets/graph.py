@@ -1,21 +1,29 @@
 """The graph of one ring: its shops and what they share, for vis-network and for print.
 
-Shipments are aggregated per origin address (an origin node carries its parcel count), so
-a ring with thousands of parcels stays a few hundred nodes at most.
+Nodes are the ring's shops (core members and associates), the identifiers two or more of
+them share (addresses, accounts, phones, devices, …) and the addresses their parcels leave
+from. Shipments are aggregated per origin address (an origin node carries its parcel count,
+each edge to it the count of one shop), so a ring with thousands of parcels stays a few
+hundred nodes; a graph never holds more than :data:`MAX_NODES` nodes.
+
+Every label and tooltip is plain text. The page hands tooltips to vis-network as DOM
+elements filled with ``textContent`` and the SVG escapes them, so data never becomes markup.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
 
 import networkx as nx
 import pandas as pd
 
-#: Node colours by kind, shown in the legend.
+#: Node colours by kind, shown in the legend (in this order).
 KIND_COLOURS = {
     "shop": "#d62728",
     "associate": "#ff9896",
+    "origin": "#ff7f0e",
     "address": "#1f77b4",
     "account": "#2ca02c",
     "phone": "#9467bd",
@@ -24,104 +32,304 @@ KIND_COLOURS = {
     "ip": "#7f7f7f",
     "other": "#bcbd22",
 }
-MAX_IDENTIFIER_NODES = 400
+#: What the legend says for each kind.
+KIND_LABELS = {
+    "shop": "shop (ring member)",
+    "associate": "associate (one tie)",
+    "origin": "shipment origin",
+    "address": "shared address",
+    "account": "payment account",
+    "phone": "phone",
+    "device": "device",
+    "email": "email",
+    "ip": "IP address",
+    "other": "other identifier",
+}
+SHOP_KINDS = ("shop", "associate")
+#: At most this many nodes in one ring's graph (shops first, then the rarest identifiers,
+#: then the busiest origins); the page says when some were left out.
+MAX_NODES = 900
+MAX_SHOP_NODES = 600
+#: The print picture lays out graphs of this many nodes with Kamada-Kawai (even spacing,
+#: where a spring layout packs dense cells tight); others with a spring layout, quicker.
+KK_NODES = (40, 150)
+#: Repulsion of the spring layout (networkx spring_layout k, times 1/sqrt(nodes)).
+SVG_SPREAD = 5.0
+_LABEL_MAX = 28
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def ring_graph(ring_id: str, members: pd.DataFrame, evidence: pd.DataFrame) -> nx.Graph:
-    """Shops of one ring joined to the identifiers two or more of them share.
+def _short(text: str, limit: int = _LABEL_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
-    ``members``: this ring's rows of RunResult.members; ``evidence``: this ring's evidence.
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def xml_text(value: object) -> str:
+    """Text safe inside SVG/XML: escaped, and without the control characters XML forbids."""
+    return html.escape(_XML_BAD.sub("", _text(value)), quote=True)
+
+
+def ring_graph(
+    ring_id: str,
+    members: pd.DataFrame,
+    evidence: pd.DataFrame,
+    origins: pd.DataFrame | None = None,
+    max_nodes: int = MAX_NODES,
+) -> nx.Graph:
+    """Shops of one ring joined to what two or more of them share and where they ship from.
+
+    ``members``: this ring's rows of RunResult.members; ``evidence``: this ring's evidence
+    (rarest first); ``origins``: ``merchant_id, key, shipments`` — parcels each member sent
+    from each origin address (supernodes already left out).
+
+    ``g.graph["left_out"]`` counts the shops, identifiers and origins not drawn.
     """
     g = nx.Graph(ring_id=ring_id)
-    for row in members.sort_values("merchant_id").itertuples(index=False):
+    mem = members.sort_values(["core", "risk_score", "merchant_id"], ascending=[False, False, True])
+    shown = mem.head(min(MAX_SHOP_NODES, max_nodes))
+    left = {"shops": len(mem) - len(shown), "identifiers": 0, "origins": 0}
+    g.graph["left_out"] = left
+    for row in shown.itertuples(index=False):
         kind = "shop" if row.core else "associate"
+        risk = float(row.risk_score) if pd.notna(row.risk_score) else 0.0
+        place = ", ".join(x for x in (_text(row.province), _text(row.city)) if x)
+        reasons = _text(row.reasons)
         g.add_node(
             f"m:{row.merchant_id}",
             label=str(row.merchant_id),
             kind=kind,
-            title=f"{row.name} · {row.province} · risk {row.risk_score:g}",
-            size=12 + float(row.risk_score) / 8,
+            name=_text(row.name),
+            title="\n".join(
+                x
+                for x in (
+                    f"{row.merchant_id} · {_text(row.name)}",
+                    f"{place} · {_text(row.platform)}".strip(" ·"),
+                    f"risk {risk:g}/100" + (" · associate (one tie)" if not row.core else ""),
+                    _short(reasons, 400),
+                )
+                if x
+            ),
+            size=(12 if row.core else 8) + risk / 8,
         )
-    ev = evidence.head(MAX_IDENTIFIER_NODES)
-    for row in ev.itertuples(index=False):
+    budget = max_nodes - g.number_of_nodes()
+    drawn_ev = evidence.head(max(budget, 0))
+    left["identifiers"] = len(evidence) - len(drawn_ev)
+    for row in drawn_ev.itertuples(index=False):
         node = f"i:{row.kind}:{row.key}"
-        kind = row.kind if row.kind in KIND_COLOURS else "other"
-        label = row.key if len(row.key) <= 28 else row.key[:26] + "…"
-        roles = f" ({row.roles})" if row.roles else ""
-        ships = f", {row.shipments} shipments sent from here" if row.shipments else ""
+        ships = int(row.shipments)
+        roles = _text(row.roles).split(";") if _text(row.roles) else []
+        if row.kind == "address":
+            kind = "origin" if ships or "origin" in roles else "address"
+        else:
+            kind = row.kind if row.kind in KIND_COLOURS else "other"
+        lines = [
+            f"{row.kind}" + (f" ({', '.join(roles)})" if roles else ""),
+            _text(row.key),
+            f"shared by {row.shops_in_ring} shops of this ring, {row.shops_total} in all",
+            f"rarity {float(row.rarity):g}",
+        ]
+        if ships:
+            lines.append(f"{ships} shipments sent from here by this ring's shops")
         g.add_node(
             node,
-            label=label,
+            label=_short(_text(row.key)),
             kind=kind,
-            title=f"{row.kind}{roles}: {row.key} — {row.shops_in_ring} shops of this "
-            f"ring, {row.shops_total} in all{ships}",
-            size=8 + 3 * math.log2(1 + row.shops_in_ring) + math.log2(1 + row.shipments),
+            name=_text(row.key),
+            title="\n".join(lines),
+            size=8 + 3 * math.log2(1 + row.shops_in_ring) + math.log2(1 + ships),
+            shipments=ships,
         )
-        for mid in row.merchant_ids.split(";"):
+        for mid in _text(row.merchant_ids).split(";"):
             if g.has_node(f"m:{mid}"):
                 g.add_edge(f"m:{mid}", node)
+    _add_origins(g, origins, max_nodes)
     return g
 
 
-def vis_data(g: nx.Graph) -> dict[str, list[dict[str, object]]]:
-    """Nodes and edges in vis-network's shape (pyvis's, without its page)."""
+def _add_origins(g: nx.Graph, origins: pd.DataFrame | None, max_nodes: int) -> None:
+    """Shipment origins: one node per address, one edge per shop with its parcel count.
+
+    ``origins`` holds one ring's rows (a few per shop), so plain Python is quicker here
+    than pandas' per-call overhead.
+    """
+    if origins is None or origins.empty:
+        return
+    rows = [
+        (f"m:{m}", str(k), int(n))
+        for m, k, n in zip(
+            origins["merchant_id"], origins["key"], origins["shipments"], strict=True
+        )
+        if g.has_node(f"m:{m}")
+    ]
+    ships: dict[str, int] = {}
+    shops: dict[str, set[str]] = {}
+    for shop, key, n in rows:
+        ships[key] = ships.get(key, 0) + n
+        shops.setdefault(key, set()).add(shop)
+    order = sorted(ships, key=lambda k: (-ships[k], -len(shops[k]), k))
+    missing = [k for k in order if not g.has_node(f"i:address:{k}")]
+    extra = missing[: max(max_nodes - g.number_of_nodes(), 0)]
+    g.graph["left_out"]["origins"] = len(missing) - len(extra)
+    for key in extra:
+        n, s = ships[key], len(shops[key])
+        g.add_node(
+            f"i:address:{key}",
+            label=_short(key),
+            kind="origin",
+            name=key,
+            title=f"shipment origin\n{key}\n{n} shipments sent from here by "
+            f"{s} shop{'s' if s != 1 else ''} of this ring",
+            size=8 + 3 * math.log2(1 + s) + math.log2(1 + n),
+            shipments=n,
+        )
+    for shop, key, n in rows:
+        if g.has_node(f"i:address:{key}"):
+            g.add_edge(shop, f"i:address:{key}", shipments=n)
+
+
+def vis_data(g: nx.Graph) -> dict[str, object]:
+    """Nodes and edges in vis-network's shape (built with pyvis, without its page).
+
+    ``title`` stays plain text: the page turns it into a DOM element with textContent.
+    """
     from pyvis.network import Network
 
     net = Network(height="600px", width="100%")
     for node, attrs in g.nodes(data=True):
+        colour = KIND_COLOURS[attrs["kind"]]
         net.add_node(
             node,
             label=attrs["label"],
             title=attrs["title"],
-            color=KIND_COLOURS[attrs["kind"]],
+            color={"background": colour, "border": colour},
             size=round(attrs["size"], 1),
-            group=attrs["kind"],
-            shape="dot" if attrs["kind"] in ("shop", "associate") else "square",
+            shape="dot" if attrs["kind"] in SHOP_KINDS else "square",
+            kind=attrs["kind"],
+            name=attrs.get("name", ""),
         )
-    for a, b in g.edges():
-        net.add_edge(a, b)
-    return {"nodes": net.nodes, "edges": [{"from": e["from"], "to": e["to"]} for e in net.edges]}
+    edges: list[dict[str, object]] = []
+    for a, b, attrs in g.edges(data=True):
+        edge: dict[str, object] = {"from": a, "to": b}
+        if "shipments" in attrs:
+            n = attrs["shipments"]
+            edge.update(
+                title=f"{n} shipment{'s' if n != 1 else ''}",
+                width=round(1 + math.log2(1 + n), 1),
+                color="#f5b77a",
+            )
+        edges.append(edge)
+    counts = pd.Series([k for _, k in g.nodes(data="kind")], dtype=object).value_counts()
+    legend = [
+        {"kind": k, "label": KIND_LABELS[k], "colour": c, "count": int(counts.get(k, 0))}
+        for k, c in KIND_COLOURS.items()
+        if counts.get(k, 0)
+    ]
+    return {
+        "nodes": net.nodes,
+        "edges": edges,
+        "legend": legend,
+        "left_out": left_out(g),
+    }
 
 
-def ring_svg(g: nx.Graph, width: int = 900, height: int = 700, seed: int = 42) -> str:
-    """A static picture of the ring graph for printed reports."""
+def left_out(g: nx.Graph) -> dict[str, int]:
+    """How many shops, shared identifiers and origins the graph leaves out (over MAX_NODES)."""
+    return dict(g.graph.get("left_out", {"shops": 0, "identifiers": 0, "origins": 0}))
+
+
+def ring_svg(g: nx.Graph, width: int = 1000, height: int = 760, seed: int = 42) -> str:
+    """A static picture of the ring graph for printed reports (same colours and shapes)."""
+    rid = xml_text(g.graph.get("ring_id", ""))
     if g.number_of_nodes() == 0:
-        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"/>'
-    pos = nx.spring_layout(g, seed=seed, k=1.5 / math.sqrt(g.number_of_nodes()))
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
+            f'<text x="20" y="30">{rid}: nothing to draw</text></svg>'
+        )
+    n = g.number_of_nodes()
+    if KK_NODES[0] <= n <= KK_NODES[1] and nx.is_connected(g):
+        pos = nx.kamada_kawai_layout(g)
+    else:
+        pos = nx.spring_layout(g, seed=seed, k=SVG_SPREAD / math.sqrt(n), iterations=100)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
-    pad = 40
+    pad, legend_w, top = 60, 200, 60
 
     def sx(x: float) -> float:
-        return pad + (x - min(xs)) / ((max(xs) - min(xs)) or 1) * (width - 2 * pad - 180)
+        return pad + (x - min(xs)) / ((max(xs) - min(xs)) or 1) * (width - 2 * pad - legend_w)
 
     def sy(y: float) -> float:
-        return pad + (y - min(ys)) / ((max(ys) - min(ys)) or 1) * (height - 2 * pad)
+        return top + (y - min(ys)) / ((max(ys) - min(ys)) or 1) * (height - top - pad)
 
+    kinds = pd.Series([k for _, k in g.nodes(data="kind")], dtype=object).value_counts()
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" '
+        'font-size="8">',
+        f"<title>Ring {rid}</title>",
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{pad}" y="20" font-size="14">{html.escape(str(g.graph["ring_id"]))}</text>',
+        f'<text x="{pad}" y="24" font-size="16" font-weight="bold">Ring {rid}</text>',
+        f'<text x="{pad}" y="40" font-size="10" fill="#555">'
+        f"{int(kinds[kinds.index.isin(SHOP_KINDS)].sum())} shops, "
+        f"{int(kinds[~kinds.index.isin(SHOP_KINDS)].sum())} shared identifiers and "
+        "shipment origins; line width = parcels sent</text>",
+        '<g stroke="#bbb" stroke-opacity="0.8">',
     ]
-    for a, b in sorted(g.edges()):
+    for a, b, attrs in sorted(g.edges(data=True)):
+        ships = attrs.get("shipments")
+        style = (
+            f' stroke="#f5b77a" stroke-width="{1 + math.log2(1 + ships) / 2:.1f}"' if ships else ""
+        )
         out.append(
             f'<line x1="{sx(pos[a][0]):.1f}" y1="{sy(pos[a][1]):.1f}" '
-            f'x2="{sx(pos[b][0]):.1f}" y2="{sy(pos[b][1]):.1f}" stroke="#bbb"/>'
+            f'x2="{sx(pos[b][0]):.1f}" y2="{sy(pos[b][1]):.1f}"{style}/>'
         )
+    out.append("</g>")
+    labels = n <= 250
+    marks: list[str] = []
+    texts: list[str] = []
     for node, attrs in sorted(g.nodes(data=True)):
         x, y = sx(pos[node][0]), sy(pos[node][1])
         r = attrs["size"] / 3
         colour = KIND_COLOURS[attrs["kind"]]
-        out.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{colour}">'
-            f"<title>{html.escape(attrs['title'])}</title></circle>"
+        tip = f"<title>{xml_text(attrs['title'])}</title>"
+        if attrs["kind"] in SHOP_KINDS:
+            shape = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{colour}">{tip}</circle>'
+        else:
+            shape = (
+                f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}"'
+                f' fill="{colour}">{tip}</rect>'
+            )
+        marks.append(shape)
+        if labels:
+            texts.append(
+                f'<text x="{x:.1f}" y="{y + r + 8:.1f}" text-anchor="middle">'
+                f"{xml_text(_short(attrs['label'], 22))}</text>"
+            )
+    out.extend(marks)
+    out.append('<g fill="#333" stroke="white" stroke-width="2.5" paint-order="stroke">')
+    out.extend(texts)
+    out.append("</g>")
+    lx = width - legend_w + 10
+    out.append(f'<text x="{lx}" y="{top}" font-size="11" font-weight="bold">Legend</text>')
+    row = 0
+    for kind, colour in KIND_COLOURS.items():
+        if not kinds.get(kind, 0):
+            continue
+        y = top + 18 + 18 * row
+        row += 1
+        mark = (
+            f'<circle cx="{lx + 6}" cy="{y - 4}" r="6" fill="{colour}"/>'
+            if kind in SHOP_KINDS
+            else f'<rect x="{lx}" y="{y - 10}" width="12" height="12" fill="{colour}"/>'
         )
-    for i, (kind, colour) in enumerate(KIND_COLOURS.items()):
-        y = pad + 18 * i
         out.append(
-            f'<circle cx="{width - 160}" cy="{y}" r="6" fill="{colour}"/>'
-            f'<text x="{width - 148}" y="{y + 4}">{kind}</text>'
+            f'{mark}<text x="{lx + 18}" y="{y}" font-size="10">'
+            f"{xml_text(KIND_LABELS[kind])} ({int(kinds[kind])})</text>"
         )
     out.append("</svg>")
     return "\n".join(out)

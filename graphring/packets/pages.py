@@ -1,62 +1,153 @@
-"""HTML pages that open offline: every script and style is inlined, every data string is
-escaped (text through html.escape; data for scripts as JSON with ``<`` escaped)."""
+"""HTML pages that open offline and never run data as code.
+
+Every script and style is inlined (vis-network's own files are read from the pyvis package
+and written into the page), and a Content-Security-Policy meta forbids every network load,
+so a page opened from a USB stick on an air-gapped machine shows the same as anywhere.
+Every data string is escaped: text through :func:`esc`, data for scripts as JSON with
+``<``, ``>`` and ``&`` escaped (:func:`script_json`), and in the graph tooltips are DOM
+elements filled with ``textContent``, never HTML strings.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
+import math
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import pandas as pd
 
-from graphring.packets.graph import KIND_COLOURS
+#: No network loads of any kind; only the inline scripts (named by their SHA-256, so an
+#: injected script or event handler would not run even if escaping failed) and styles the
+#: page carries.
+CSP = (
+    "default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:; base-uri 'none'; form-action 'none'; object-src 'none'"
+)
 
 STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;
+color:#222;background:#fff}
 header{background:#1d2b3a;color:#fff;padding:12px 20px}header h1{margin:0;font-size:20px}
-header .sub{opacity:.8;font-size:13px}main{padding:12px 20px}
+header .sub{opacity:.8;font-size:13px}header a{color:#cde}main{padding:12px 20px;max-width:1500px}
+nav.toc{font-size:13px;margin:6px 0}nav.toc a{margin-right:12px}
 section{margin:18px 0}h2{font-size:16px;border-bottom:1px solid #ddd;padding-bottom:4px}
+h3{font-size:14px;margin:10px 0 4px}
 table{border-collapse:collapse;font-size:13px;width:100%}
-th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f3f5f7;cursor:pointer;user-select:none}tr:nth-child(even) td{background:#fafafa}
+th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top;
+overflow-wrap:break-word}
+table.data th{background:#f3f5f7;cursor:pointer;user-select:none;white-space:nowrap}
+table.data th[data-asc="1"]::after{content:" \\25B2"}
+table.data th[data-asc="0"]::after{content:" \\25BC"}
+tr:nth-child(even) td{background:#fafafa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .score{font-size:28px;font-weight:600}.pill{display:inline-block;padding:1px 7px;
 border-radius:9px;background:#eee;margin:1px;font-size:12px}
-#graph{height:620px;border:1px solid #ccc}.legend span{margin-right:12px;font-size:12px}
-.legend i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}
-input.filter{margin:4px 0;padding:4px;width:260px}.muted{color:#777;font-size:12px}
-.bar{background:#4c78a8;height:10px;display:inline-block}
+.status{display:inline-block;padding:2px 8px;border-radius:4px;background:#ffe9a8;font-size:13px;
+margin-left:10px;vertical-align:middle}
+#graph{height:640px;border:1px solid #ccc;position:relative}
+.legend span{margin-right:14px;font-size:12px;white-space:nowrap}
+.legend i{display:inline-block;width:11px;height:11px;margin-right:4px;vertical-align:-1px}
+.legend i.dot{border-radius:6px}
+.controls{display:flex;gap:6px;align-items:center;flex-wrap:wrap;margin:4px 0}
+input.filter{padding:4px;width:260px}input.search{padding:4px;width:340px}input.min{padding:4px;width:70px}
+.muted{color:#666;font-size:12px}.warn{color:#8a4b00;font-size:13px}
+.bar{height:10px;display:inline-block;vertical-align:middle}.bar.a{background:#4c78a8}
+.bar.b{background:#f58518}
+.gr-tip{white-space:pre-line;max-width:420px;font-size:12px}
+div.vis-tooltip{white-space:normal}
+dl.kv{display:grid;grid-template-columns:max-content auto;gap:2px 14px;font-size:13px}
+dl.kv dt{color:#555}dl.kv dd{margin:0}
+code{font-size:12px}td a{white-space:nowrap}
+table.timeline{width:auto}table.timeline td{padding:2px 6px}
+@media print{#graph,.controls,input{display:none}}
 """
 
 TABLE_JS = """
-function gr_sortable(t){t.querySelectorAll('th').forEach(function(th,i){th.addEventListener(
-'click',function(){var tb=t.tBodies[0],rows=Array.from(tb.rows),asc=th.dataset.asc!=='1';
-th.dataset.asc=asc?'1':'0';rows.sort(function(a,b){var x=a.cells[i].innerText,
-y=b.cells[i].innerText,nx=parseFloat(x),ny=parseFloat(y);var c=(!isNaN(nx)&&!isNaN(ny))?
-nx-ny:x.localeCompare(y);return asc?c:-c});rows.forEach(function(r){tb.appendChild(r)})})})}
-function gr_filter(input,t){input.addEventListener('input',function(){var q=input.value
-.toLowerCase();Array.from(t.tBodies[0].rows).forEach(function(r){r.style.display=
-r.innerText.toLowerCase().indexOf(q)>=0?'':'none'})})}
-document.querySelectorAll('table.data').forEach(function(t){gr_sortable(t);
-var f=document.querySelector('input[data-for="'+t.id+'"]');if(f)gr_filter(f,t)});
+(function(){
+function txt(r,i){var c=r.cells[i];return c?c.textContent.trim():''}
+function num(s){if(s==='')return NaN;var v=Number(s.replace(/,/g,''));return v}
+function apply(t){var q=(t._q||'').toLowerCase(),min=t._min,col=t._minCol,shown=0,
+rows=t.tBodies[0].rows;for(var k=0;k<rows.length;k++){var r=rows[k],ok=true;
+if(q&&r.textContent.toLowerCase().indexOf(q)<0)ok=false;
+if(ok&&!isNaN(min)){var v=num(txt(r,col));ok=!isNaN(v)&&v>=min}
+r.style.display=ok?'':'none';if(ok)shown++}
+var c=document.querySelector('[data-count-for="'+t.id+'"]');
+if(c)c.textContent=shown+' of '+rows.length+' rows'}
+function sortable(t){Array.prototype.forEach.call(t.tHead.rows[0].cells,function(th,i){
+th.title='sort';th.addEventListener('click',function(){var tb=t.tBodies[0],
+rows=Array.prototype.slice.call(tb.rows),asc=th.dataset.asc!=='1';
+Array.prototype.forEach.call(t.tHead.rows[0].cells,function(o){delete o.dataset.asc});
+th.dataset.asc=asc?'1':'0';rows.sort(function(a,b){var x=txt(a,i),y=txt(b,i),nx=num(x),ny=num(y);
+if(x===''||y==='')return x===y?0:(x===''?1:-1);
+var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);return asc?c:-c});
+var f=document.createDocumentFragment();rows.forEach(function(r){f.appendChild(r)});
+tb.appendChild(f)})})}
+document.querySelectorAll('table.data').forEach(function(t){sortable(t);t._min=NaN;
+var f=document.querySelector('input[data-for="'+t.id+'"]');
+if(f)f.addEventListener('input',function(){t._q=f.value;apply(t)});
+var m=document.querySelector('input[data-min-for="'+t.id+'"]');
+if(m){t._minCol=Number(m.dataset.col);m.addEventListener('input',function(){
+t._min=m.value===''?NaN:Number(m.value);apply(t)})}apply(t)});
+})();
 """
 
 GRAPH_JS = """
-(function(){var data=JSON.parse(document.getElementById('graph-data').textContent);
+(function(){
+var data=JSON.parse(document.getElementById('graph-data').textContent);
+function tip(t){var d=document.createElement('div');d.className='gr-tip';d.textContent=t;return d}
+var text={};data.nodes.forEach(function(n){
+text[n.id]=(String(n.id)+' '+String(n.label)+' '+String(n.name||'')).toLowerCase();
+if(typeof n.title==='string')n.title=tip(n.title)});
+data.edges.forEach(function(e){if(typeof e.title==='string')e.title=tip(e.title)});
 var nodes=new vis.DataSet(data.nodes),edges=new vis.DataSet(data.edges);
-var net=new vis.Network(document.getElementById('graph'),{nodes:nodes,edges:edges},
-{physics:{solver:'forceAtlas2Based',stabilization:{iterations:400,fit:true}},
-interaction:{hover:true,tooltipDelay:120},nodes:{font:{size:11}},edges:{color:'#bbb'}});
-window.graphring={network:net,nodes:nodes,edges:edges,stabilized:false};
+var box=document.getElementById('graph'),status=document.getElementById('graph-status');
+var net=new vis.Network(box,{nodes:nodes,edges:edges},{
+physics:{solver:'forceAtlas2Based',forceAtlas2Based:{gravitationalConstant:-60,springLength:70,
+avoidOverlap:0.2},stabilization:{enabled:true,iterations:400,updateInterval:50,fit:true},
+minVelocity:1},
+layout:{randomSeed:7,improvedLayout:true},
+interaction:{hover:true,tooltipDelay:120,hideEdgesOnDrag:true,navigationButtons:false},
+nodes:{font:{size:11},borderWidth:1},edges:{color:{color:'#bbb',highlight:'#222',hover:'#555'},
+smooth:false}});
+var gr=window.graphring={network:net,nodes:nodes,edges:edges,stabilized:false,highlighted:[],
+find:find,clear:clear};
 net.once('stabilizationIterationsDone',function(){net.setOptions({physics:false});
-window.graphring.stabilized=true;document.getElementById('graph').dataset.ready='1'});
-var box=document.getElementById('node-search');box.addEventListener('change',function(){
-var q=box.value.toLowerCase();var hit=nodes.get().find(function(n){return String(n.label)
-.toLowerCase().indexOf(q)>=0||String(n.id).toLowerCase().indexOf(q)>=0});if(!hit)return;
-var ids=[hit.id].concat(net.getConnectedNodes(hit.id));net.selectNodes(ids);
-net.focus(hit.id,{scale:1.2,animation:false})})})();
+gr.stabilized=true;box.dataset.ready='1';status.textContent=nodes.length+' nodes, '+
+edges.length+' links. Hover for details, search to highlight a node and its neighbours.'});
+function clear(){var ids=nodes.getIds();nodes.update(ids.map(function(i){return{id:i,opacity:1}}));
+net.unselectAll();gr.highlighted=[]}
+function find(q){q=String(q==null?'':q).trim().toLowerCase();if(!q){clear();return null}
+var ids=nodes.getIds(),hit=null,i;
+for(i=0;i<ids.length&&hit===null;i++){var n=nodes.get(ids[i]);
+if(String(n.label).toLowerCase()===q||String(n.id).toLowerCase()===q)hit=ids[i]}
+for(i=0;i<ids.length&&hit===null;i++){if(text[ids[i]].indexOf(q)>=0)hit=ids[i]}
+if(hit===null){clear();status.textContent='No node matches that search.';return null}
+var sel=[hit].concat(net.getConnectedNodes(hit)),keep={};sel.forEach(function(k){keep[k]=1});
+nodes.update(ids.map(function(k){return{id:k,opacity:keep[k]?1:0.15}}));
+net.selectNodes(sel);net.focus(hit,{scale:1.1,animation:false});gr.highlighted=sel;
+status.textContent='Found '+nodes.get(hit).label+' with '+(sel.length-1)+' neighbours.';
+return hit}
+var input=document.getElementById('node-search'),list=document.getElementById('node-names');
+nodes.get().forEach(function(n){var o=document.createElement('option');o.value=String(n.label);
+list.appendChild(o)});
+input.addEventListener('keydown',function(e){if(e.key==='Enter'){e.preventDefault();find(input.value)}});
+input.addEventListener('change',function(){find(input.value)});
+document.getElementById('node-search-go').addEventListener('click',function(){find(input.value)});
+document.getElementById('node-search-clear').addEventListener('click',function(){input.value='';
+clear();status.textContent=''});
+})();
 """
+
+
+@cache
+def script_hash(source: str) -> str:
+    """The CSP source expression that allows exactly this inline script."""
+    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
 @cache
@@ -65,19 +156,43 @@ def vis_assets() -> tuple[str, str]:
     base = resources.files("pyvis") / "lib" / "vis-9.1.2"
     js = (base / "vis-network.min.js").read_text(encoding="utf-8")
     css = (base / "vis-network.css").read_text(encoding="utf-8")
+    # A </script> or </style> inside the library text would end the inline element early.
+    if "</script" in js.lower() or "</style" in css.lower():
+        raise ValueError("vis-network assets cannot be inlined safely")
     return js, css
 
 
 def esc(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    """Any value as HTML text (attribute-safe too); missing values become empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
     return html.escape(str(value), quote=True)
 
 
+def fmt(value: Any) -> str:
+    """A cell value as display text: whole floats without ``.0``, missing as empty."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+    if isinstance(value, pd.Timestamp):
+        with_time = value.hour or value.minute
+        return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    return str(value)
+
+
 def script_json(data: Any) -> str:
-    """JSON safe inside a <script> element: no "</script>" can close it early."""
-    text = json.dumps(data, ensure_ascii=False, default=str)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """JSON safe inside a <script> element: no "</script>" or "<!--" can change its end."""
+    text = json.dumps(data, ensure_ascii=False, default=str, allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def table(
@@ -86,70 +201,119 @@ def table(
     columns: list[str] | None = None,
     links: dict[str, str] | None = None,
     filter_box: bool = True,
+    min_filter: str | None = None,
+    empty: str = "none",
 ) -> str:
-    """A sortable, filterable table. ``links`` maps a column to an href pattern ({})."""
+    """A sortable, filterable table. ``links`` maps a column to an href pattern ({}).
+
+    ``min_filter`` names a numeric column that gets a "at least" box.
+    """
     columns = columns or list(frame.columns)
+    if frame.empty:
+        return f'<p class="muted">{esc(empty)}</p>'
+    sub = frame[columns]
+    numeric = {
+        c
+        for c, d in zip(columns, sub.dtypes, strict=True)
+        if pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)
+    }
     head = "".join(f"<th>{esc(c)}</th>" for c in columns)
     rows = []
-    for rec in frame[columns].itertuples(index=False):
+    # one conversion to Python rows: much quicker than itertuples on many small tables
+    for rec in sub.to_numpy(dtype=object).tolist():
         cells = []
         for col, val in zip(columns, rec, strict=True):
+            text = esc(fmt(val))
             if links and col in links:
-                cells.append(f'<td><a href="{esc(links[col].format(val))}">{esc(val)}</a></td>')
+                cells.append(f'<td><a href="{esc(links[col].format(fmt(val)))}">{text}</a></td>')
+            elif col in numeric:
+                cells.append(f'<td class="num">{text}</td>')
             else:
-                cells.append(f"<td>{esc(val)}</td>")
+                cells.append(f"<td>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    box = (
-        f'<input class="filter" data-for="{table_id}" placeholder="filter rows…">'
-        if filter_box
-        else ""
-    )
+    controls = []
+    if filter_box:
+        controls.append(
+            f'<input class="filter" data-for="{esc(table_id)}" placeholder="filter rows…" '
+            f'aria-label="filter {esc(table_id)}">'
+        )
+    if min_filter:
+        controls.append(
+            f'<label>{esc(min_filter)} at least <input class="min" type="number" '
+            f'data-min-for="{esc(table_id)}" data-col="{columns.index(min_filter)}"></label>'
+        )
+    controls.append(f'<span class="muted" data-count-for="{esc(table_id)}"></span>')
     return (
-        f'{box}<table class="data" id="{table_id}"><thead><tr>{head}</tr></thead>'
+        f'<div class="controls">{"".join(controls)}</div>'
+        f'<table class="data" id="{esc(table_id)}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
-def page(title: str, subtitle: str, body: str, graph: dict[str, Any] | None = None) -> str:
-    head_extra, tail = "", f"<script>{TABLE_JS}</script>"
+def kv(pairs: list[tuple[str, Any]]) -> str:
+    """A definition list of label/value pairs, values escaped."""
+    return (
+        '<dl class="kv">'
+        + "".join(f"<dt>{esc(k)}</dt><dd>{esc(fmt(v))}</dd>" for k, v in pairs)
+        + "</dl>"
+    )
+
+
+def page(
+    title: str,
+    subtitle: str,
+    body: str,
+    graph: dict[str, Any] | None = None,
+    back: str | None = None,
+) -> str:
+    """A whole HTML document; with ``graph`` (vis_data's dict) it carries vis-network."""
+    head_extra, data, scripts = "", "", [TABLE_JS]
     if graph is not None:
         js, css = vis_assets()
         head_extra = f"<style>{css}</style>"
-        tail = (
-            f'<script id="graph-data" type="application/json">{script_json(graph)}</script>'
-            f"<script>{js}</script><script>{GRAPH_JS}</script>" + tail
-        )
+        data = f'<script id="graph-data" type="application/json">{script_json(graph)}</script>'
+        scripts = [js, GRAPH_JS, TABLE_JS]
+    csp = CSP.format(scripts=" ".join(script_hash(s) for s in scripts))
+    tail = data + "".join(f"<script>{s}</script>" for s in scripts)
+    link = f' · <a href="{esc(back)}">run overview</a>' if back else ""
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+        '<meta name="referrer" content="no-referrer">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{STYLE}</style>{head_extra}</head><body>"
-        f'<header><h1>{esc(title)}</h1><div class="sub">{esc(subtitle)}</div></header>'
+        f'<header><h1>{esc(title)}</h1><div class="sub">{esc(subtitle)}{link}</div></header>'
         f"<main>{body}</main>{tail}</body></html>"
     )
 
 
-def legend() -> str:
+def legend(entries: list[dict[str, Any]]) -> str:
+    """The graph legend: one coloured mark per kind drawn, with its count."""
     return (
         '<div class="legend">'
         + "".join(
-            f'<span><i style="background:{c}"></i>{esc(k)}</span>' for k, c in KIND_COLOURS.items()
+            f'<span><i class="{"dot" if e["kind"] in ("shop", "associate") else "sq"}" '
+            f'style="background:{esc(e["colour"])}"></i>{esc(e["label"])} '
+            f'<span class="muted">({int(e["count"])})</span></span>'
+            for e in entries
         )
         + "</div>"
     )
 
 
-def bars(counts: pd.Series, label: str) -> str:
-    """A small bar chart table: one row per period."""
+def bars(counts: pd.DataFrame, labels: tuple[str, str]) -> str:
+    """Two counts per period side by side, each with its bar (a timeline as a table)."""
     if counts.empty:
-        return f'<p class="muted">no {esc(label)} dates in the data</p>'
-    top = max(int(counts.max()), 1)
+        return '<p class="muted">no dates in the data</p>'
+    tops = [max(int(counts[c].max()), 1) for c in counts.columns[:2]]
     rows = "".join(
-        f'<tr><td>{esc(k)}</td><td>{int(v)}</td><td><span class="bar" '
-        f'style="width:{int(300 * v / top)}px"></span></td></tr>'
-        for k, v in counts.items()
+        f'<tr><td>{esc(period)}</td><td class="num">{int(a)}</td>'
+        f'<td><span class="bar a" style="width:{int(200 * a / tops[0])}px"></span></td>'
+        f'<td class="num">{int(b)}</td>'
+        f'<td><span class="bar b" style="width:{int(200 * b / tops[1])}px"></span></td></tr>'
+        for period, a, b in zip(counts.index, counts.iloc[:, 0], counts.iloc[:, 1], strict=True)
     )
     return (
-        f"<table><thead><tr><th>month</th><th>{esc(label)}</th><th></th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        f'<table class="timeline"><thead><tr><th>month</th><th>{esc(labels[0])}</th><th></th>'
+        f"<th>{esc(labels[1])}</th><th></th></tr></thead><tbody>{rows}</tbody></table>"
     )

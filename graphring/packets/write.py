@@ -1,7 +1,17 @@
-"""Write each ring's packet folder and the run overview page."""
+"""Write each ring's packet folder and the run overview page.
+
+A packet is one folder an investigator can hand on as it is: ``index.html`` (opens offline,
+everything inlined), ``graph.svg`` (for print), ``members.csv``, ``evidence.csv``,
+``ring.json`` (with the chain of custody), ``ring.cypher`` and ``SHA256SUMS`` (the SHA-256
+of every other file in the folder, to show later that nothing was changed).
+
+The tables every packet draws on (listings, shipments, shipment origins) are cut per ring
+once, with pandas, before the per-ring loop.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -12,66 +22,149 @@ from graphring.packets import pages
 from graphring.packets.graph import ring_graph, ring_svg, vis_data
 from graphring.pipeline import RunResult
 from graphring.queries import query
-from graphring.scoring import CHEAP_SHARE, image_prices
+from graphring.scoring import CHEAP_SHARE, IMAGE_PRICE_TOLERANCE, image_prices
 
 MEMBER_COLUMNS = [
     "merchant_id",
     "name",
-    "core",
+    "role",
     "risk_score",
+    "reasons",
     "province",
     "city",
     "platform",
     "opened_on",
     "monthly_orders",
     "rating",
-    "reasons",
+    "shipments",
 ]
 EVIDENCE_COLUMNS = [
     "kind",
     "key",
     "roles",
+    "rarity",
     "shops_in_ring",
     "shops_total",
-    "rarity",
     "shipments",
-    "merchant_ids",
+    "shops",
 ]
+LEAD_COLUMNS = [
+    "address",
+    "raw_address",
+    "score",
+    "ring_shops",
+    "ring_shipments",
+    "shops",
+    "shipments",
+    "roles",
+    "province",
+    "city",
+    "lat",
+    "lon",
+    "reasons",
+]
+LISTING_COLUMNS = [
+    "listing_id",
+    "merchant_id",
+    "shop_name",
+    "brand",
+    "title",
+    "price",
+    "reference_price",
+    "share_of_retail",
+    "image_text",
+    "image_price",
+    "why",
+]
+#: Files whose SHA-256 ring.json records (index.html and ring.json are in SHA256SUMS).
+HASHED_IN_JSON = ["members.csv", "evidence.csv", "graph.svg", "ring.cypher"]
 
 
-def _listing_evidence(listings: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
-    lst = listings.loc[listings["merchant_id"].isin(ids)].copy()
+def listing_evidence(listings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Listings of ring members far below retail or whose image quotes another price.
+
+    ``members``: ring_id, merchant_id, name. One row per (ring, listing).
+    """
+    lst = listings.merge(
+        members[["ring_id", "merchant_id", "name"]].rename(columns={"name": "shop_name"}),
+        on="merchant_id",
+    )
     lst["image_price"] = image_prices(lst["image_text"])
     lst["share_of_retail"] = (lst["price"] / lst["reference_price"]).round(2)
     cheap = lst["share_of_retail"] < CHEAP_SHARE
     mism = lst["image_price"].notna() & (
-        (lst["image_price"] - lst["price"]).abs() > 0.1 * lst["price"]
+        (lst["image_price"] - lst["price"]).abs() > IMAGE_PRICE_TOLERANCE * lst["price"]
     )
+    pct = (lst["share_of_retail"] * 100).round().astype("Int64").astype("string")
+    why_cheap = ("at " + pct + "% of retail").where(cheap, "")
+    said = lst["image_price"].map("{:g}".format, na_action="ignore").astype("string")
+    why_img = ("image says " + said).where(mism, "")
+    lst["why"] = (why_cheap + "; " + why_img).str.strip("; ")
     lst = lst.loc[cheap | mism]
-    return lst[
-        [
-            "listing_id",
-            "merchant_id",
-            "brand",
-            "title",
-            "price",
-            "reference_price",
-            "share_of_retail",
-            "image_text",
-            "image_price",
-        ]
+    return lst[["ring_id", *LISTING_COLUMNS]].sort_values(
+        ["ring_id", "share_of_retail", "listing_id"], kind="stable"
+    )
+
+
+def ring_origins(
+    holdings: pd.DataFrame, members: pd.DataFrame, supernodes: pd.DataFrame
+) -> pd.DataFrame:
+    """Parcels each ring member sent from each origin address: ring_id, merchant_id, key,
+    shipments. Supernode addresses (a national hub) are left out."""
+    hub = supernodes.loc[supernodes["kind"] == "address", "key"]
+    h = holdings.loc[
+        (holdings["kind"] == "address") & (holdings["shipments"] > 0) & ~holdings["key"].isin(hub)
     ]
+    h = h.merge(members[["ring_id", "merchant_id"]], on="merchant_id")
+    return h.groupby(["ring_id", "merchant_id", "key"], as_index=False, sort=True)[
+        "shipments"
+    ].sum()
 
 
-def _timeline(members: pd.DataFrame, shipments: pd.DataFrame, ids: list[str]) -> str:
-    opened = pd.to_datetime(members["opened_on"]).dt.strftime("%Y-%m").value_counts().sort_index()
-    sent = shipments.loc[shipments["merchant_id"].isin(ids), "shipped_at"].dropna()
-    sent = sent.dt.strftime("%Y-%m").value_counts().sort_index()
-    return (
-        "<h3>Shops opened</h3>"
-        + pages.bars(opened, "shops opened")
-        + "<h3>Shipments sent</h3>"
-        + pages.bars(sent, "shipments")
+def monthly(members: pd.DataFrame, shipments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shops opened and shipments sent per ring and month (``YYYY-MM``)."""
+    opened = members.assign(month=pd.to_datetime(members["opened_on"]).dt.strftime("%Y-%m"))
+    opened = opened.dropna(subset=["month"]).groupby(["ring_id", "month"]).size()
+    sent = shipments[["merchant_id", "shipped_at"]].merge(
+        members[["ring_id", "merchant_id"]], on="merchant_id"
+    )
+    sent = sent.assign(month=pd.to_datetime(sent["shipped_at"]).dt.strftime("%Y-%m"))
+    per_shop = sent.groupby(["ring_id", "merchant_id"]).size().rename("shipments")
+    sent = sent.dropna(subset=["month"]).groupby(["ring_id", "month"]).size()
+    both = pd.concat({"shops opened": opened, "shipments sent": sent}, axis=1).fillna(0)
+    return both.astype(int).sort_index(), per_shop.reset_index()
+
+
+def _group(frame: pd.DataFrame, by: str) -> dict[Any, pd.DataFrame]:
+    return {k: g for k, g in frame.groupby(by, sort=False)}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _timeline(counts: pd.DataFrame | None) -> str:
+    if counts is None or counts.empty:
+        return '<p class="muted">no dates in the data</p>'
+    frame = counts.droplevel(0) if isinstance(counts.index, pd.MultiIndex) else counts
+    return pages.bars(frame, ("shops opened", "shipments sent"))
+
+
+def provinces_by_ring(members: pd.DataFrame) -> pd.DataFrame:
+    """ring_id, province, shops, cities, mean_risk: most shops first within each ring."""
+    m = members.assign(province=members["province"].fillna(""), city=members["city"].fillna(""))
+    out = m.groupby(["ring_id", "province"], sort=True).agg(
+        shops=("merchant_id", "nunique"),
+        cities=("city", lambda c: ", ".join(sorted({x for x in c if x}))),
+        mean_risk=("risk_score", "mean"),
+    )
+    out["mean_risk"] = out["mean_risk"].round(1)
+    return out.reset_index().sort_values(
+        ["ring_id", "shops", "province"], ascending=[True, False, True], kind="stable"
     )
 
 
@@ -84,137 +177,288 @@ def packet_html(
     listings: pd.DataFrame,
     graph: dict[str, Any],
     custody: dict[str, Any],
+    timeline: pd.DataFrame | None = None,
+    files: dict[str, str] | None = None,
+    provinces: pd.DataFrame | None = None,
 ) -> str:
+    """One ring's page. ``members`` carries a ``shipments`` count per shop; ``leads`` a
+    ``ring_shipments`` count per site; ``files`` maps the packet's files to their SHA-256."""
     rid = doc["ring_id"]
     esc = pages.esc
-    reasons = "".join(f"<li><b>+{r['points']:g}</b> {esc(r['text'])}</li>" for r in doc["reasons"])
-    provinces = " ".join(f'<span class="pill">{esc(p)}</span>' for p in doc["provinces"])
+    reasons = "".join(
+        f"<li><b>+{float(r['points']):g}</b> {esc(r['text'])}</li>" for r in doc["reasons"]
+    )
+    if provinces is None:
+        provinces = provinces_by_ring(members.assign(ring_id=rid))
+    provinces = provinces.drop(columns="ring_id")
+    pills = " ".join(
+        f'<span class="pill">{esc(p)} · {int(n)}</span>'
+        for p, n in zip(provinces["province"], provinces["shops"], strict=True)
+        if p
+    )
+    status = doc.get("status")
+    status_html = f'<span class="status">status: {esc(status)}</span>' if status else ""
+    mem = members.assign(
+        role=members["core"].map({True: "core", False: "associate"}).fillna("core")
+    )
+    ev = evidence.assign(shops=evidence["merchant_ids"].str.replace(";", " ", regex=False))
+    ld = leads.assign(roles=leads["roles"].str.replace(";", ", ", regex=False))
+    left = graph.get("left_out", {})
+    left_note = (
+        f'<p class="warn">To stay readable the graph leaves out {int(left.get("shops", 0))} '
+        f"shops, {int(left.get('identifiers', 0))} shared identifiers and "
+        f"{int(left.get('origins', 0))} shipment origins (the least risky shops, the least rare "
+        "identifiers, the quietest origins); the tables below list them all.</p>"
+        if any(int(v) for v in left.values())
+        else ""
+    )
     inputs = "".join(
-        f"<tr><td>{esc(k)}</td><td>{esc(v['file'])}</td><td>{v['rows']}</td>"
+        f"<tr><td>{esc(k)}</td><td>{esc(v['file'])}</td><td class='num'>{esc(v['rows'])}</td>"
         f"<td><code>{esc(v['sha256'])}</code></td></tr>"
         for k, v in custody["inputs"].items()
     )
+    file_rows = "".join(
+        f"<tr><td><a href='{esc(name)}'>{esc(name)}</a></td>"
+        f"<td><code>{esc(digest)}</code></td></tr>"
+        for name, digest in (files or {}).items()
+    )
+    n_ship = int(members["shipments"].sum()) if "shipments" in members else 0
     body = f"""
-<section><div class="score">{doc["score"]:g}/100</div>
-<p>{doc["size"]} shops in {len(doc["provinces"])} provinces;
-{len(doc["shared_identifiers"])} shared identifiers; {len(doc["leads"])} offline sites.</p>
-<ul>{reasons}</ul><p>Provinces: {provinces}</p></section>
-<section><h2>Graph</h2>{pages.legend()}
-<input id="node-search" class="filter" placeholder="find a node (shop id, address…), Enter">
-<div id="graph"></div><p class="muted">Shipments are counted per origin address.
-A static picture for print: <a href="graph.svg">graph.svg</a>.</p></section>
-<section><h2>Members</h2>{pages.table(members[MEMBER_COLUMNS], "members")}</section>
-<section><h2>Shared identifiers, rarest first</h2>
-{pages.table(evidence[EVIDENCE_COLUMNS], "evidence")}</section>
-<section><h2>Offline sites (leads)</h2>
+<nav class="toc"><a href="#summary">summary</a><a href="#graph-section">graph</a>
+<a href="#members-section">members</a><a href="#evidence-section">shared identifiers</a>
+<a href="#leads-section">offline sites</a><a href="#provinces-section">provinces</a>
+<a href="#listings-section">listings</a><a href="#timeline-section">timeline</a>
+<a href="#custody">chain of custody</a></nav>
+<section id="summary"><div class="score">{float(doc["score"]):g}/100 {status_html}</div>
+<p>{int(doc["size"])} shops ({len(doc.get("associates", []))} associates) in
+{len(doc["provinces"])} provinces; {len(evidence)} shared identifiers; {len(leads)} offline sites;
+{n_ship} shipments; {len(listings)} suspicious listings.</p>
+<h3>Why this ring scores {float(doc["score"]):g}</h3><ul>{reasons}</ul>
+<p>Provinces: {pills or '<span class="muted">not given in the data</span>'}</p></section>
+<section id="graph-section"><h2>Graph</h2>{pages.legend(graph.get("legend", []))}
+<div class="controls"><input id="node-search" class="search" list="node-names"
+placeholder="find a node: shop id or name, address, phone…" aria-label="find a node">
+<datalist id="node-names"></datalist><button id="node-search-go" type="button">find</button>
+<button id="node-search-clear" type="button">clear</button>
+<span id="graph-status" class="muted">laying out the graph…</span></div>
+<div id="graph"></div>{left_note}
+<p class="muted">Shops are circles sized by risk; shared identifiers and shipment origins are
+squares sized by how many of the ring's shops use them and how many parcels leave from them.
+Shipments are counted per origin address (hover an orange line for a shop's count). A static
+picture for print: <a href="graph.svg">graph.svg</a>.</p></section>
+<section id="members-section"><h2>Members</h2>
+{pages.table(mem[MEMBER_COLUMNS], "members", min_filter="risk_score")}</section>
+<section id="evidence-section"><h2>Shared identifiers, rarest first</h2>
+<p class="muted">rarity: how rare the identifier is in the whole marketplace (1 = held by these
+shops only). shops_total counts every shop that holds it, in this ring or not.</p>
+{pages.table(ev[EVIDENCE_COLUMNS], "evidence")}</section>
+<section id="leads-section"><h2>Offline sites (leads)</h2>
+<p class="muted">ring_shipments: parcels this ring's shops sent from the site; shipments: all
+parcels sent from it.</p>
+{pages.table(ld[LEAD_COLUMNS], "leads", min_filter="score")}</section>
+<section id="provinces-section"><h2>Provinces</h2>
+{pages.table(provinces, "provinces", filter_box=False)}</section>
+<section id="listings-section"><h2>Counterfeit listing evidence</h2>
+<p class="muted">Branded listings under {int(CHEAP_SHARE * 100)}% of the brand's retail price
+(reference_price), and listings whose product image quotes another price (image_price, read
+from the image text) than the price field.</p>
+{pages.table(listings[LISTING_COLUMNS], "listings", empty="no suspicious listings")}</section>
+<section id="timeline-section"><h2>Timeline</h2>
+<p class="muted">Shops opened and parcels sent per month.</p>{_timeline(timeline)}</section>
+<section id="custody"><h2>Chain of custody</h2>
 {
-        pages.table(
-            leads[
-                [
-                    "address",
-                    "raw_address",
-                    "score",
-                    "ring_shops",
-                    "shops",
-                    "shipments",
-                    "roles",
-                    "province",
-                    "city",
-                    "lat",
-                    "lon",
-                ]
-            ],
-            "leads",
+        pages.kv(
+            [
+                ("generated", custody["generated_at"]),
+                ("by", f"graphring {custody['graphring_version']}"),
+                ("run", custody["run_id"]),
+                ("engine", custody["engine"]),
+            ]
         )
-    }</section>
-<section><h2>Counterfeit listing evidence</h2>
-<p class="muted">Branded listings under {int(CHEAP_SHARE * 100)}% of the brand's retail price,
-and listings whose product image quotes another price than the price field.</p>
-{pages.table(listings, "listings")}</section>
-<section><h2>Timeline</h2>{
-        _timeline(members, result.tables["shipments"], list(members["merchant_id"]))
-    }</section>
-<section><h2>Chain of custody</h2><p>Generated {esc(custody["generated_at"])} by graphring
-{esc(custody["graphring_version"])}, run {esc(custody["run_id"])}, engine
-{esc(custody["engine"])}.</p><table><thead><tr><th>table</th><th>file</th><th>rows</th>
+    }
+<h3>Input files</h3><table id="inputs"><thead><tr><th>table</th><th>file</th><th>rows</th>
 <th>SHA-256</th></tr></thead><tbody>{inputs}</tbody></table>
-<details><summary>parameters</summary><pre>{esc(json.dumps(custody["parameters"], indent=1))}
-</pre></details></section>"""
+<h3>Files of this packet</h3><p class="muted">SHA256SUMS in this folder lists these and this
+page (check with <code>sha256sum -c SHA256SUMS</code>).</p>
+<table id="files"><thead><tr><th>file</th><th>SHA-256</th></tr></thead>
+<tbody>{file_rows}</tbody></table>
+<h3>Parameters</h3><pre>{esc(json.dumps(custody["parameters"], indent=1, sort_keys=True))}</pre>
+</section>"""
     return pages.page(
-        f"Ring {rid}", f"graphring investigation packet · run {result.run_id}", body, graph=graph
+        f"Ring {rid}",
+        f"graphring investigation packet · run {result.run_id}",
+        body,
+        graph=graph,
+        back="../../index.html",
     )
 
 
 def write_packets(result: RunResult, docs: list[dict[str, Any]], folder: Path) -> None:
+    """One packet folder per ring document (as rings.json holds it) under ``folder``."""
     from graphring.export import _dump, custody
 
     folder.mkdir(parents=True, exist_ok=True)
     chain = custody(result)
-    members_by = result.members.groupby("ring_id", sort=False)
-    evidence_by = result.evidence.groupby("ring_id", sort=False)
+    members = result.members
+    members_by = _group(members, "ring_id")
+    evidence_by = _group(result.evidence, "ring_id")
     leads = result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring")
-    leads_by = leads.groupby("ring", sort=False)
+    leads_by = _group(leads, "ring")
+    origins = ring_origins(result.tables["holdings"], members, result.supernodes)
+    origins_by = _group(origins, "ring_id")
+    ring_ships = origins.groupby(["ring_id", "key"])["shipments"].sum()
+    listings_by = _group(listing_evidence(result.tables["listings"], members), "ring_id")
+    timeline, per_shop = monthly(members, result.tables["shipments"])
+    ships_by = _group(per_shop, "ring_id")
+    timeline_rings = set(timeline.index.get_level_values(0))
+    provinces_by = _group(provinces_by_ring(members), "ring_id")
     view = query("ring_view")
+    no_origins = origins.head(0)
     for doc in docs:
         rid = doc["ring_id"]
         out = folder / rid
         out.mkdir()
-        mem = members_by.get_group(rid)
-        ev = evidence_by.get_group(rid) if rid in evidence_by.groups else result.evidence.head(0)
-        ld = leads_by.get_group(rid) if rid in leads_by.groups else leads.head(0)
+        mem = members_by[rid]
+        ev = evidence_by.get(rid, result.evidence.head(0))
+        ld = leads_by.get(rid, leads.head(0))
+        ld = ld.assign(
+            ring_shipments=ring_ships.get(rid, pd.Series(dtype="int64"))
+            .reindex(ld["address"])
+            .fillna(0)
+            .astype(int)
+            .to_numpy()
+        )
         mem.to_csv(out / "members.csv", index=False)
         ev.to_csv(out / "evidence.csv", index=False)
-        _dump(out / "ring.json", {**doc, "custody": chain})
         ids = [str(m) for m in mem["merchant_id"]]
         (out / "ring.cypher").write_text(
             f"// Ring {rid}: paste into Neo4j Browser against a graph loaded by graphring.\n"
             f":param members => {json.dumps(ids)};\n\n{view}",
             encoding="utf-8",
         )
-        g = ring_graph(rid, mem, ev)
+        g = ring_graph(rid, mem, ev, origins_by.get(rid, no_origins))
         (out / "graph.svg").write_text(ring_svg(g), encoding="utf-8")
-        listings = _listing_evidence(result.tables["listings"], ids)
-        (out / "index.html").write_text(
-            packet_html(result, doc, mem, ev, ld, listings, vis_data(g), chain), encoding="utf-8"
+        files = {name: sha256_file(out / name) for name in HASHED_IN_JSON}
+        _dump(out / "ring.json", {**doc, "custody": chain, "files": files})
+        files["ring.json"] = sha256_file(out / "ring.json")
+        ships = ships_by.get(rid)
+        shop_ships = (
+            mem["merchant_id"].map(ships.set_index("merchant_id")["shipments"])
+            if ships is not None
+            else pd.Series(0, index=mem.index)
         )
+        page_members = mem.assign(shipments=shop_ships.fillna(0).astype(int))
+        page = packet_html(
+            result,
+            doc,
+            page_members,
+            ev,
+            ld,
+            listings_by.get(rid, _EMPTY_LISTINGS),
+            vis_data(g),
+            chain,
+            timeline.loc[rid] if rid in timeline_rings else None,
+            files,
+            provinces_by[rid],
+        )
+        (out / "index.html").write_text(page, encoding="utf-8")
+        files["index.html"] = sha256_file(out / "index.html")
+        (out / "SHA256SUMS").write_text(
+            "".join(f"{digest}  {name}\n" for name, digest in sorted(files.items())),
+            encoding="utf-8",
+        )
+
+
+_EMPTY_LISTINGS = pd.DataFrame({c: pd.Series(dtype=object) for c in LISTING_COLUMNS})
 
 
 def overview_html(result: RunResult) -> str:
+    """The run's front page: summary, rings by score (linked to packets), leads."""
     esc = pages.esc
-    rings = result.rings.copy()
     c = result.counts
     sn = result.supernodes
-    summary = (
-        f"<p>{c['rings']} rings from {c['tables']['merchants']['loaded']} shops; "
-        f"{c['links']} shop links in {c['components']} linked groups; "
-        f"{c['rejected_rows']} input rows set aside (rejects.csv); "
-        f"{len(sn)} supernodes set aside. Engine: {esc(result.engine)}.</p>"
+    tables = pd.DataFrame(
+        [{"table": k, **v} for k, v in sorted(c["tables"].items())],
+        columns=["table", "read", "loaded", "rejected"],
     )
-    sn_html = pages.table(sn, "supernodes", filter_box=False) if len(sn) else ""
+    inputs = pd.DataFrame(
+        [
+            {"table": k, "file": s.path.name, "rows": s.rows, "sha256": s.sha256}
+            for k, s in sorted(result.sources.items())
+        ],
+        columns=["table", "file", "rows", "sha256"],
+    )
+    rejects = (
+        result.rejects.groupby(["file", "column", "reason"]).size().rename("rows").reset_index()
+        if len(result.rejects)
+        else result.rejects.head(0)
+    )
+    rings = result.rings.assign(
+        province_list=result.rings["province_list"].str.replace(";", ", ", regex=False),
+        reasons=result.rings["reasons"].str.replace(";", "; ", regex=False),
+    )
+    ring_cols = [
+        "ring_id",
+        "ring_score",
+        *(["status"] if "status" in rings.columns else []),
+        "size",
+        "associates",
+        "provinces",
+        "kinds",
+        "density",
+        "province_list",
+        "reasons",
+    ]
+    alert = result.settings.public().get("alert_score")
+    over = (
+        f" ({int((result.rings['ring_score'] >= float(alert)).sum())} scored "
+        f"{float(alert):g} or more)"
+        if alert is not None
+        else ""
+    )
+    summary = (
+        f"<p><b>{c['rings']}</b> rings{over}"
+        + f" among {c['tables']['merchants']['loaded']} shops; {c['links']} shop links in "
+        f"{c['components']} linked groups; <b>{c['rejected_rows']}</b> input rows set aside "
+        f'(<a href="rejects.csv">rejects.csv</a>); <b>{len(sn)}</b> supernodes set aside. '
+        f"Engine: {esc(result.engine)}. Started {esc(result.started)}.</p>"
+        '<p class="muted">Files: <a href="rings.json">rings.json</a> · '
+        '<a href="rings.csv">rings.csv</a> · <a href="leads.csv">leads.csv</a> · '
+        '<a href="merchants.csv">merchants.csv</a> · <a href="run.json">run.json</a></p>'
+    )
     body = (
-        f"<section><h2>Run summary</h2>{summary}</section>"
-        f"<section><h2>Rings by score</h2>"
+        '<nav class="toc"><a href="#summary">run summary</a><a href="#rings-section">rings</a>'
+        '<a href="#leads-section">leads</a><a href="#supernodes-section">supernodes</a>'
+        '<a href="#rejects-section">rejects</a><a href="#inputs-section">inputs</a></nav>'
+        f'<section id="summary"><h2>Run summary</h2>{summary}</section>'
+        '<section id="rings-section"><h2>Rings by score</h2>'
         + pages.table(
             rings,
             "rings",
-            [
-                "ring_id",
-                "ring_score",
-                "size",
-                "associates",
-                "provinces",
-                "kinds",
-                "province_list",
-                "reasons",
-            ],
+            ring_cols,
             links={"ring_id": "packets/{}/index.html"},
+            min_filter="ring_score",
+            empty="no rings found",
         )
-        + "</section><section><h2>Offline sites (leads)</h2>"
+        + '</section><section id="leads-section"><h2>Offline sites (leads)</h2>'
         + pages.table(
-            result.leads,
+            result.leads.assign(roles=result.leads["roles"].str.replace(";", ", ", regex=False)),
             "leads",
             ["address", "score", "rings", "ring_shops", "shops", "shipments", "roles", "province"],
+            min_filter="score",
+            empty="no leads",
         )
-        + f"</section><section><h2>Supernodes set aside</h2>{sn_html}</section>"
+        + '</section><section id="counts-section"><h2>Rows read, loaded and set aside</h2>'
+        + pages.table(tables, "tables", filter_box=False)
+        + '</section><section id="supernodes-section"><h2>Supernodes set aside</h2>'
+        '<p class="muted">Identifiers held by more than '
+        f"{esc(result.settings.public().get('supernode_max_merchants', ''))} shops link "
+        "nobody.</p>"
+        + pages.table(sn, "supernodes", filter_box=False, empty="none")
+        + '</section><section id="rejects-section"><h2>Rows set aside</h2>'
+        + pages.table(rejects, "rejects", filter_box=False, empty="none")
+        + '</section><section id="inputs-section"><h2>Input files</h2>'
+        + pages.table(inputs, "inputs", filter_box=False)
+        + "</section>"
     )
     return pages.page("graphring run overview", f"run {result.run_id}", body)

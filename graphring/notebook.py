@@ -48,7 +48,8 @@ import pandas as pd
 from graphring.config import Settings, load_settings
 from graphring.packets import graph as ring_graphs
 from graphring.packets.pages import script_json, vis_assets
-from graphring.scoring import CHEAP_SHARE, IMAGE_PRICE_TOLERANCE, image_prices
+from graphring.packets.write import listing_evidence
+from graphring.pipeline import EVIDENCE_COLUMNS
 from graphring.stores.base import Store
 
 if TYPE_CHECKING:
@@ -108,17 +109,7 @@ _LEAD_DTYPES = {
     "city": _STR,
     "reasons": _STR,
 }
-_EVIDENCE_COLUMNS = [
-    "ring_id",
-    "kind",
-    "key",
-    "roles",
-    "shops_in_ring",
-    "shops_total",
-    "rarity",
-    "shipments",
-    "merchant_ids",
-]
+_EVIDENCE_COLUMNS = EVIDENCE_COLUMNS
 
 
 def _read_csv(path: Path, dtypes: dict[str, Any]) -> pd.DataFrame:
@@ -354,39 +345,9 @@ class Ring:
     def listings(self) -> pd.DataFrame:
         """Counterfeit listing evidence: branded listings under ``CHEAP_SHARE`` of the
         brand's retail price, and listings whose image quotes another price; cheapest first."""
-        lst = self._inv.tables()["listings"]
-        lst = lst.loc[lst["merchant_id"].isin(self.merchant_ids)].copy()
-        lst["image_price"] = image_prices(lst["image_text"])
-        lst["share_of_retail"] = (lst["price"] / lst["reference_price"]).round(2)
-        cheap = lst["share_of_retail"] < CHEAP_SHARE
-        other = lst["image_price"].notna() & (
-            (lst["image_price"] - lst["price"]).abs() > IMAGE_PRICE_TOLERANCE * lst["price"]
-        )
-        why = [
-            [f"{share:.0%} of retail"] if c else []
-            for share, c in zip(lst["share_of_retail"], cheap, strict=True)
-        ]
-        for reasons, image, o in zip(why, lst["image_price"], other, strict=True):
-            if o:
-                reasons.append(f"image says {image:g}")
-        lst["why"] = ["; ".join(w) for w in why]
-        lst = lst.loc[cheap | other].sort_values(
-            ["share_of_retail", "listing_id"], kind="stable", na_position="last"
-        )
-        return lst[
-            [
-                "listing_id",
-                "merchant_id",
-                "brand",
-                "title",
-                "price",
-                "reference_price",
-                "share_of_retail",
-                "image_price",
-                "image_text",
-                "why",
-            ]
-        ].reset_index(drop=True)
+        members = self.members.assign(ring_id=self.ring_id)
+        found = listing_evidence(self._inv.tables()["listings"], members)
+        return found.drop(columns="ring_id").reset_index(drop=True)
 
     @property
     def graph(self) -> nx.Graph:

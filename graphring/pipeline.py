@@ -31,6 +31,19 @@ from graphring.linking import Links, build_links
 from graphring.scoring import merchant_risk, reference_date, ring_scores
 from graphring.stores.base import Store
 
+#: Columns of :attr:`RunResult.evidence` (and of a packet's evidence.csv).
+EVIDENCE_COLUMNS = [
+    "ring_id",
+    "kind",
+    "key",
+    "roles",
+    "shops_in_ring",
+    "shops_total",
+    "rarity",
+    "shipments",
+    "merchant_ids",
+]
+
 
 @dataclass
 class RunResult:
@@ -247,19 +260,7 @@ def _evidence(core: pd.DataFrame, links: Links) -> pd.DataFrame:
         ascending=[True, False, False, True, True],
         kind="stable",
     )
-    return ev[
-        [
-            "ring_id",
-            "kind",
-            "key",
-            "roles",
-            "shops_in_ring",
-            "shops_total",
-            "rarity",
-            "shipments",
-            "merchant_ids",
-        ]
-    ].reset_index(drop=True)
+    return ev[EVIDENCE_COLUMNS].reset_index(drop=True)
 
 
 def _rings_table(

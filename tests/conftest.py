@@ -31,6 +31,19 @@ def truth(sample: SampleInfo) -> pd.DataFrame:
     return pd.read_csv(sample.truth_dir / "groups.csv")
 
 
+_SERVER: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say in the log which real Neo4j server the Neo4j tests ran against."""
+    if not _SERVER:
+        return
+    terminalreporter.write_line(
+        f"Neo4j tests ran against a real server ({_SERVER['started']}) at {_SERVER['uri']}: "
+        f"{_SERVER['version']}"
+    )
+
+
 @pytest.fixture(scope="session")
 def neo4j_uri() -> Iterator[str]:
     """The Bolt URI of a real Neo4j server; fails (never skips) when none can be had."""
@@ -45,6 +58,15 @@ def neo4j_uri() -> Iterator[str]:
         pytest.fail(f"scripts/neo4j start failed:\n{proc.stdout}\n{proc.stderr}")
     uri = proc.stdout.strip().splitlines()[-1]
     started_here = "already running" not in proc.stderr
+    _SERVER["uri"] = uri
+    _SERVER["started"] = "started by scripts/neo4j" if started_here else "already running"
+    import neo4j
+
+    with neo4j.GraphDatabase.driver(uri, auth=("neo4j", NEO4J_PASSWORD)) as driver:
+        records = driver.execute_query(
+            "CALL dbms.components() YIELD name, versions RETURN name + ' ' + versions[0] AS v"
+        ).records
+    _SERVER["version"] = str(records[0]["v"])
     yield uri
     if started_here and os.environ.get("GRAPHRING_KEEP_NEO4J") != "1":
         subprocess.run([str(ROOT / "scripts" / "neo4j"), "stop"], capture_output=True, timeout=120)

@@ -165,6 +165,14 @@ def _find_file(folder: Path, name: str) -> Path | None:
 
 
 def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if body.strip():
+        try:
+            # Arrow's multithreaded reader for well-formed files; anything it refuses
+            # (bad UTF-8, ragged rows) is read again below, to say exactly what is wrong
+            return pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, engine="pyarrow")
+        except Exception:  # the careful reader below reports the problem
+            pass
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

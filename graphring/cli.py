@@ -219,6 +219,13 @@ def main() -> None:
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as e:  # a bug: one line by default, the traceback with -v
+        log.debug("traceback", exc_info=True)
+        click.echo(
+            f"graphring: internal error: {type(e).__name__}: {e} (rerun with -v for the traceback)",
+            err=True,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -276,8 +276,8 @@ def _rings_table(
     joined = reasons.groupby("ring_id", sort=False)["text"].agg("; ".join)
     rings = scores.assign(
         associates=scores["ring_id"].map(assoc).fillna(0).astype(int),
-        province_list=scores["ring_id"].map(plist).fillna(""),
-        reasons=scores["ring_id"].map(joined).fillna(""),
+        province_list=scores["ring_id"].map(plist).fillna("").astype(str),
+        reasons=scores["ring_id"].map(joined).fillna("").astype(str),
     )
     rings = rings.sort_values(["ring_score", "ring_id"], ascending=[False, True], kind="stable")
     return rings[

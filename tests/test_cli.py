@@ -114,3 +114,19 @@ def test_bad_config_file_exits_2(tmp_path: Path, sample: SampleInfo) -> None:
         "detect", str(sample.data_dir), "--out", str(tmp_path / "o"), "--config", str(cfg)
     )
     assert proc.returncode == 2 and "resolution must be positive" in proc.stderr
+
+
+def test_a_marketplace_with_no_ring_still_writes_every_file(tmp_path: Path) -> None:
+    data = write_tables(
+        tmp_path / "data",
+        {
+            "merchants": "merchant_id,name\nM1,a\nM2,b\nM3,c\n",
+            "payment_accounts": "merchant_id,account\nM1,1111\nM2,1111\n",
+        },
+    )
+    out = tmp_path / "out"
+    proc = graphring("detect", str(data), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "0 rings from 3 shops" in proc.stdout
+    assert (out / "rings.csv").read_text() == "ring_id,merchant_id,ring_score\n"
+    assert (out / "index.html").is_file() and (out / "rings.json").read_text().strip() == "[]"

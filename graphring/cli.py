@@ -220,7 +220,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as e:  # a bug: one line by default, the traceback with -v
-        log.debug("traceback", exc_info=True)
+        log.info("traceback", exc_info=True)
         click.echo(
             f"graphring: internal error: {type(e).__name__}: {e} (rerun with -v for the traceback)",
             err=True,

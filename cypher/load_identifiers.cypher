@@ -1,6 +1,8 @@
-// Other shared identifiers (phone, email, device, ip, ...). $rows: [{merchant_id, kind, key, value}]
-UNWIND $rows AS row
-MATCH (m:Merchant {merchant_id: row.merchant_id})
-MERGE (i:Identifier {kind: row.kind, key: row.key})
-MERGE (m)-[r:HAS_IDENTIFIER]->(i)
-SET r.value = row.value
+// Other shared identifiers (phone, email, device, ip, ...): one (:Identifier {kind, key})
+// each, one HAS_IDENTIFIER per shop, marked seen = $load_id. Columns: $merchant_id,
+// $kind, $key, $value (as written).
+UNWIND range(0, size($merchant_id) - 1) AS i
+MATCH (m:Merchant {merchant_id: $merchant_id[i]})
+MERGE (x:Identifier {kind: $kind[i], key: $key[i]})
+MERGE (m)-[r:HAS_IDENTIFIER]->(x)
+SET r.value = $value[i], r.seen = $load_id

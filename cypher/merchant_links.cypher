@@ -1,16 +1,46 @@
-// The merchant link projection: pairs of shops and how many identifiers they share, for
-// identifiers held by 2 to $max_holders shops (larger ones are supernodes).
+// The weighted merchant links, computed in the database the way graphring/linking.py
+// computes them from holdings: an identifier held by 2 to $max_holders shops (more: a
+// supernode, set aside) links each pair of its holders with min(weight of each shop's
+// strongest holding) x rarity, rarity = clamp(max(idf, 1 / log2(1 + holders)), 0.05, 1)
+// and idf = log(shops / holders) / log(shops); per pair and kind the sum is capped at 1.5,
+// kinds add up, and a pair sharing k kinds weighs (1 + 0.25 (k - 1)) times more. Pairs
+// under $min_weight are not linked. gds_project_links.cypher projects the same pairs.
+// $weights: {kind or 'address:<role>': weight}; $other_weight: weight of any other kind.
 CALL () {
-  MATCH (m:Merchant)-[:HAS_ADDRESS|PAYS_INTO|HAS_IDENTIFIER]->(x)
-  RETURN m, x
-  UNION
-  MATCH (m:Merchant)-[:SENT]->(:Shipment)-[:FROM|SENDER_PHONE]->(x)
-  RETURN m, x
+  MATCH (m:Merchant)
+  RETURN count(m) AS shops
 }
-WITH x, collect(DISTINCT m.merchant_id) AS holders
-WHERE size(holders) >= 2 AND size(holders) <= $max_holders
-UNWIND holders AS a
-UNWIND holders AS b
-WITH x, a, b WHERE a < b
-RETURN a, b, count(x) AS shared
+CALL () {
+  MATCH (m:Merchant)-[r:HAS_ADDRESS]->(x:Address)
+  RETURN m, x, 'address' AS kind, 'address:' + coalesce(r.role, 'other') AS label
+  UNION ALL
+  MATCH (m:Merchant)-[:SENT]->(:Shipment)-[:FROM]->(x:Address)
+  RETURN DISTINCT m, x, 'address' AS kind, 'address:origin' AS label
+  UNION ALL
+  MATCH (m:Merchant)-[:SENT]->(:Shipment)-[:SENDER_PHONE]->(x:Identifier)
+  RETURN DISTINCT m, x, x.kind AS kind, x.kind AS label
+  UNION ALL
+  MATCH (m:Merchant)-[:PAYS_INTO]->(x:Account)
+  RETURN m, x, 'account' AS kind, 'account' AS label
+  UNION ALL
+  MATCH (m:Merchant)-[:HAS_IDENTIFIER]->(x:Identifier)
+  RETURN m, x, x.kind AS kind, x.kind AS label
+}
+WITH shops, x, kind, m, max(coalesce($weights[label], $other_weight)) AS w
+WITH shops, x, kind, collect([m, w]) AS held
+WITH shops, kind, held, toFloat(size(held)) AS holders
+WHERE holders >= 2 AND holders <= $max_holders
+WITH kind, held, holders, CASE WHEN shops < 2 THEN 2.0 ELSE toFloat(shops) END AS n
+WITH kind, held, log(n / holders) / log(n) AS idf, log(2.0) / log(1.0 + holders) AS floor
+WITH kind, held, CASE WHEN idf > floor THEN idf ELSE floor END AS r
+WITH kind, held, CASE WHEN r < 0.05 THEN 0.05 WHEN r > 1.0 THEN 1.0 ELSE r END AS rarity
+UNWIND held AS p
+UNWIND held AS q
+WITH kind, rarity, p[0] AS a, p[1] AS wa, q[0] AS b, q[1] AS wb
+WHERE a.merchant_id < b.merchant_id
+WITH a, b, kind, sum(CASE WHEN wa < wb THEN wa ELSE wb END * rarity) AS c
+WITH a, b, sum(CASE WHEN c > 1.5 THEN 1.5 ELSE c END) AS c, count(kind) AS kinds
+WITH a, b, c * (1.0 + 0.25 * (kinds - 1)) AS weight
+WHERE weight >= $min_weight
+RETURN a.merchant_id AS a, b.merchant_id AS b, weight
 ORDER BY a, b

@@ -1,5 +1,6 @@
+// Every listing with the shop that lists it: one record holding the rows as lists
+// [listing_id, merchant_id, brand, title, price, reference_price, image_text].
 MATCH (m:Merchant)-[:LISTS]->(l:Listing)
-RETURN l.listing_id AS listing_id, m.merchant_id AS merchant_id, l.brand AS brand,
-       l.title AS title, l.price AS price, l.reference_price AS reference_price,
-       l.image_text AS image_text
-ORDER BY listing_id
+WITH l, m ORDER BY l.listing_id
+RETURN collect([l.listing_id, m.merchant_id, l.brand, l.title, l.price, l.reference_price,
+                l.image_text]) AS rows

@@ -1,4 +1,6 @@
+// Every parcel: one record holding the rows as lists
+// [shipment_id, merchant_id, origin_key, shipped_at (ISO text), carrier, origin].
 MATCH (m:Merchant)-[:SENT]->(s:Shipment)-[:FROM]->(a:Address)
-RETURN s.shipment_id AS shipment_id, m.merchant_id AS merchant_id, a.key AS origin_key,
-       toString(s.shipped_at) AS shipped_at, s.carrier AS carrier, s.origin AS origin
-ORDER BY shipment_id
+WITH s, m, a ORDER BY s.shipment_id
+RETURN collect([s.shipment_id, m.merchant_id, a.key, toString(s.shipped_at), s.carrier,
+                s.origin]) AS rows

@@ -1,5 +1,7 @@
-// Delete up to $limit nodes (and their relationships); run until it deletes none.
+// Delete every node (and relationship) of the database, committing every $batch_size
+// nodes. Needs an implicit (auto-commit) transaction.
 MATCH (n)
-WITH n LIMIT $limit
-DETACH DELETE n
+CALL (n) {
+  DETACH DELETE n
+} IN TRANSACTIONS OF $batch_size ROWS
 RETURN count(*) AS deleted

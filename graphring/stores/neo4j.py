@@ -1,6 +1,17 @@
 """A real Neo4j server as the store. Every query is a parameterised file under cypher/,
 loads go in UNWIND batches, and driver errors become :class:`StoreError` here, once.
 
+A load makes the database mirror the data folder: every node and relationship it writes is
+MERGEd (so loading twice changes nothing, and a load killed midway and run again ends in
+the same graph); shops, parcels, listings and data relationships are tagged
+``seen = <load id>``. Once every batch is in, the mirror step deletes the tagged things this
+load did not write (a closed shop, a removed address), then the addresses, accounts and
+identifiers nobody holds any more. Ring and Run nodes and what links them are kept. A load
+stopped midway skips the mirror step, so it deletes nothing. See docs/neo4j.md.
+
+Batches travel as columns (one list per field), not as a list of maps: the Bolt driver
+packs that about twice as fast, and packing is most of the client's work.
+
 Credentials come from settings (``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``) and
 never appear in messages, logs or outputs.
 """
@@ -8,15 +19,18 @@ never appear in messages, logs or outputs.
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-import numpy as np
 import pandas as pd
 
 from graphring.config import Settings
-from graphring.contract import Dataset
-from graphring.errors import StoreError
+from graphring.contract import TABLES, Dataset
+from graphring.errors import InputError, StoreError
 from graphring.queries import query, statements
 from graphring.stores.base import (
     ADDRESS_COLUMNS,
@@ -32,27 +46,180 @@ from graphring.stores.base import (
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10.0
+#: The labels a load writes and the mirror step prunes (Ring and Run are the run's own).
+DATA_LABELS = ("Account", "Address", "Identifier", "Listing", "Merchant", "Shipment")
+#: Node property every load sets to its load id; a file's extra column cannot use it.
+SEEN = "seen"
 
 
-def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """DataFrame -> list of dicts for UNWIND, with NaN/NaT as null and numpy scalars as
-    Python ones."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    return clean.to_dict(orient="records")
+def safe_uri(uri: str) -> str:
+    """The URI as shown in messages: any ``user:password@`` part is dropped.
+
+    >>> safe_uri("neo4j://ann:secret@db.example:7687")
+    'neo4j://db.example:7687'
+    """
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "<unparseable URI>"
+    if parts.username is None and parts.password is None:
+        return uri
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def _column(values: pd.Series) -> list[Any]:
+    """One column as a Bolt-ready list: NaN/NaT/NA as null, numpy scalars as Python ones."""
+    return values.astype(object).where(values.notna(), None).tolist()
 
 
-def _props(frame: pd.DataFrame, key_cols: list[str]) -> pd.DataFrame:
-    """Key columns plus a ``props`` column of dicts holding every other column."""
-    other = [c for c in frame.columns if c not in key_cols and c != "_line"]
-    props = _rows(frame[other])
-    out = frame[key_cols].copy()
-    out["props"] = props
+def _extras(frame: pd.DataFrame, named: list[str]) -> list[dict[str, Any]] | None:
+    """The columns a file has beyond the contract, as one map per row (None if there are none)."""
+    other = [c for c in frame.columns if c not in named and c != "_line"]
+    if not other:
+        return None
+    return [
+        {k: v for k, v in row.items() if v is not None}
+        for row in frame[other].astype(object).where(frame[other].notna(), None).to_dict("records")
+    ]
+
+
+@dataclass
+class _Step:
+    """One table's load: a query file and its columnar parameters."""
+
+    query: str
+    table: str
+    columns: dict[str, list[Any]]
+
+    @property
+    def rows(self) -> int:
+        return len(next(iter(self.columns.values())))
+
+    def batches(self, size: int) -> Iterator[dict[str, list[Any]]]:
+        for start in range(0, self.rows, size):
+            yield {
+                k: (v[start : start + size] if v is not None else None)
+                for k, v in self.columns.items()
+            }
+
+
+def _columns(frame: pd.DataFrame, names: list[str]) -> dict[str, list[Any]]:
+    return {name: _column(frame[name]) for name in names}
+
+
+def _check_extras(dataset: Dataset) -> None:
+    for table in ("merchants", "shipments", "listings"):
+        if SEEN in dataset[table].columns:
+            src = dataset.sources.get(table)
+            raise InputError(
+                f"the column name {SEEN!r} is reserved in Neo4j (every load marks what it "
+                "wrote with it): rename the column",
+                file=src.path.name if src else f"{table}.csv",
+                column=SEEN,
+            )
+
+
+#: Per label with extra columns: the table, the contract columns stored as properties.
+_NODE_TABLES = {
+    "Merchant": ("merchants", MERCHANT_COLUMNS),
+    "Shipment": ("shipments", ["shipment_id", "origin", "destination", "carrier", "shipped_at"]),
+    "Listing": (
+        "listings",
+        ["listing_id", "brand", "title", "price", "reference_price", "image_text"],
+    ),
+}
+
+
+def known_properties(dataset: Dataset) -> dict[str, list[str]]:
+    """The properties each Merchant, Shipment and Listing node may have after this load."""
+    out = {}
+    for label, (table, stored) in _NODE_TABLES.items():
+        named = {c.name for c in TABLES[table].columns} | {
+            "_line",
+            "origin_key",
+            "sender_phone_key",
+        }
+        extra = [c for c in dataset[table].columns if c not in named]
+        out[label] = sorted({*stored, *extra, SEEN})
     return out
+
+
+def load_plan(dataset: Dataset, replace: set[str] | frozenset[str] = frozenset()) -> list[_Step]:
+    """The batches a load sends, table by table: shops first (the rest MATCH them).
+
+    Rows go sorted by shop (their pages are then read in order); a table with extra
+    columns, or whose label is in ``replace`` (the database holds properties of a column
+    since dropped), uses the ``_replace`` query that rewrites every property.
+    """
+    _check_extras(dataset)
+
+    def variant(name: str, label: str, extra: list[dict[str, Any]] | None) -> str:
+        return f"{name}_replace" if extra is not None or label in replace else name
+
+    m = dataset["merchants"].sort_values("merchant_id", kind="stable")
+    merchants = _columns(m, MERCHANT_COLUMNS[:5] + ["monthly_orders", "rating"])
+    merchants["opened_on"] = _column(m["opened_on"].dt.strftime("%Y-%m-%d"))
+    m_extra = _extras(m, [c.name for c in TABLES["merchants"].columns])
+
+    def by_shop(table: str, unique: list[str]) -> pd.DataFrame:
+        frame = dataset[table].drop_duplicates(unique)
+        return frame.sort_values("merchant_id", kind="stable")
+
+    a = by_shop("addresses", ["merchant_id", "key", "role", "address"])
+    p = by_shop("payment_accounts", ["merchant_id", "key"])
+    i = by_shop("identifiers", ["merchant_id", "kind", "key"])
+
+    s = by_shop("shipments", ["shipment_id"])
+    shipments = _columns(
+        s, ["shipment_id", "merchant_id", "origin", "origin_key", "destination", "carrier"]
+    )
+    shipments["shipped_at"] = _column(s["shipped_at"].dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    shipments["phone_key"] = _column(s["sender_phone_key"].where(s["sender_phone_key"] != ""))
+    named = [c.name for c in TABLES["shipments"].columns] + ["origin_key", "sender_phone_key"]
+    s_extra = _extras(s, named)
+
+    lst = by_shop("listings", ["listing_id"])
+    listings = _columns(lst, LISTING_COLUMNS)
+    l_extra = _extras(lst, [c.name for c in TABLES["listings"].columns])
+
+    steps = [
+        _Step(variant("load_merchants", "Merchant", m_extra), "merchants", merchants),
+        _Step(
+            "load_addresses",
+            "addresses",
+            _columns(
+                a, ["merchant_id", "key", "role", "address", "province", "city", "lat", "lon"]
+            ),
+        ),
+        _Step(
+            "load_accounts",
+            "payment_accounts",
+            _columns(p, ["merchant_id", "key", "account", "provider", "holder"]),
+        ),
+        _Step(
+            "load_identifiers", "identifiers", _columns(i, ["merchant_id", "kind", "key", "value"])
+        ),
+        _Step(variant("load_shipments", "Shipment", s_extra), "shipments", shipments),
+        _Step(variant("load_listings", "Listing", l_extra), "listings", listings),
+    ]
+    for step, extra in ((steps[0], m_extra), (steps[4], s_extra), (steps[5], l_extra)):
+        if step.query.endswith("_replace"):
+            step.columns["extra"] = extra  # type: ignore[assignment]
+    return steps
+
+
+@dataclass
+class LoadReport:
+    """What the last load did: rows and seconds per table, what the mirror step deleted."""
+
+    load_id: str
+    rows: dict[str, int]
+    seconds: dict[str, float]
+    pruned_nodes: int = 0
+    pruned_relationships: int = 0
+    complete: bool = True
 
 
 class Neo4jStore(Store):
@@ -71,12 +238,14 @@ class Neo4jStore(Store):
         self.database = database
         self.batch_size = batch_size
         self._owns = owns_driver
+        self.last_load: LoadReport | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> Neo4jStore:
         """Open a driver and check it reaches the server within about 10 s."""
         import neo4j
 
+        uri = safe_uri(settings.neo4j_uri)
         driver = None
         try:
             driver = neo4j.GraphDatabase.driver(
@@ -91,17 +260,21 @@ class Neo4jStore(Store):
             store.ensure_schema()
             return store
         except neo4j.exceptions.AuthError as e:
-            driver.close()  # type: ignore[union-attr]
-            raise StoreError(
-                f"Neo4j at {settings.neo4j_uri} refused the credentials of user "
-                f"{settings.neo4j_user!r} (check NEO4J_USER / NEO4J_PASSWORD)"
-            ) from e
-        except (neo4j.exceptions.DriverError, OSError, ValueError) as e:
             if driver is not None:
                 driver.close()
             raise StoreError(
-                f"cannot reach Neo4j at {settings.neo4j_uri}: {type(e).__name__}"
+                f"Neo4j at {uri} refused the credentials of user "
+                f"{settings.neo4j_user!r} (check NEO4J_USER / NEO4J_PASSWORD)"
             ) from e
+        except (
+            neo4j.exceptions.DriverError,
+            neo4j.exceptions.Neo4jError,
+            OSError,
+            ValueError,
+        ) as e:
+            if driver is not None:
+                driver.close()
+            raise StoreError(f"cannot reach Neo4j at {uri}: {type(e).__name__}") from e
         except BaseException:
             if driver is not None:
                 driver.close()
@@ -109,7 +282,10 @@ class Neo4jStore(Store):
 
     # -- running queries ------------------------------------------------------------------
     def run(self, name_or_text: str, **params: Any) -> pd.DataFrame:
-        """Run ``cypher/<name>.cypher`` (or a statement) and return the records as a frame."""
+        """Run ``cypher/<name>.cypher`` (or a statement) and return the records as a frame.
+
+        Every value goes in as a parameter; nothing is ever pasted into query text.
+        """
         import neo4j
 
         text = query(name_or_text) if " " not in name_or_text else name_or_text
@@ -125,60 +301,100 @@ class Neo4jStore(Store):
             raise StoreError(f"lost the connection to Neo4j: {type(e).__name__}") from e
         return pd.DataFrame([r.values() for r in records], columns=keys)
 
+    def run_autocommit(self, name: str, **params: Any) -> pd.DataFrame:
+        """Run ``cypher/<name>.cypher`` in an implicit transaction (what ``CALL { ... } IN
+        TRANSACTIONS`` needs: the query commits in batches of its own)."""
+        import neo4j
+
+        try:
+            with self.driver.session(database=self.database) as session:
+                result = session.run(query(name), params)
+                keys = result.keys()
+                rows = [r.values() for r in result]
+        except neo4j.exceptions.Neo4jError as e:
+            raise StoreError(f"Neo4j query {name!r} failed: {e.code}: {e.message}") from e
+        except (neo4j.exceptions.DriverError, OSError) as e:
+            raise StoreError(f"lost the connection to Neo4j: {type(e).__name__}") from e
+        return pd.DataFrame(rows, columns=keys)
+
     def ensure_schema(self) -> None:
         for stmt in statements("schema"):
             self.run(stmt)
 
-    def _load(self, name: str, frame: pd.DataFrame, label: str) -> None:
+    # -- loading ---------------------------------------------------------------------------
+    def load(self, dataset: Dataset, *, max_batches: int | None = None) -> dict[str, int]:
+        """Mirror ``dataset`` into the database; returns data node counts by label.
+
+        ``max_batches`` stops after that many batches and skips the mirror step, as a load
+        killed midway would (tests use it to check that loading again repairs the graph).
+        """
         from tqdm import tqdm
 
-        rows = _rows(frame)
-        total = len(rows)
+        stale = set(self.run("stale_properties", known=known_properties(dataset))["label"])
+        plan = load_plan(dataset, replace=stale)
+        load_id = uuid.uuid4().hex
+        report = LoadReport(load_id=load_id, rows={}, seconds={})
+        self.last_load = report
+        sent = 0
         with tqdm(
-            total=total, desc=f"loading {label}", unit="rows", disable=None, leave=False
+            total=sum(step.rows for step in plan),
+            desc="loading Neo4j",
+            unit="rows",
+            disable=None,
+            leave=False,
         ) as bar:
-            for batch in _batches(rows, self.batch_size):
-                self.run(name, rows=batch)
-                bar.update(len(batch))
+            for step in plan:
+                bar.set_postfix_str(step.table)
+                t0 = time.perf_counter()
+                for batch in step.batches(self.batch_size):
+                    if max_batches is not None and sent >= max_batches:
+                        report.complete = False
+                        break
+                    self.run(step.query, load_id=load_id, **batch)
+                    sent += 1
+                    bar.update(len(next(iter(batch.values()))))
+                report.rows[step.table] = step.rows
+                report.seconds[step.table] = round(time.perf_counter() - t0, 3)
+                if not report.complete:
+                    break
+        if report.complete:
+            self._mirror(report)
+        return self.data_counts()
+
+    def _mirror(self, report: LoadReport) -> None:
+        """Delete what the previous loads wrote and this one did not, in batches."""
+        t0 = time.perf_counter()
+        size = {"batch_size": self.batch_size}
+        nodes = self.run_autocommit("prune_nodes", load_id=report.load_id, **size)
+        rels = self.run_autocommit("prune_relationships", load_id=report.load_id, **size)
+        orphans = self.run_autocommit("prune_orphans", **size)
+        report.pruned_nodes = int(nodes["deleted"].sum()) + int(orphans["deleted"].sum())
+        report.pruned_relationships = int(rels["deleted"].sum())
+        report.seconds["mirror"] = round(time.perf_counter() - t0, 3)
+        if report.pruned_nodes or report.pruned_relationships:
+            log.info(
+                "mirror: deleted %d nodes and %d relationships no longer in the data",
+                report.pruned_nodes,
+                report.pruned_relationships,
+            )
+
+    def data_counts(self) -> dict[str, int]:
+        """Data nodes by label (every label of :data:`DATA_LABELS`, 0 when absent)."""
+        counts = self.run("count_data_nodes").iloc[0]
+        return {label: int(counts[label]) for label in DATA_LABELS}
 
     # -- Store questions -------------------------------------------------------------------
-    def load(self, dataset: Dataset) -> dict[str, int]:
-        m = dataset["merchants"].drop(columns="_line").copy()
-        m["opened_on"] = m["opened_on"].dt.strftime("%Y-%m-%d")
-        self._load("load_merchants", _props(m, ["merchant_id"]), "merchants")
-        a = dataset["addresses"]
-        self._load(
-            "load_addresses",
-            a[["merchant_id", "key", "role", "address", "province", "city", "lat", "lon"]],
-            "addresses",
-        )
-        p = dataset["payment_accounts"]
-        self._load(
-            "load_accounts", p[["merchant_id", "key", "account", "provider", "holder"]], "accounts"
-        )
-        i = dataset["identifiers"]
-        self._load("load_identifiers", i[["merchant_id", "kind", "key", "value"]], "identifiers")
-        s = dataset["shipments"].drop(columns="_line").copy()
-        s["shipped_at"] = s["shipped_at"].dt.strftime("%Y-%m-%dT%H:%M:%S")
-        s["phone_key"] = s["sender_phone_key"].where(s["sender_phone_key"] != "", None)
-        keyed = _props(
-            s.drop(columns=["sender_phone_key"]),
-            ["shipment_id", "merchant_id", "origin_key", "phone_key"],
-        )
-        self._load("load_shipments", keyed, "shipments")
-        lst = dataset["listings"].drop(columns="_line")
-        self._load("load_listings", _props(lst, ["listing_id", "merchant_id"]), "listings")
-        counts = self.run("count_nodes")
-        return {str(r.label): int(r.n) for r in counts.itertuples(index=False)}
+    def _read(self, name: str, columns: list[str]) -> pd.DataFrame:
+        """A read query answering one record of ``rows`` (lists) -> a frame of ``columns``."""
+        rows = self.run(name)["rows"].iloc[0]
+        return pd.DataFrame(rows, columns=columns)
 
     def merchants(self) -> pd.DataFrame:
-        rows = self.run("read_merchants")["m"].tolist()
-        m = pd.DataFrame(rows)
-        if m.empty:
-            return pd.DataFrame(columns=MERCHANT_COLUMNS)
-        for col in MERCHANT_COLUMNS:
-            if col not in m:
-                m[col] = np.nan
+        rows = self.run("read_merchants", named=[*MERCHANT_COLUMNS, SEEN])["rows"].iloc[0]
+        m = pd.DataFrame([r[:-1] for r in rows], columns=MERCHANT_COLUMNS)
+        extras = [dict(r[-1]) for r in rows]
+        if any(extras):
+            m = pd.concat([m, pd.DataFrame(extras, index=m.index)], axis=1)
         m["opened_on"] = pd.to_datetime(m["opened_on"], format="%Y-%m-%d", errors="coerce")
         for col in ["monthly_orders", "rating"]:
             m[col] = pd.to_numeric(m[col], errors="coerce").astype("float64")
@@ -186,34 +402,40 @@ class Neo4jStore(Store):
         return sort_frame(m[MERCHANT_COLUMNS + extra], ["merchant_id"])
 
     def listings(self) -> pd.DataFrame:
-        lst = self.run("read_listings")
+        lst = self._read("read_listings", LISTING_COLUMNS)
         for col in ["price", "reference_price"]:
             lst[col] = pd.to_numeric(lst[col], errors="coerce").astype("float64")
-        return sort_frame(lst[LISTING_COLUMNS], ["listing_id"])
+        return sort_frame(lst, ["listing_id"])
 
     def shipments(self) -> pd.DataFrame:
-        s = self.run("read_shipments")
+        s = self._read("read_shipments", [*SHIPMENT_COLUMNS, "origin"])
         s["shipped_at"] = pd.to_datetime(s["shipped_at"], format="ISO8601", errors="coerce")
         return sort_frame(s[SHIPMENT_COLUMNS], ["shipment_id"])
 
     def addresses(self) -> pd.DataFrame:
-        return finish_addresses(self.run("read_address_rows")[ADDRESS_COLUMNS])
+        return finish_addresses(self._read("read_address_rows", ADDRESS_COLUMNS))
 
     def holdings(self) -> pd.DataFrame:
-        return finish_holdings(self.run("read_holdings")[HOLDING_COLUMNS])
+        """Holdings come as one record of columns (no field can be null there)."""
+        record = self.run("read_holdings").iloc[0]
+        return finish_holdings(pd.DataFrame({c: record[c] for c in HOLDING_COLUMNS}))
 
     def write_rings(self, rings: pd.DataFrame, members: pd.DataFrame, run_id: str) -> None:
         r = rings[["ring_id", "ring_score", "size", "reasons"]].rename(
             columns={"ring_score": "score"}
         )
         m = members[["ring_id", "merchant_id", "core"]]
-        self.run("write_rings", run_id=run_id, rings=_rows(r), members=_rows(m))
+        self.run("write_rings", run_id=run_id, rings=_records(r), members=_records(m))
 
     def wipe(self) -> None:
         """Delete every node of the database, in batches (tests use it; so can you)."""
-        while int(self.run("wipe", limit=20_000)["deleted"].iloc[0]) > 0:
-            pass
+        self.run_autocommit("wipe", batch_size=self.batch_size)
 
     def close(self) -> None:
         if self._owns:
             self.driver.close()
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame -> list of dicts with NaN as null and numpy scalars as Python ones."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")

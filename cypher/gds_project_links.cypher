@@ -1,0 +1,46 @@
+// Projects the merchant link graph into the GDS catalog as $graph: shops as nodes, one
+// undirected relationship per linked pair with its weight, computed exactly as in
+// merchant_links.cypher (keep the two in step; tests compare them). Rows are sorted, so the
+// same data gets the same GDS node ids and the same communities (at concurrency 1).
+// Parameters as in merchant_links.cypher, plus $graph (the catalog name).
+CALL () {
+  MATCH (m:Merchant)
+  RETURN count(m) AS shops
+}
+CALL () {
+  MATCH (m:Merchant)-[r:HAS_ADDRESS]->(x:Address)
+  RETURN m, x, 'address' AS kind, 'address:' + coalesce(r.role, 'other') AS label
+  UNION ALL
+  MATCH (m:Merchant)-[:SENT]->(:Shipment)-[:FROM]->(x:Address)
+  RETURN DISTINCT m, x, 'address' AS kind, 'address:origin' AS label
+  UNION ALL
+  MATCH (m:Merchant)-[:SENT]->(:Shipment)-[:SENDER_PHONE]->(x:Identifier)
+  RETURN DISTINCT m, x, x.kind AS kind, x.kind AS label
+  UNION ALL
+  MATCH (m:Merchant)-[:PAYS_INTO]->(x:Account)
+  RETURN m, x, 'account' AS kind, 'account' AS label
+  UNION ALL
+  MATCH (m:Merchant)-[:HAS_IDENTIFIER]->(x:Identifier)
+  RETURN m, x, x.kind AS kind, x.kind AS label
+}
+WITH shops, x, kind, m, max(coalesce($weights[label], $other_weight)) AS w
+WITH shops, x, kind, collect([m, w]) AS held
+WITH shops, kind, held, toFloat(size(held)) AS holders
+WHERE holders >= 2 AND holders <= $max_holders
+WITH kind, held, holders, CASE WHEN shops < 2 THEN 2.0 ELSE toFloat(shops) END AS n
+WITH kind, held, log(n / holders) / log(n) AS idf, log(2.0) / log(1.0 + holders) AS floor
+WITH kind, held, CASE WHEN idf > floor THEN idf ELSE floor END AS r
+WITH kind, held, CASE WHEN r < 0.05 THEN 0.05 WHEN r > 1.0 THEN 1.0 ELSE r END AS rarity
+UNWIND held AS p
+UNWIND held AS q
+WITH kind, rarity, p[0] AS a, p[1] AS wa, q[0] AS b, q[1] AS wb
+WHERE a.merchant_id < b.merchant_id
+WITH a, b, kind, sum(CASE WHEN wa < wb THEN wa ELSE wb END * rarity) AS c
+WITH a, b, sum(CASE WHEN c > 1.5 THEN 1.5 ELSE c END) AS c, count(kind) AS kinds
+WITH a, b, c * (1.0 + 0.25 * (kinds - 1)) AS weight
+WHERE weight >= $min_weight
+WITH a, b, weight
+ORDER BY a.merchant_id, b.merchant_id
+WITH gds.graph.project($graph, a, b, {relationshipProperties: {weight: weight}},
+                       {undirectedRelationshipTypes: ['*']}) AS g
+RETURN g.nodeCount AS nodes, g.relationshipCount AS relationships

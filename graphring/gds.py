@@ -1,0 +1,199 @@
+"""In-database ring detection with Neo4j Graph Data Science (GDS), when the server has it.
+
+The merchant link graph is computed and projected inside Neo4j
+(``cypher/gds_project_links.cypher``: the same weights as :mod:`graphring.linking`, kind
+weight x rarity, supernodes set aside), connected components come from ``gds.wcc`` and
+communities from ``gds.louvain`` (or ``gds.leiden``). The rest is what
+:func:`graphring.detect.detect_rings` does with its own communities: communities that two
+or more shops bridge are joined, single-tie hangers-on are peeled off as associates, and
+groups keep ``min_ring_size`` core shops. The result is a :class:`graphring.detect.Partition`,
+so scoring, evidence and leads run on it unchanged.
+
+Two algorithms:
+
+``louvain``
+    ``gds.louvain`` over the whole link graph. GDS Louvain takes no random seed; at
+    concurrency 1 on a sorted projection it gives the same communities every time. Being
+    one run over every component, it optimises modularity of the whole marketplace, whose
+    resolution limit can merge small rings into their neighbourhood (the local path runs
+    Louvain per component for that reason); see docs/neo4j.md for what that costs.
+``leiden``
+    ``gds.leiden`` (seeded with ``settings.seed``) on a second projection whose link
+    weights are scaled so each component weighs the same, with resolution ``gamma`` = the
+    number of components times ``settings.resolution``: the modularity this maximises is
+    the sum of each component's own modularity, as if every component were cut alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from graphring.config import DEFAULT_OTHER_KIND_WEIGHT, Settings
+from graphring.detect import Partition, _core, _join_bridged
+from graphring.errors import StoreError
+
+if TYPE_CHECKING:
+    from graphring.stores.neo4j import Neo4jStore
+
+ALGORITHMS = ("louvain", "leiden")
+#: gds.louvain settings (GDS defaults, written out so a GDS upgrade cannot move them).
+LOUVAIN_MAX_LEVELS = 10
+LOUVAIN_MAX_ITERATIONS = 10
+LOUVAIN_TOLERANCE = 0.0001
+LEIDEN_MAX_LEVELS = 10
+
+
+def gds_available(store: Neo4jStore) -> bool:
+    """True when the server has the Graph Data Science library."""
+    return int(store.run("gds_available")["n"].iloc[0]) > 0
+
+
+def link_parameters(settings: Settings) -> dict[str, Any]:
+    """The parameters of ``merchant_links.cypher`` / ``gds_project_links.cypher``."""
+    return {
+        "weights": {str(k): float(v) for k, v in settings.kind_weights.items()},
+        "other_weight": DEFAULT_OTHER_KIND_WEIGHT,
+        "max_holders": settings.supernode_max_merchants,
+        "min_weight": settings.min_link_weight,
+    }
+
+
+def merchant_links(store: Neo4jStore, settings: Settings) -> pd.DataFrame:
+    """The weighted links computed in the database: a, b (a < b), weight, sorted."""
+    edges = store.run("merchant_links", **link_parameters(settings))
+    if edges.empty:
+        return pd.DataFrame(
+            {"a": pd.Series(dtype=object), "b": pd.Series(dtype=object), "weight": []}
+        )
+    return edges
+
+
+def detect_in_database(
+    store: Neo4jStore, settings: Settings, algorithm: str = "louvain"
+) -> Partition:
+    """Cut rings with GDS inside Neo4j; same output as :func:`graphring.detect.detect_rings`.
+
+    Raises :class:`StoreError` when the server has no GDS.
+    """
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {ALGORITHMS}, not {algorithm!r}")
+    if not gds_available(store):
+        raise StoreError(
+            "in-database detection needs the Graph Data Science library on the Neo4j server "
+            "(scripts/neo4j installs it); use local detection instead"
+        )
+    engine = "gds-" + algorithm
+    graph = f"graphring-links-{uuid.uuid4().hex[:12]}"
+    projected: list[str] = []
+    try:
+        projected.append(graph)  # dropping a graph that is not there is no error
+        shape = store.run("gds_project_links", graph=graph, **link_parameters(settings))
+        if shape.empty or not shape["relationships"].iloc[0]:
+            # no linked shops at all: GDS makes no graph out of zero rows
+            nothing = np.array([], dtype=np.int64)
+            return _partition(nothing, pd.DataFrame(), nothing, nothing, settings, engine)
+        links = store.run("gds_links", graph=graph)
+        wcc = store.run("gds_wcc", graph=graph)
+        nodes = wcc["merchant_id"].to_numpy(dtype=object)  # sorted by merchant_id
+        comp = pd.factorize(wcc["component"], sort=True)[0]
+        if algorithm == "louvain":
+            comm = store.run(
+                "gds_louvain",
+                graph=graph,
+                max_levels=LOUVAIN_MAX_LEVELS,
+                max_iterations=LOUVAIN_MAX_ITERATIONS,
+                tolerance=LOUVAIN_TOLERANCE,
+            )
+            labels = pd.factorize(comm["community"], sort=True)[0]
+        else:
+            second = graph + "-scaled"
+            projected.append(second)
+            labels = _leiden_per_component(store, second, nodes, comp, links, settings)
+        return _partition(nodes, links, comp, labels, settings, engine)
+    finally:
+        for name in projected:
+            with contextlib.suppress(StoreError):  # best effort: the catalog is in memory
+                store.run("gds_drop", graph=name)
+
+
+def _leiden_per_component(
+    store: Neo4jStore,
+    graph: str,
+    nodes: np.ndarray,
+    comp: np.ndarray,
+    links: pd.DataFrame,
+    settings: Settings,
+) -> np.ndarray:
+    """Leiden over every component at once, each weighted as if it were alone."""
+    index = pd.Index(nodes)
+    ia = index.get_indexer(links["a"])
+    ib = index.get_indexer(links["b"])
+    w = links["weight"].to_numpy(dtype=float)
+    ec = comp[ia]
+    total = np.bincount(ec, weights=w, minlength=int(comp.max()) + 1)
+    scaled = w / total[ec]
+    k = int(comp.max()) + 1
+    store.run(
+        "gds_project_edges", graph=graph, a=ia.tolist(), b=ib.tolist(), weight=scaled.tolist()
+    )
+    comm = store.run(
+        "gds_leiden",
+        graph=graph,
+        seed=settings.seed,
+        gamma=float(k) * settings.resolution,
+        max_levels=LEIDEN_MAX_LEVELS,
+    )
+    labels = np.empty(len(nodes), dtype=np.int64)
+    labels[comm["nodeId"].to_numpy(dtype=np.int64)] = pd.factorize(comm["community"], sort=True)[0]
+    return labels
+
+
+def _partition(
+    nodes: np.ndarray,
+    links: pd.DataFrame,
+    comp: np.ndarray,
+    labels: np.ndarray,
+    settings: Settings,
+    engine: str,
+) -> Partition:
+    """Communities -> candidate rings, as detect_rings does per component."""
+    empty = pd.DataFrame(
+        {
+            "merchant_id": pd.Series(dtype=object),
+            "group": pd.Series(dtype=np.int64),
+            "core": pd.Series(dtype=bool),
+        }
+    )
+    if len(nodes) == 0:
+        return Partition(members=empty, engine=engine, components=0)
+    index = pd.Index(nodes)
+    e = pd.DataFrame(
+        {
+            "ia": index.get_indexer(links["a"]),
+            "ib": index.get_indexer(links["b"]),
+            "weight": links["weight"].to_numpy(dtype=float),
+        }
+    )
+    e = e.sort_values(["ia", "ib"]).reset_index(drop=True)
+    sizes = np.bincount(comp)
+    big = sizes >= settings.min_ring_size
+    # components of up to 3 shops are one community, as detect_rings does
+    small = sizes[comp] <= 3
+    labels = np.where(small, labels.max() + 1 + comp, labels)
+    labels = pd.factorize(labels, sort=True)[0]
+    labels = _join_bridged(labels, e, settings.merge_bridges)
+    labels = pd.factorize(labels, sort=True)[0]
+    core = _core(len(nodes), e, labels)
+    core_size = np.bincount(labels, weights=core.astype(float))
+    ok = (core_size[labels] >= settings.min_ring_size) & big[comp]
+    members = pd.DataFrame({"merchant_id": nodes[ok], "group": labels[ok], "core": core[ok]})
+    if members.empty:
+        return Partition(members=empty, engine=engine, components=int(big.sum()))
+    members["group"] = pd.factorize(members["group"], sort=True)[0]
+    members = members.sort_values(["group", "merchant_id"], kind="stable").reset_index(drop=True)
+    return Partition(members=members, engine=engine, components=int(big.sum()))

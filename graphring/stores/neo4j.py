@@ -427,6 +427,21 @@ class Neo4jStore(Store):
         m = members[["ring_id", "merchant_id", "core"]]
         self.run("write_rings", run_id=run_id, rings=_records(r), members=_records(m))
 
+    def write_lineage(
+        self, run_id: str, previous_run_id: str | None, changes: dict[str, Any]
+    ) -> None:
+        """(:Run)-[:NEXT]->(:Run), and (:Ring)-[:MERGED_INTO|SPLIT_FROM]->(:Ring)."""
+        self.run(
+            "write_lineage",
+            run_id=run_id,
+            previous_run_id=previous_run_id,
+            merged=[
+                {"ring_id": m["ring_id"], "from": m["from"]} for m in changes.get("merged", [])
+            ],
+            split=[{"ring_id": x["ring_id"], "from": x["from"]} for x in changes.get("split", [])],
+            dissolved=[d["ring_id"] for d in changes.get("dissolved", [])],
+        )
+
     def wipe(self) -> None:
         """Delete every node of the database, in batches (tests use it; so can you)."""
         self.run_autocommit("wipe", batch_size=self.batch_size)

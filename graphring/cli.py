@@ -48,6 +48,12 @@ _common = [
     click.option("--resolution", type=float, default=None, help="Louvain resolution."),
     click.option("--min-ring-size", type=int, default=None, help="Smallest ring (default 3)."),
     click.option(
+        "--detection",
+        type=click.Choice(["local", "gds-louvain", "gds-leiden"]),
+        default=None,
+        help="Cut rings here (local) or inside Neo4j with GDS (needs --backend neo4j).",
+    ),
+    click.option(
         "--engine",
         type=click.Choice(["auto", "louvain", "igraph"]),
         default=None,

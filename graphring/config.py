@@ -50,6 +50,9 @@ class Settings:
     merge_bridges: int = 2
     #: "auto" picks igraph when installed, else python-louvain; or "louvain" / "igraph".
     engine: str = "auto"
+    #: Where rings are cut: "local" (in this process, any store) or, on the Neo4j store
+    #: with Graph Data Science, "gds-louvain" / "gds-leiden" inside the database.
+    detection: str = "local"
     #: Processes that cut components in parallel (results are the same for any number).
     workers: int = 1
     default_region: str = "CN"
@@ -167,5 +170,11 @@ def _validate(s: Settings) -> None:
         raise ConfigError("workers must be at least 1")
     if s.engine not in {"auto", "louvain", "igraph"}:
         raise ConfigError(f"engine must be auto, louvain or igraph, not {s.engine!r}")
+    if s.detection not in {"local", "gds-louvain", "gds-leiden"}:
+        raise ConfigError(
+            f"detection must be local, gds-louvain or gds-leiden, not {s.detection!r}"
+        )
+    if s.detection != "local" and s.backend != "neo4j":
+        raise ConfigError("in-database detection (gds-*) needs --backend neo4j")
     if s.backend not in {"memory", "neo4j"}:
         raise ConfigError(f"backend must be memory or neo4j, not {s.backend!r}")

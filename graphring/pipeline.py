@@ -25,6 +25,7 @@ from graphring import __version__
 from graphring.config import Settings, load_settings
 from graphring.contract import Dataset, SourceFile, read_dataset
 from graphring.detect import detect_rings
+from graphring.errors import ConfigError
 from graphring.leads import find_leads
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
@@ -142,7 +143,15 @@ def run_pipeline(
     holdings = store.holdings()
     links = build_links(holdings, len(merchants), settings)
     clock.lap("link")
-    partition = detect_rings(merchants["merchant_id"], links.edges, settings)
+    if settings.detection == "local":
+        partition = detect_rings(merchants["merchant_id"], links.edges, settings)
+    else:
+        from graphring.gds import detect_in_database
+        from graphring.stores.neo4j import Neo4jStore
+
+        if not isinstance(store, Neo4jStore):
+            raise ConfigError("in-database detection (gds-*) needs the Neo4j store")
+        partition = detect_in_database(store, settings, settings.detection.split("-", 1)[1])
     clock.lap("detect")
 
     listings, shipments = store.listings(), store.shipments()

@@ -119,3 +119,15 @@ def test_dataset_can_be_passed_in_directly(sample: SampleInfo) -> None:
     a = run_pipeline(ds, SETTINGS)
     b = run_pipeline(sample.data_dir, SETTINGS)
     pd.testing.assert_frame_equal(a.rings, b.rings)
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("detection", ["gds-louvain", "gds-leiden"])
+def test_in_database_detection_cuts_the_same_rings(
+    neo4j_store: Store, sample: SampleInfo, detection: str
+) -> None:
+    local = run_pipeline(sample.data_dir, SETTINGS, MemoryStore())
+    settings = SETTINGS.replace(backend="neo4j", detection=detection)
+    gds = run_pipeline(sample.data_dir, settings, neo4j_store)
+    assert gds.engine == detection
+    pd.testing.assert_frame_equal(local.rings, gds.rings, check_dtype=False)

@@ -74,6 +74,9 @@ class Settings:
         """The parameters as recorded in run.json and packets: no secrets."""
         out = dataclasses.asdict(self)
         out.pop("neo4j_password")
+        from graphring.stores.neo4j import safe_uri
+
+        out["neo4j_uri"] = safe_uri(self.neo4j_uri)
         out["kind_weights"] = dict(sorted(self.kind_weights.items()))
         return out
 

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from graphring.sample import SampleInfo
+from tests.conftest import run_cli as graphring
 from tests.conftest import write_tables
-
-
-def graphring(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "graphring.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-        timeout=600,
-    )
 
 
 def test_demo_runs_the_whole_job(tmp_path: Path) -> None:

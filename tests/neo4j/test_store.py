@@ -23,22 +23,11 @@ from graphring.queries import query
 from graphring.sample import SampleInfo
 from graphring.stores.memory import MemoryStore
 from graphring.stores.neo4j import DATA_LABELS, Neo4jStore, load_plan, safe_uri
+from tests.conftest import run_cli as cli
 from tests.neo4j.helpers import assert_same_frames, graph_counts, store_frames, write_csvs
 
 pytestmark = pytest.mark.neo4j
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 600
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "graphring.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-    )
 
 
 # -- loading --------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from typing import Any
 
 import pandas as pd
 
-from graphring import __version__
 from graphring.config import Settings, load_settings
 from graphring.contract import Dataset, SourceFile, read_dataset
 from graphring.detect import detect_rings
@@ -334,7 +333,3 @@ def _members_table(
         kind="stable",
     )
     return m.drop(columns="_o").reset_index(drop=True)
-
-
-def version() -> str:
-    return __version__

@@ -18,6 +18,7 @@ from graphring.errors import RunLockedError
 from graphring.jobs import scheduled_run, set_ring_status, workspace_lock
 from graphring.sample import write_sample
 from graphring.stores.base import Store
+from tests.conftest import run_cli
 
 SETTINGS = Settings(engine="louvain")
 
@@ -155,20 +156,7 @@ def test_second_run_while_one_holds_the_lock_exits_75(tmp_path: Path) -> None:
     with workspace_lock(ws):
         with pytest.raises(RunLockedError):
             scheduled_run(info.data_dir, ws, SETTINGS, store=None)  # type: ignore[arg-type]
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "graphring.cli",
-                "run",
-                str(info.data_dir),
-                "--workspace",
-                str(ws),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        proc = run_cli("run", str(info.data_dir), "--workspace", str(ws), timeout=300)
     assert proc.returncode == 75
     assert "another graphring run holds" in proc.stderr
     assert not (ws / "latest").exists()

@@ -53,8 +53,9 @@ class Settings:
     #: Where rings are cut: "local" (in this process, any store) or, on the Neo4j store
     #: with Graph Data Science, "gds-louvain" / "gds-leiden" inside the database.
     detection: str = "local"
-    #: Processes that cut components in parallel (results are the same for any number).
-    workers: int = 1
+    #: Processes that cut components and write packets in parallel (results are the same
+    #: for any number); 0, the default, means one per available core.
+    workers: int = 0
     default_region: str = "CN"
     kind_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
     backend: str = "memory"
@@ -79,6 +80,15 @@ class Settings:
         out["neo4j_uri"] = safe_uri(self.neo4j_uri)
         out["kind_weights"] = dict(sorted(self.kind_weights.items()))
         return out
+
+    def processes(self) -> int:
+        """How many processes parallel steps use: ``workers``, or one per core if 0."""
+        if self.workers:
+            return self.workers
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -169,8 +179,8 @@ def _validate(s: Settings) -> None:
         raise ConfigError("resolution must be positive")
     if s.supernode_max_merchants < 2:
         raise ConfigError("supernode_max_merchants must be at least 2")
-    if s.workers < 1:
-        raise ConfigError("workers must be at least 1")
+    if s.workers < 0:
+        raise ConfigError("workers must be 0 (one per core) or more")
     if s.engine not in {"auto", "louvain", "igraph"}:
         raise ConfigError(f"engine must be auto, louvain or igraph, not {s.engine!r}")
     if s.detection not in {"local", "gds-louvain", "gds-leiden"}:

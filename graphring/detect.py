@@ -208,7 +208,7 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
         (ia_a[s:t], ib_a[s:t], w_a[s:t], settings, engine) for s, t in itertools.pairwise(bounds)
     ]
     offset = n_comp
-    for local_nodes, (labels, core) in _cut_all(tasks, settings.workers):
+    for local_nodes, (labels, core) in _cut_all(tasks, settings.processes()):
         parts.append((local_nodes, labels + offset, core.astype(bool)))
         offset += int(labels.max()) + 1
     node = np.concatenate([p[0] for p in parts])

@@ -26,22 +26,30 @@ LEAD_COLUMNS = [
 ]
 
 
-def find_leads(
-    holdings: pd.DataFrame,
-    members: pd.DataFrame,
-    rings: pd.DataFrame,
-    addresses: pd.DataFrame,
-    supernode_keys: set[str],
+def site_holdings(
+    holdings: pd.DataFrame, members: pd.DataFrame, supernode_keys: set[str]
 ) -> pd.DataFrame:
-    """Rank the sites that serve ring members.
-
-    ``members``: ring_id, merchant_id (core members). ``rings``: ring_id, ring_score.
-    A supernode address (a national hub) serves everyone and is not a lead.
-    """
+    """The holdings of every physical site (:data:`SITE_ROLES`) that serves a ring member,
+    by any shop. A supernode address (a national hub) serves everyone and is not a site."""
     h = holdings.loc[(holdings["kind"] == "address") & holdings["role"].isin(SITE_ROLES)]
     h = h.loc[~h["key"].isin(supernode_keys)]
     site_keys = h.loc[h["merchant_id"].isin(members["merchant_id"]), "key"].unique()
-    h = h.loc[h["key"].isin(site_keys)]
+    return h.loc[h["key"].isin(site_keys)]
+
+
+def find_leads(
+    sites: pd.DataFrame,
+    members: pd.DataFrame,
+    rings: pd.DataFrame,
+    addresses: pd.DataFrame,
+) -> pd.DataFrame:
+    """Rank the sites that serve ring members.
+
+    ``sites``: from :func:`site_holdings`. ``members``: ring_id, merchant_id (core
+    members). ``rings``: ring_id, ring_score. ``addresses``: the written form, province,
+    city and coordinates of (at least) the sites' keys.
+    """
+    h = sites
     if h.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in LEAD_COLUMNS})
     served = h.merge(members[["ring_id", "merchant_id"]], on="merchant_id", how="left")

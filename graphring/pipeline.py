@@ -25,7 +25,7 @@ from graphring.config import Settings, load_settings
 from graphring.contract import Dataset, SourceFile, read_dataset
 from graphring.detect import detect_rings
 from graphring.errors import ConfigError
-from graphring.leads import find_leads
+from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
 from graphring.scoring import merchant_risk, reference_date, ring_scores
@@ -188,12 +188,16 @@ def run_pipeline(
     merchant_table["ring_id"] = merchant_table["ring_id"].fillna("")
     clock.lap("score")
     supernodes = links.supernodes
-    leads = find_leads(
+    sites = site_holdings(
         holdings,
         core[["ring_id", "merchant_id"]],
-        rings,
-        store.addresses(),
         set(supernodes.loc[supernodes["kind"] == "address", "key"]),
+    )
+    leads = find_leads(
+        sites,
+        core[["ring_id", "merchant_id"]],
+        rings,
+        store.addresses(sorted(sites["key"].unique())),
     )
     clock.lap("leads")
     run_id = _run_id(started)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -294,35 +296,80 @@ page (check with <code>sha256sum -c SHA256SUMS</code>).</p>
 
 
 def write_packets(result: RunResult, docs: list[dict[str, Any]], folder: Path) -> None:
-    """One packet folder per ring document (as rings.json holds it) under ``folder``."""
-    from graphring.export import _dump, custody
+    """One packet folder per ring document (as rings.json holds it) under ``folder``.
 
+    The per-ring tables are cut once; packets are then written over
+    ``settings.processes()`` forked processes when there are enough rings to pay for it
+    (each packet depends only on its ring, so the files are the same for any number)."""
     folder.mkdir(parents=True, exist_ok=True)
-    chain = custody(result)
-    members = result.members
-    members_by = _group(members, "ring_id")
-    evidence_by = _group(result.evidence, "ring_id")
-    leads = result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring")
-    leads_by = _group(leads, "ring")
-    origins = ring_origins(result.tables["holdings"], members, result.supernodes)
-    origins_by = _group(origins, "ring_id")
-    ring_ships = origins.groupby(["ring_id", "key"])["shipments"].sum()
-    listings_by = _group(listing_evidence(result.tables["listings"], members), "ring_id")
-    timeline, per_shop = monthly(members, result.tables["shipments"])
-    ships_by = _group(per_shop, "ring_id")
-    timeline_rings = set(timeline.index.get_level_values(0))
-    provinces_by = _group(provinces_by_ring(members), "ring_id")
-    view = query("ring_view")
-    no_origins = origins.head(0)
-    for doc in docs:
+    sources = _PacketSources(result)
+    workers = min(result.settings.processes(), len(docs) // PACKETS_PER_PROCESS)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for doc in docs:
+            sources.write(doc, folder)
+        return
+    global _FORKED
+    _FORKED = (sources, docs, folder)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            # every process takes every n-th ring: rings come largest score first, and
+            # interleaving spreads the big ones
+            list(pool.map(_write_share, [(i, workers) for i in range(workers)]))
+    finally:
+        _FORKED = None
+
+
+#: Below this many rings per extra process, forking costs more than it saves.
+PACKETS_PER_PROCESS = 50
+
+_FORKED: tuple[_PacketSources, list[dict[str, Any]], Path] | None = None
+
+
+def _write_share(share: tuple[int, int]) -> None:
+    assert _FORKED is not None, "runs in a process forked by write_packets"
+    sources, docs, folder = _FORKED
+    first, step = share
+    for doc in docs[first::step]:
+        sources.write(doc, folder)
+
+
+class _PacketSources:
+    """What the packets draw on, cut per ring once."""
+
+    def __init__(self, result: RunResult) -> None:
+        from graphring.export import custody
+
+        self.result = result
+        self.chain = custody(result)
+        members = result.members
+        self.members_by = _group(members, "ring_id")
+        self.evidence_by = _group(result.evidence, "ring_id")
+        self.leads = result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring")
+        self.leads_by = _group(self.leads, "ring")
+        origins = ring_origins(result.tables["holdings"], members, result.supernodes)
+        self.origins_by = _group(origins, "ring_id")
+        self.no_origins = origins.head(0)
+        self.ring_ships = origins.groupby(["ring_id", "key"])["shipments"].sum()
+        self.listings_by = _group(listing_evidence(result.tables["listings"], members), "ring_id")
+        self.timeline, per_shop = monthly(members, result.tables["shipments"])
+        self.ships_by = _group(per_shop, "ring_id")
+        self.timeline_rings = set(self.timeline.index.get_level_values(0))
+        self.provinces_by = _group(provinces_by_ring(members), "ring_id")
+        self.view = query("ring_view")
+
+    def write(self, doc: dict[str, Any], folder: Path) -> None:
+        from graphring.export import _dump
+
+        result = self.result
         rid = doc["ring_id"]
         out = folder / rid
         out.mkdir()
-        mem = members_by[rid]
-        ev = evidence_by.get(rid, result.evidence.head(0))
-        ld = leads_by.get(rid, leads.head(0))
+        mem = self.members_by[rid]
+        ev = self.evidence_by.get(rid, result.evidence.head(0))
+        ld = self.leads_by.get(rid, self.leads.head(0))
         ld = ld.assign(
-            ring_shipments=ring_ships.get(rid, pd.Series(dtype="int64"))
+            ring_shipments=self.ring_ships.get(rid, pd.Series(dtype="int64"))
             .reindex(ld["address"])
             .fillna(0)
             .astype(int)
@@ -333,15 +380,15 @@ def write_packets(result: RunResult, docs: list[dict[str, Any]], folder: Path) -
         ids = [str(m) for m in mem["merchant_id"]]
         (out / "ring.cypher").write_text(
             f"// Ring {rid}: paste into Neo4j Browser against a graph loaded by graphring.\n"
-            f":param members => {json.dumps(ids)};\n\n{view}",
+            f":param members => {json.dumps(ids)};\n\n{self.view}",
             encoding="utf-8",
         )
-        g = ring_graph(rid, mem, ev, origins_by.get(rid, no_origins))
+        g = ring_graph(rid, mem, ev, self.origins_by.get(rid, self.no_origins))
         (out / "graph.svg").write_text(ring_svg(g), encoding="utf-8")
         files = {name: sha256_file(out / name) for name in HASHED_IN_JSON}
-        _dump(out / "ring.json", {**doc, "custody": chain, "files": files})
+        _dump(out / "ring.json", {**doc, "custody": self.chain, "files": files})
         files["ring.json"] = sha256_file(out / "ring.json")
-        ships = ships_by.get(rid)
+        ships = self.ships_by.get(rid)
         shop_ships = (
             mem["merchant_id"].map(ships.set_index("merchant_id")["shipments"])
             if ships is not None
@@ -354,12 +401,12 @@ def write_packets(result: RunResult, docs: list[dict[str, Any]], folder: Path) -
             page_members,
             ev,
             ld,
-            listings_by.get(rid, _EMPTY_LISTINGS),
+            self.listings_by.get(rid, _EMPTY_LISTINGS),
             vis_data(g),
-            chain,
-            timeline.loc[rid] if rid in timeline_rings else None,
+            self.chain,
+            self.timeline.loc[rid] if rid in self.timeline_rings else None,
             files,
-            provinces_by[rid],
+            self.provinces_by[rid],
         )
         (out / "index.html").write_text(page, encoding="utf-8")
         files["index.html"] = sha256_file(out / "index.html")

@@ -4,6 +4,7 @@ written once and runs the same on the embedded store and on Neo4j."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -59,8 +60,9 @@ class Store(ABC):
         """:data:`SHIPMENT_COLUMNS`, sorted by shipment_id."""
 
     @abstractmethod
-    def addresses(self) -> pd.DataFrame:
-        """One row per address key: a raw form, province, city, lat, lon."""
+    def addresses(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
+        """One row per address key (of ``keys`` only, when given): a raw form, province,
+        city, lat, lon."""
 
     @abstractmethod
     def holdings(self) -> pd.DataFrame:
@@ -98,9 +100,12 @@ def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
     return h[HOLDING_COLUMNS]
 
 
-def finish_addresses(raw: pd.DataFrame) -> pd.DataFrame:
-    """Every written form of every address -> one row per key: its first raw form in
-    sort order, the province and city given, the mean of the coordinates given."""
+def finish_addresses(raw: pd.DataFrame, keys: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every written form of every address (of ``keys`` only, when given) -> one row per
+    key: its first raw form in sort order, the province and city given, the mean of the
+    coordinates given."""
+    if keys is not None:
+        raw = raw.loc[raw["key"].isin(keys)]
     raw = raw[ADDRESS_COLUMNS].copy()
     for col in ["province", "city"]:
         raw[col] = raw[col].fillna("").astype(str)

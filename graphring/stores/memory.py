@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -63,9 +65,12 @@ class MemoryStore(Store):
     def shipments(self) -> pd.DataFrame:
         return sort_frame(self._table("shipments")[SHIPMENT_COLUMNS], ["shipment_id"])
 
-    def addresses(self) -> pd.DataFrame:
+    def addresses(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
         a = self._table("addresses")
         s = self._table("shipments")
+        if keys is not None:
+            a = a.loc[a["key"].isin(keys)]
+            s = s.loc[s["origin_key"].isin(keys)]
         return finish_addresses(
             pd.concat(
                 [

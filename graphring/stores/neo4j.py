@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -412,8 +412,8 @@ class Neo4jStore(Store):
         s["shipped_at"] = pd.to_datetime(s["shipped_at"], format="ISO8601", errors="coerce")
         return sort_frame(s[SHIPMENT_COLUMNS], ["shipment_id"])
 
-    def addresses(self) -> pd.DataFrame:
-        return finish_addresses(self._read("read_address_rows", ADDRESS_COLUMNS))
+    def addresses(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
+        return finish_addresses(self._read("read_address_rows", ADDRESS_COLUMNS), keys)
 
     def holdings(self) -> pd.DataFrame:
         """Holdings come as one record of columns (no field can be null there)."""

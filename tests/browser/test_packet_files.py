@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pytest
 
+from graphring import export
+from graphring.config import Settings
 from graphring.export import write_run
+from graphring.packets import write
 from graphring.packets.graph import MAX_NODES, ring_graph, ring_svg, vis_data
 from graphring.packets.pages import script_json
 from graphring.pipeline import run_pipeline
+from graphring.sample import SampleInfo
 from tests.conftest import write_tables
 
 
@@ -107,3 +114,32 @@ def test_script_json_cannot_close_its_element() -> None:
     text = script_json(value)
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
     assert json.loads(text) == value
+
+
+def test_packets_are_the_same_whatever_the_number_of_processes(
+    sample: SampleInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Packets written by three forked processes equal, byte for byte, those written in
+    this one (the clock of the chain of custody held still)."""
+    result = run_pipeline(sample.data_dir, Settings(workers=3))
+    stamp = export.custody(result)["generated_at"]
+    custody = export.custody
+    monkeypatch.setattr(export, "custody", lambda r: {**custody(r), "generated_at": stamp})
+    monkeypatch.setattr(write, "PACKETS_PER_PROCESS", 10**9)
+    one = write_run(result, tmp_path / "one")
+    pools: list[int] = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kw: Any) -> None:
+            pools.append(max_workers)
+            super().__init__(max_workers, **kw)
+
+    monkeypatch.setattr(write, "PACKETS_PER_PROCESS", 1)
+    monkeypatch.setattr(write, "ProcessPoolExecutor", Pool)
+    three = write_run(result, tmp_path / "three")
+    assert pools == [3]
+    rings = sorted(p.name for p in (one / "packets").iterdir())
+    assert len(rings) >= 3 and rings == sorted(p.name for p in (three / "packets").iterdir())
+    for ring in rings:
+        for f in sorted((one / "packets" / ring).iterdir()):
+            assert f.read_bytes() == (three / "packets" / ring / f.name).read_bytes(), f

@@ -321,18 +321,14 @@ def _validate(
     if spec.unique:
         key = frame[spec.unique]
         ok = ~bad_any & (key != "")
-        first_line = frame.loc[ok].groupby(key[ok], sort=False)["_line"].transform("first")
-        dup = pd.Series(False, index=frame.index)
-        dup[ok] = frame.loc[ok, "_line"] != first_line
-        reason = (
-            "duplicate "
-            + spec.unique
-            + " (first on line "
-            + first_line.reindex(frame.index).fillna(0).astype(np.int64).astype(str)
-            + ")"
-        )
-        rejects.add(frame, dup, file, spec.unique, reason)
-        bad_any |= dup
+        dup = ok & key.where(ok).duplicated(keep="first")
+        if dup.any():
+            # the line each repeated id was first seen on, for the rows set aside only
+            first = frame.loc[ok & ~dup].set_index(spec.unique)["_line"]
+            first_line = key[dup].map(first).astype(np.int64).astype(str)
+            reason = "duplicate " + spec.unique + " (first on line " + first_line + ")"
+            rejects.add(frame, dup, file, spec.unique, reason.reindex(frame.index))
+            bad_any |= dup
     kept = frame.loc[~bad_any].reset_index(drop=True)
     return _keep_extra_numbers(spec, kept)
 

@@ -164,7 +164,11 @@ def run_pipeline(
     lineage = match_rings(
         current,
         previous.rings if previous else {},
-        dict(zip(merchants["merchant_id"], merchants["province"].fillna(""), strict=True)),
+        # provinces of the shops in this run's rings and the previous run's
+        _provinces(
+            merchants,
+            set(core["merchant_id"]).union(*(previous.rings.values() if previous else [])),
+        ),
     )
     ids = ids.map(lineage.ids)
     groups = groups.assign(ring_id=groups["group"].map(ids))
@@ -241,6 +245,12 @@ def run_pipeline(
         links=links,
         changes=changes,
     )
+
+
+def _provinces(merchants: pd.DataFrame, ids: set[str]) -> dict[str, str]:
+    """merchant_id -> province of the shops in ``ids``."""
+    m = merchants.loc[merchants["merchant_id"].isin(ids)]
+    return dict(zip(m["merchant_id"], m["province"].fillna(""), strict=True))
 
 
 def _run_id(started: str) -> str:

@@ -2,11 +2,14 @@
 
     python benchmarks/ladder.py                       # 10k, 100k, 1M on the embedded store
     python benchmarks/ladder.py --sizes 10000 100000 --engine louvain
-    python benchmarks/ladder.py --write docs/benchmarks.md
+    python benchmarks/ladder.py --keep /tmp/markets       # reuse generated marketplaces
+    python benchmarks/ladder.py --write /tmp/ladder.md     # also write the table there
 
 Each size runs in a fresh process (so peak memory is that run's own): read and validate
 (with normalization), load, link, detect, score, leads, export. Generation is timed apart.
-Benchmarks never fail on time; they print what they measured.
+Benchmarks never fail on time; they print what they measured. "CPU s" adds the run's
+processes' CPU time: near the total on a quiet machine with one process, up to twice it
+when packets are written over two.
 """
 
 from __future__ import annotations
@@ -35,9 +38,12 @@ write_run(result, out, packets=packets)
 t2 = time.perf_counter()
 stages = dict(result.timings)
 stages["export"] = round(t2 - t1, 3)
+own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"stages": stages, "total": round(t2 - t0, 2), "engine": result.engine,
                   "rings": len(result.rings), "links": result.counts["links"],
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+                  "processes": result.settings.processes(),
+                  "cpu_s": round(own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime, 1),
+                  "peak_mb": own.ru_maxrss // 1024, "child_peak_mb": kids.ru_maxrss // 1024}))
 """
 
 
@@ -57,24 +63,33 @@ def machine() -> str:
     )
 
 
-def run_size(shops: int, engine: str, packets: bool, seed: int = 1) -> dict[str, object]:
+def _generate(folder: Path, shops: int, seed: int) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from graphring.sample import write_sample; "
+            "write_sample(sys.argv[1], n_shops=int(sys.argv[2]), seed=int(sys.argv[3]))",
+            str(folder),
+            str(shops),
+            str(seed),
+        ],
+        check=True,
+    )
+
+
+def run_size(
+    shops: int, engine: str, packets: bool, keep: Path | None = None, seed: int = 1
+) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
+        market = keep / f"{shops}-seed{seed}" if keep else Path(tmp)
         t = time.perf_counter()
-        gen = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from graphring.sample import write_sample; "
-                "write_sample(sys.argv[1], n_shops=int(sys.argv[2]), seed=int(sys.argv[3]))",
-                tmp,
-                str(shops),
-                str(seed),
-            ],
-            check=True,
-        )
+        if keep and (market / "data" / "merchants.csv").exists():
+            print(f"reusing the marketplace in {market}", file=sys.stderr)
+        else:
+            _generate(market, shops, seed)
         generated = round(time.perf_counter() - t, 1)
-        assert gen.returncode == 0
-        data = Path(tmp) / "data"
+        data = market / "data"
         rows = sum(max(0, p.read_bytes().count(b"\n") - 1) for p in data.glob("*.csv"))
         proc = subprocess.run(
             [
@@ -98,7 +113,9 @@ def run_size(shops: int, engine: str, packets: bool, seed: int = 1) -> dict[str,
 def table(results: list[dict[str, object]]) -> str:
     stages = ["read_validate_normalize", "load", "link", "detect", "score", "leads", "export"]
     head = (
-        "| shops | input rows | engine | " + " | ".join(stages) + " | total s | peak MB | rings |"
+        "| shops | input rows | engine | "
+        + " | ".join(stages)
+        + " | total s | CPU s | processes | peak MB | packet process peak MB | rings |"
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
@@ -107,7 +124,8 @@ def table(results: list[dict[str, object]]) -> str:
         lines.append(
             f"| {r['shops']:,} | {r['rows']:,} | {r['engine']} | "
             + " | ".join(f"{st.get(s, 0):.1f}" for s in stages)
-            + f" | {r['total']} | {r['peak_mb']:,} | {r['rings']:,} |"
+            + f" | {r['total']} | {r.get('cpu_s', '')} | {r.get('processes', 1)} "
+            f"| {r['peak_mb']:,} | {r.get('child_peak_mb', 0):,} | {r['rings']:,} |"
         )
     return "\n".join(lines)
 
@@ -119,11 +137,16 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--engine", default="auto", choices=["auto", "louvain", "igraph"])
     ap.add_argument("--no-packets", action="store_true", help="skip writing packets")
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        help="keep generated marketplaces in this folder and reuse them (1M shops take minutes)",
+    )
     ap.add_argument("--write", type=Path, help="also write the table into this Markdown file")
     args = ap.parse_args()
     results = []
     for shops in args.sizes:
-        r = run_size(shops, args.engine, not args.no_packets)
+        r = run_size(shops, args.engine, not args.no_packets, args.keep)
         print(json.dumps(r), flush=True)
         results.append(r)
     text = (

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -379,18 +381,31 @@ def _add_keys(
         ("shipments", "sender_phone", "sender_phone_key", lambda v: phone_key(v, region)),
         ("identifiers", "value", "key", None),
     ]
-    for name, column, key_col, fn in plan:
+
+    def keys_of(step: tuple[str, str, str, Callable[[pd.Series], pd.Series] | None]) -> pd.Series:
+        name, column, _, fn = step
         frame = tables[name]
         raw = frame[column].astype(str) if len(frame) else frame[column].astype(object)
         key = identifier_key(frame["kind"], raw, region) if fn is None else fn(raw)
-        key = key.astype(object).fillna("")
+        return key.astype(object).fillna("")
+
+    # the columns are independent, and most of the string work runs in Arrow's kernels
+    # outside the GIL: two threads
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        keys = list(pool.map(keys_of, plan))
+    dropped = {name: pd.Series(False, index=tables[name].index) for name in tables}
+    for (name, column, key_col, _), key in zip(plan, keys, strict=True):
+        frame = tables[name]
         frame[key_col] = key.to_numpy()
         if name in files:
-            bad = (raw != "") & (frame[key_col] == "")
+            bad = (frame[column].astype(str) != "") & (frame[key_col] == "") & ~dropped[name]
             rejects.add(
                 frame, bad, files[name], column, f"{column} has no letters or digits to identify it"
             )
-            tables[name] = frame.loc[~bad].reset_index(drop=True)
+            dropped[name] |= bad
+    for name, gone in dropped.items():
+        if gone.any():
+            tables[name] = tables[name].loc[~gone].reset_index(drop=True)
 
 
 def read_dataset(folder: str | Path, region: str = "CN") -> Dataset:

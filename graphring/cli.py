@@ -138,7 +138,7 @@ def load(data_dir: str, config: str | None, **flags: Any) -> None:
     from graphring.contract import read_dataset
 
     settings = _settings(config, **flags)
-    dataset = read_dataset(data_dir, settings.default_region)
+    dataset = read_dataset(data_dir, settings.default_region, settings.processes())
     with _store(settings) as store:
         counts = store.load(dataset)
     rejected = dataset.rejects.drop_duplicates(["file", "line"]).shape[0]

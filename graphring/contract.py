@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -370,87 +370,107 @@ def empty_table(name: str) -> pd.DataFrame:
     return frame
 
 
+#: The canonical keys each table gets: (raw column, key column, kind of key).
+KEYED: dict[str, list[tuple[str, str, str]]] = {
+    "addresses": [("address", "key", "address")],
+    "payment_accounts": [("account", "key", "account")],
+    "shipments": [
+        ("origin", "origin_key", "address"),
+        ("sender_phone", "sender_phone_key", "phone"),
+    ],
+    "identifiers": [("value", "key", "by kind")],
+}
+
+
 def _add_keys(
-    tables: dict[str, pd.DataFrame], files: dict[str, str], rejects: _Rejects, region: str
-) -> None:
+    name: str, frame: pd.DataFrame, file: str | None, rejects: _Rejects, region: str
+) -> pd.DataFrame:
     """Canonical keys beside the raw values; a value with no key left is set aside."""
-    plan = [
-        ("addresses", "address", "key", address_key),
-        ("payment_accounts", "account", "key", account_key),
-        ("shipments", "origin", "origin_key", address_key),
-        ("shipments", "sender_phone", "sender_phone_key", lambda v: phone_key(v, region)),
-        ("identifiers", "value", "key", None),
-    ]
-
-    def keys_of(step: tuple[str, str, str, Callable[[pd.Series], pd.Series] | None]) -> pd.Series:
-        name, column, _, fn = step
-        frame = tables[name]
+    dropped = pd.Series(False, index=frame.index)
+    for column, key_col, kind in KEYED.get(name, []):
         raw = frame[column].astype(str) if len(frame) else frame[column].astype(object)
-        key = identifier_key(frame["kind"], raw, region) if fn is None else fn(raw)
-        return key.astype(object).fillna("")
-
-    # the columns are independent, and most of the string work runs in Arrow's kernels
-    # outside the GIL: two threads
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        keys = list(pool.map(keys_of, plan))
-    dropped = {name: pd.Series(False, index=tables[name].index) for name in tables}
-    for (name, column, key_col, _), key in zip(plan, keys, strict=True):
-        frame = tables[name]
-        frame[key_col] = key.to_numpy()
-        if name in files:
-            bad = (frame[column].astype(str) != "") & (frame[key_col] == "") & ~dropped[name]
-            rejects.add(
-                frame, bad, files[name], column, f"{column} has no letters or digits to identify it"
-            )
-            dropped[name] |= bad
-    for name, gone in dropped.items():
-        if gone.any():
-            tables[name] = tables[name].loc[~gone].reset_index(drop=True)
+        if kind == "by kind":
+            key = identifier_key(frame["kind"], raw, region)
+        elif kind == "phone":
+            key = phone_key(raw, region)
+        else:
+            key = address_key(raw) if kind == "address" else account_key(raw)
+        frame[key_col] = key.astype(object).fillna("").to_numpy()
+        if file is not None:
+            bad = (raw != "") & (frame[key_col] == "") & ~dropped
+            reason = f"{column} has no letters or digits to identify it"
+            rejects.add(frame, bad, file, column, reason)
+            dropped |= bad
+    return frame.loc[~dropped].reset_index(drop=True) if dropped.any() else frame
 
 
-def read_dataset(folder: str | Path, region: str = "CN") -> Dataset:
+#: Inputs this big (bytes, all files) are read over several processes.
+PARALLEL_READ_BYTES = 20_000_000
+
+
+def _prepare(
+    name: str, path: Path | None, known: pd.Index | None, region: str
+) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame]]:
+    """One table read, validated and keyed: (table, its source, its rejects)."""
+    rejects = _Rejects()
+    if path is None:
+        return _add_keys(name, empty_table(name), None, rejects, region), None, []
+    frame, digest = _read_table(path)
+    missing = [c for c in TABLES[name].required if c not in frame.columns]
+    if missing:
+        raise InputError("required column missing", file=path.name, column=missing[0])
+    source = SourceFile(name, path, digest, len(frame))
+    frame = _validate(TABLES[name], frame, path.name, rejects, known)
+    return _add_keys(name, frame, path.name, rejects, region), source, rejects.parts
+
+
+def _prepare_task(
+    task: tuple[str, Path | None, pd.Index | None, str],
+) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame]]:
+    return _prepare(*task)
+
+
+def read_dataset(folder: str | Path, region: str = "CN", processes: int = 1) -> Dataset:
     """Read, validate and normalize a data folder (``region``: default phone country).
 
+    Merchants first (the other tables are checked against them), then the other tables,
+    over ``processes`` forked processes when the files are big.
     Raises :class:`InputError` for a missing folder, file or column, or an unreadable file.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("data folder not found", file=str(folder))
     paths = {name: _find_file(folder, name) for name in TABLES}
-    if paths["merchants"] is None:
+    mpath = paths["merchants"]
+    if mpath is None:
         raise InputError(
             "required file missing (merchants.csv or merchants.parquet)",
             file=str(folder / "merchants.csv"),
         )
-    raw: dict[str, tuple[pd.DataFrame, str]] = {}
-    for name, path in paths.items():
-        if path is None:
-            continue
-        frame, digest = _read_table(path)
-        missing = [c for c in TABLES[name].required if c not in frame.columns]
-        if missing:
-            raise InputError("required column missing", file=path.name, column=missing[0])
-        raw[name] = (frame, digest)
-
+    merchants, msource, parts = _prepare("merchants", mpath, None, region)
+    assert msource is not None
     rejects = _Rejects()
-    tables: dict[str, pd.DataFrame] = {}
-    sources: dict[str, SourceFile] = {}
-    mframe, mdigest = raw.pop("merchants")
-    mpath = paths["merchants"]
-    assert mpath is not None
-    sources["merchants"] = SourceFile("merchants", mpath, mdigest, len(mframe))
-    tables["merchants"] = _validate(TABLES["merchants"], mframe, mpath.name, rejects, None)
-    known = pd.Index(tables["merchants"]["merchant_id"])
-    for name in TABLES:
-        if name == "merchants":
-            continue
-        if name not in raw:
-            tables[name] = empty_table(name)
-            continue
-        frame, digest = raw[name]
-        path = paths[name]
-        assert path is not None
-        sources[name] = SourceFile(name, path, digest, len(frame))
-        tables[name] = _validate(TABLES[name], frame, path.name, rejects, known)
-    _add_keys(tables, {k: v.path.name for k, v in sources.items()}, rejects, region)
+    rejects.parts.extend(parts)
+    tables: dict[str, pd.DataFrame] = {"merchants": merchants}
+    sources: dict[str, SourceFile] = {"merchants": msource}
+    known = pd.Index(merchants["merchant_id"])
+    tasks = [(name, paths[name], known, region) for name in TABLES if name != "merchants"]
+    size = sum(p.stat().st_size for p in paths.values() if p is not None)
+    if processes > 1 and size >= PARALLEL_READ_BYTES:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
+            # biggest files first, so the last one to finish is a small one
+            order = sorted(
+                range(len(tasks)),
+                key=lambda i: -(p.stat().st_size if (p := tasks[i][1]) is not None else 0),
+            )
+            futures = {i: pool.submit(_prepare_task, tasks[i]) for i in order}
+            done = [futures[i].result() for i in range(len(tasks))]
+    else:
+        done = [_prepare_task(t) for t in tasks]
+    for (name, *_), (frame, source, parts) in zip(tasks, done, strict=True):
+        tables[name] = frame
+        if source is not None:
+            sources[name] = source
+        rejects.parts.extend(parts)
     return Dataset(tables=tables, rejects=rejects.frame(), sources=sources)

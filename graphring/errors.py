@@ -25,6 +25,7 @@ class InputError(GraphringError):
         line: int | None = None,
         column: str | None = None,
     ) -> None:
+        self.message = message
         self.file = file
         self.line = line
         self.column = column
@@ -38,6 +39,16 @@ class InputError(GraphringError):
             if part
         )
         super().__init__(f"{where}: {message}" if where else message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # so the error crosses from a worker process intact (tables are read in several)
+        return (_input_error, (type(self), self.message, self.file, self.line, self.column))
+
+
+def _input_error(
+    cls: type[InputError], message: str, file: str | None, line: int | None, column: str | None
+) -> InputError:
+    return cls(message, file=file, line=line, column=column)
 
 
 class ConfigError(InputError):

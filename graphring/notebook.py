@@ -697,7 +697,9 @@ class Investigation:
                 f"{', '.join(changed)} missing or changed (their SHA-256 differ from run.json)"
             )
         store = MemoryStore()
-        store.load(read_dataset(self.data_dir, self.settings.default_region))
+        store.load(
+            read_dataset(self.data_dir, self.settings.default_region, self.settings.processes())
+        )
         return {
             "merchants": store.merchants(),
             "listings": store.listings(),

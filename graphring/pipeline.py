@@ -133,7 +133,7 @@ def run_pipeline(
     dataset = (
         data_dir
         if isinstance(data_dir, Dataset)
-        else read_dataset(data_dir, settings.default_region)
+        else read_dataset(data_dir, settings.default_region, settings.processes())
     )
     clock.lap("read_validate_normalize")
     loaded = store.load(dataset)

@@ -1,10 +1,14 @@
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
+from graphring import contract
 from graphring.contract import read_dataset
 from graphring.errors import InputError
+from graphring.sample import SampleInfo
 from tests.conftest import write_tables
 
 MERCHANTS = (
@@ -120,3 +124,37 @@ def test_both_csv_and_parquet_is_an_error(tmp_path: Path) -> None:
     pd.DataFrame({"merchant_id": ["M1"], "name": ["x"]}).to_parquet(folder / "merchants.parquet")
     with pytest.raises(InputError, match="keep one"):
         read_dataset(folder)
+
+
+def test_big_inputs_read_over_processes_read_the_same(
+    sample: SampleInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tables read in forked processes (as big inputs are) equal those read here, rejects
+    included; a bad file read in a worker is the same clear error."""
+    one = read_dataset(sample.data_dir)
+    monkeypatch.setattr(contract, "PARALLEL_READ_BYTES", 0)
+    pools: list[int] = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kw: Any) -> None:
+            pools.append(max_workers)
+            super().__init__(max_workers, **kw)
+
+    monkeypatch.setattr(contract, "ProcessPoolExecutor", Pool)
+    two = read_dataset(sample.data_dir, processes=2)
+    assert pools == [2]
+    assert one.tables.keys() == two.tables.keys()
+    for name, table in one.tables.items():
+        pd.testing.assert_frame_equal(table, two.tables[name], check_exact=True)
+    pd.testing.assert_frame_equal(one.rejects, two.rejects)
+    assert len(one.rejects) > 0
+    assert {k: s.sha256 for k, s in one.sources.items()} == {
+        k: s.sha256 for k, s in two.sources.items()
+    }
+    folder = write_tables(
+        tmp_path, {"merchants": MERCHANTS, "shipments": "merchant_id,origin\nM1,x\n"}
+    )
+    with pytest.raises(InputError) as err:
+        read_dataset(folder, processes=2)
+    assert (err.value.file, err.value.column) == ("shipments.csv", "shipment_id")
+    assert pools == [2, 2]

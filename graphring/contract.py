@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import pyarrow.compute as pc
 
 from graphring.errors import InputError
 from graphring.normalize import account_key, address_key, identifier_key, phone_key
+from graphring.parallel import fork_map
 
 TEXT, NUMBER, DATE, DATETIME = "text", "number", "date", "datetime"
 ROLES = ("registered", "return", "warehouse", "pickup", "other")
@@ -424,10 +423,11 @@ def _prepare(
     return _add_keys(name, frame, path.name, rejects, region), source, rejects.parts
 
 
-def _prepare_task(
-    task: tuple[str, Path | None, pd.Index | None, str],
+def _prepare_named(
+    shared: tuple[dict[str, Path | None], pd.Index, str], name: str
 ) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame]]:
-    return _prepare(*task)
+    paths, known, region = shared
+    return _prepare(name, paths[name], known, region)
 
 
 def read_dataset(folder: str | Path, region: str = "CN", processes: int = 1) -> Dataset:
@@ -454,21 +454,16 @@ def read_dataset(folder: str | Path, region: str = "CN", processes: int = 1) -> 
     tables: dict[str, pd.DataFrame] = {"merchants": merchants}
     sources: dict[str, SourceFile] = {"merchants": msource}
     known = pd.Index(merchants["merchant_id"])
-    tasks = [(name, paths[name], known, region) for name in TABLES if name != "merchants"]
+    names = [name for name in TABLES if name != "merchants"]
     size = sum(p.stat().st_size for p in paths.values() if p is not None)
-    if processes > 1 and size >= PARALLEL_READ_BYTES:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
-            # biggest files first, so the last one to finish is a small one
-            order = sorted(
-                range(len(tasks)),
-                key=lambda i: -(p.stat().st_size if (p := tasks[i][1]) is not None else 0),
-            )
-            futures = {i: pool.submit(_prepare_task, tasks[i]) for i in order}
-            done = [futures[i].result() for i in range(len(tasks))]
-    else:
-        done = [_prepare_task(t) for t in tasks]
-    for (name, *_), (frame, source, parts) in zip(tasks, done, strict=True):
+    if processes <= 1 or size < PARALLEL_READ_BYTES:
+        processes = 1
+    # biggest files first, so that the last to finish is a small one
+    by_size = sorted(names, key=lambda n: -(p.stat().st_size if (p := paths[n]) else 0))
+    prepared = fork_map(_prepare_named, (paths, known, region), by_size, processes)
+    done = dict(zip(by_size, prepared, strict=True))
+    for name in names:
+        frame, source, parts = done[name]
         tables[name] = frame
         if source is not None:
             sources[name] = source

@@ -24,6 +24,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graphring.config import Settings
+from graphring.parallel import fork_map
 
 #: See :func:`_join_bridged`.
 BRIDGE_SHARE = 0.2
@@ -155,14 +156,15 @@ def _cut_all(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Cut components one after another, or over ``workers`` processes (same results: each
     component is cut on its own, and results come back in component order)."""
-    if workers <= 1 or len(tasks) < 2 * workers:
-        return [_cut(t) for t in tasks]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    if len(tasks) < 2 * workers:
+        workers = 1
+    return fork_map(_cut_task, None, tasks, workers)
 
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return list(pool.map(_cut, tasks, chunksize=max(1, len(tasks) // (8 * workers))))
+
+def _cut_task(
+    _: None, task: tuple[np.ndarray, np.ndarray, np.ndarray, Settings, str]
+) -> tuple[np.ndarray, np.ndarray]:
+    return _cut(task)
 
 
 def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Settings) -> Partition:

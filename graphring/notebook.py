@@ -696,7 +696,7 @@ class Investigation:
                 f"{self.data_dir} does not hold the files run {self.run_id} read: "
                 f"{', '.join(changed)} missing or changed (their SHA-256 differ from run.json)"
             )
-        store = MemoryStore()
+        store = MemoryStore(self.settings.processes())
         store.load(
             read_dataset(self.data_dir, self.settings.default_region, self.settings.processes())
         )

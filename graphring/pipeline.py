@@ -127,7 +127,7 @@ def run_pipeline(
     if store is None:
         from graphring.stores.memory import MemoryStore
 
-        store = MemoryStore()
+        store = MemoryStore(settings.processes())
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = _Clock()
     dataset = (

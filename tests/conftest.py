@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -119,3 +120,21 @@ def write_tables(folder: Path, tables: dict[str, str]) -> Path:
     for name, text in tables.items():
         (folder / f"{name}.csv").write_text(text, encoding="utf-8")
     return folder
+
+
+@pytest.fixture
+def process_pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every process pool graphring starts during the test, in order."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from graphring import parallel
+
+    pools: list[int] = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kw: Any) -> None:
+            pools.append(max_workers)
+            super().__init__(max_workers, **kw)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Pool)
+    return pools

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ import pandas as pd
 
 from graphring.packets import pages
 from graphring.packets.graph import ring_graph, ring_svg, vis_data
+from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
 from graphring.queries import query
 from graphring.scoring import CHEAP_SHARE, IMAGE_PRICE_TOLERANCE, image_prices
@@ -304,31 +303,20 @@ def write_packets(result: RunResult, docs: list[dict[str, Any]], folder: Path) -
     folder.mkdir(parents=True, exist_ok=True)
     sources = _PacketSources(result)
     workers = min(result.settings.processes(), len(docs) // PACKETS_PER_PROCESS)
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for doc in docs:
-            sources.write(doc, folder)
-        return
-    global _FORKED
-    _FORKED = (sources, docs, folder)
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            # every process takes every n-th ring: rings come largest score first, and
-            # interleaving spreads the big ones
-            list(pool.map(_write_share, [(i, workers) for i in range(workers)]))
-    finally:
-        _FORKED = None
+    # every process takes every n-th ring: rings come largest score first, and interleaving
+    # spreads the big ones
+    shares = [(i, max(workers, 1)) for i in range(max(workers, 1))]
+    fork_map(_write_share, (sources, docs, folder), shares, workers)
 
 
 #: Below this many rings per extra process, forking costs more than it saves.
 PACKETS_PER_PROCESS = 50
 
-_FORKED: tuple[_PacketSources, list[dict[str, Any]], Path] | None = None
 
-
-def _write_share(share: tuple[int, int]) -> None:
-    assert _FORKED is not None, "runs in a process forked by write_packets"
-    sources, docs, folder = _FORKED
+def _write_share(
+    shared: tuple[_PacketSources, list[dict[str, Any]], Path], share: tuple[int, int]
+) -> None:
+    sources, docs, folder = shared
     first, step = share
     for doc in docs[first::step]:
         sources.write(doc, folder)

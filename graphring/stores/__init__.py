@@ -13,7 +13,7 @@ def open_store(settings: Settings) -> Store:
         from graphring.stores.neo4j import Neo4jStore
 
         return Neo4jStore.connect(settings)
-    return MemoryStore()
+    return MemoryStore(settings.processes())
 
 
 __all__ = ["MemoryStore", "Store", "open_store"]

@@ -26,7 +26,9 @@ class MemoryStore(Store):
 
     name = "memory"
 
-    def __init__(self) -> None:
+    def __init__(self, processes: int = 1) -> None:
+        #: processes that derive the holdings table of a big dataset
+        self.processes = processes
         self._t: dict[str, pd.DataFrame] = {}
         self._holdings: pd.DataFrame | None = None
 
@@ -117,4 +119,6 @@ class MemoryStore(Store):
             p[["merchant_id", "key"]].assign(kind="account", role="", shipments=0),
             i[["merchant_id", "kind", "key"]].assign(role="", shipments=0),
         ]
-        return finish_holdings(pd.concat([x[HOLDING_COLUMNS] for x in parts], ignore_index=True))
+        return finish_holdings(
+            pd.concat([x[HOLDING_COLUMNS] for x in parts], ignore_index=True), self.processes
+        )

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -117,7 +115,7 @@ def test_script_json_cannot_close_its_element() -> None:
 
 
 def test_packets_are_the_same_whatever_the_number_of_processes(
-    sample: SampleInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample: SampleInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_pools: list[int]
 ) -> None:
     """Packets written by three forked processes equal, byte for byte, those written in
     this one (the clock of the chain of custody held still)."""
@@ -127,17 +125,10 @@ def test_packets_are_the_same_whatever_the_number_of_processes(
     monkeypatch.setattr(export, "custody", lambda r: {**custody(r), "generated_at": stamp})
     monkeypatch.setattr(write, "PACKETS_PER_PROCESS", 10**9)
     one = write_run(result, tmp_path / "one")
-    pools: list[int] = []
-
-    class Pool(ProcessPoolExecutor):
-        def __init__(self, max_workers: int, **kw: Any) -> None:
-            pools.append(max_workers)
-            super().__init__(max_workers, **kw)
-
     monkeypatch.setattr(write, "PACKETS_PER_PROCESS", 1)
-    monkeypatch.setattr(write, "ProcessPoolExecutor", Pool)
+    process_pools.clear()  # (detection may have used some)
     three = write_run(result, tmp_path / "three")
-    assert pools == [3]
+    assert process_pools == [3]
     rings = sorted(p.name for p in (one / "packets").iterdir())
     assert len(rings) >= 3 and rings == sorted(p.name for p in (three / "packets").iterdir())
     for ring in rings:

@@ -1,6 +1,4 @@
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -127,22 +125,14 @@ def test_both_csv_and_parquet_is_an_error(tmp_path: Path) -> None:
 
 
 def test_big_inputs_read_over_processes_read_the_same(
-    sample: SampleInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample: SampleInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_pools: list[int]
 ) -> None:
     """Tables read in forked processes (as big inputs are) equal those read here, rejects
     included; a bad file read in a worker is the same clear error."""
     one = read_dataset(sample.data_dir)
     monkeypatch.setattr(contract, "PARALLEL_READ_BYTES", 0)
-    pools: list[int] = []
-
-    class Pool(ProcessPoolExecutor):
-        def __init__(self, max_workers: int, **kw: Any) -> None:
-            pools.append(max_workers)
-            super().__init__(max_workers, **kw)
-
-    monkeypatch.setattr(contract, "ProcessPoolExecutor", Pool)
     two = read_dataset(sample.data_dir, processes=2)
-    assert pools == [2]
+    assert process_pools == [2]
     assert one.tables.keys() == two.tables.keys()
     for name, table in one.tables.items():
         pd.testing.assert_frame_equal(table, two.tables[name], check_exact=True)
@@ -157,4 +147,4 @@ def test_big_inputs_read_over_processes_read_the_same(
     with pytest.raises(InputError) as err:
         read_dataset(folder, processes=2)
     assert (err.value.file, err.value.column) == ("shipments.csv", "shipment_id")
-    assert pools == [2, 2]
+    assert process_pools == [2, 2]

@@ -28,6 +28,7 @@ from graphring.errors import ConfigError
 from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
+from graphring.parallel import Background
 from graphring.scoring import merchant_risk, reference_date, ring_scores
 from graphring.stores.base import Store
 
@@ -109,6 +110,10 @@ class PreviousRun:
     rings: dict[str, set[str]]
 
 
+#: From this many shops, shop risk is scored in a second process while links are built.
+BACKGROUND_MIN_SHOPS = 50_000
+
+
 def run_pipeline(
     data_dir: str | Path | Dataset,
     settings: Settings | None = None,
@@ -137,8 +142,16 @@ def run_pipeline(
     )
     clock.lap("read_validate_normalize")
     loaded = store.load(dataset)
-    clock.lap("load")
     merchants = store.merchants()
+    listings, shipments = store.listings(), store.shipments()
+    clock.lap("load")
+    # shop risk needs no links: computed beside linking and detection when there are cores
+    today = reference_date(merchants, shipments)
+    shop_risk = Background(
+        merchant_risk,
+        (merchants, listings, today),
+        settings.processes() if len(merchants) >= BACKGROUND_MIN_SHOPS else 1,
+    )
     holdings = store.holdings()
     links = build_links(holdings, len(merchants), settings)
     clock.lap("link")
@@ -153,9 +166,7 @@ def run_pipeline(
         partition = detect_in_database(store, settings, settings.detection.split("-", 1)[1])
     clock.lap("detect")
 
-    listings, shipments = store.listings(), store.shipments()
-    today = reference_date(merchants, shipments)
-    risk, risk_reasons = merchant_risk(merchants, listings, today)
+    risk, risk_reasons = shop_risk.result()
     groups = partition.members
     core = groups.loc[groups["core"]]
     ids = core.groupby("group")["merchant_id"].agg(lambda m: ring_id_for(list(m)))

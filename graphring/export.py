@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,56 +85,65 @@ def custody(result: RunResult) -> dict[str, Any]:
 
 def ring_documents(result: RunResult) -> list[dict[str, Any]]:
     """Each ring as rings.json holds it."""
+    members = _by_ring(result.members, "ring_id", lambda m: m)
+    reasons = _by_ring(
+        result.ring_reasons,
+        "ring_id",
+        lambda r: {"points": float(r["points"]), "text": r["text"]},
+    )
+    evidence = _by_ring(
+        result.evidence,
+        "ring_id",
+        lambda e: {
+            "kind": e["kind"],
+            "key": e["key"],
+            "roles": e["roles"].split(";") if e["roles"] else [],
+            "shops_in_ring": int(e["shops_in_ring"]),
+            "shops_total": int(e["shops_total"]),
+            "rarity": float(e["rarity"]),
+            "shipments": int(e["shipments"]),
+            "merchants": e["merchant_ids"].split(";"),
+        },
+    )
+    leads = _by_ring(
+        result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring"),
+        "ring",
+        lambda lead: {
+            "address": lead["address"],
+            "score": float(lead["score"]),
+            "shipments": int(lead["shipments"]),
+            "ring_shops": int(lead["ring_shops"]),
+        },
+    )
     docs = []
-    reasons = result.ring_reasons.groupby("ring_id", sort=False)
-    evidence = result.evidence.groupby("ring_id", sort=False)
-    members = result.members.groupby("ring_id", sort=False)
-    leads = result.leads.assign(rings=result.leads["rings"].str.split(";")).explode("rings")
-    leads_by = leads.groupby("rings", sort=False)
-    for ring in result.rings.itertuples(index=False):
-        rid = ring.ring_id
-        mem = members.get_group(rid)
-        ev = evidence.get_group(rid) if rid in evidence.groups else result.evidence.head(0)
-        ld = leads_by.get_group(rid) if rid in leads_by.groups else result.leads.head(0)
-        rs = reasons.get_group(rid)
+    for ring in result.rings.to_dict("records"):
+        rid = ring["ring_id"]
+        mem = members[rid]
         docs.append(
             {
                 "ring_id": rid,
-                "score": float(ring.ring_score),
-                "size": int(ring.size),
-                "status": str(getattr(ring, "status", "open")),
-                "members": sorted(mem.loc[mem["core"], "merchant_id"]),
-                "associates": sorted(mem.loc[~mem["core"], "merchant_id"]),
-                "reasons": [
-                    {"points": float(p), "text": t}
-                    for p, t in zip(rs["points"], rs["text"], strict=True)
-                ],
-                "shared_identifiers": [
-                    {
-                        "kind": e.kind,
-                        "key": e.key,
-                        "roles": e.roles.split(";") if e.roles else [],
-                        "shops_in_ring": int(e.shops_in_ring),
-                        "shops_total": int(e.shops_total),
-                        "rarity": float(e.rarity),
-                        "shipments": int(e.shipments),
-                        "merchants": e.merchant_ids.split(";"),
-                    }
-                    for e in ev.itertuples(index=False)
-                ],
-                "provinces": ring.province_list.split(";") if ring.province_list else [],
-                "leads": [
-                    {
-                        "address": lead.address,
-                        "score": float(lead.score),
-                        "shipments": int(lead.shipments),
-                        "ring_shops": int(lead.ring_shops),
-                    }
-                    for lead in ld.itertuples(index=False)
-                ],
+                "score": float(ring["ring_score"]),
+                "size": int(ring["size"]),
+                "status": str(ring.get("status", "open")),
+                "members": sorted(m["merchant_id"] for m in mem if m["core"]),
+                "associates": sorted(m["merchant_id"] for m in mem if not m["core"]),
+                "reasons": reasons[rid],
+                "shared_identifiers": evidence.get(rid, []),
+                "provinces": ring["province_list"].split(";") if ring["province_list"] else [],
+                "leads": leads.get(rid, []),
             }
         )
     return docs
+
+
+def _by_ring(
+    frame: pd.DataFrame, key: str, make: Callable[[dict[str, Any]], Any]
+) -> dict[str, list[Any]]:
+    """``make(row)`` for every row, listed by ring in the frame's order."""
+    out: dict[str, list[Any]] = {}
+    for row in frame.to_dict("records"):
+        out.setdefault(row[key], []).append(make(row))
+    return out
 
 
 def run_document(result: RunResult) -> dict[str, Any]:

@@ -55,11 +55,16 @@ def build_links(holdings: pd.DataFrame, n_merchants: int, settings: Settings) ->
     label = link_weight_label(h["kind"], h["role"])
     weights = {lab: settings.kind_weight(lab) for lab in pd.unique(label)}
     w = label.map(weights).to_numpy(dtype="float64")
-    mcode, merchant_u = pd.factorize(h["merchant_id"], sort=True)
+    # holdings come sorted by merchant (finish_holdings): then first-seen order is sorted
+    mcode, merchant_u = pd.factorize(
+        h["merchant_id"], sort=not h["merchant_id"].is_monotonic_increasing
+    )
     kcode, kind_u = pd.factorize(h["kind"], sort=True)
-    keycode, key_u = pd.factorize(h["key"], sort=True)
+    # identifiers numbered as first seen here; only those two shops share are put in
+    # (kind, key) order below -- sorting millions of keys held by one shop is wasted work
+    keycode, key_u = pd.factorize(h["key"], sort=False)
+    node_all, _ = pd.factorize(kcode.astype(np.int64) * max(len(key_u), 1) + keycode)
     rcode, role_u = pd.factorize(h["role"].fillna(""), sort=True)
-    node_all, _ = pd.factorize(kcode.astype(np.int64) * max(len(key_u), 1) + keycode, sort=True)
     ship = h["shipments"].to_numpy(dtype="int64")
 
     # one row per (identifier, shop): its strongest role, its shipments from there
@@ -78,9 +83,20 @@ def build_links(holdings: pd.DataFrame, n_merchants: int, settings: Settings) ->
     )
     per_node = np.bincount(hn)
     keep = per_node[hn] >= 2
-    node, _ = pd.factorize(hn[keep], sort=True)
-    hm, hw, hr, hk, hkey, ships = hm[keep], hw[keep], hr[keep], hk[keep], hkey[keep], ships[keep]
-    holders_row = per_node[hn[keep]]
+    shared = np.unique(hn[keep])
+    # the shared identifiers in (kind, key) order
+    first_row = np.searchsorted(hn, shared)
+    by_kind_key = pd.DataFrame(
+        {"kind": hk[first_row], "key": np.asarray(key_u.take(hkey[first_row]), dtype=object)}
+    ).sort_values(["kind", "key"], kind="stable")
+    rank = np.empty(len(shared), dtype=np.int64)
+    rank[by_kind_key.index.to_numpy()] = np.arange(len(shared))
+    node = rank[np.searchsorted(shared, hn[keep])]
+    # rows by node, then merchant (already in merchant order within a node)
+    o = np.argsort(node, kind="stable")
+    node = node[o]
+    hm, hw, hr, hk, hkey, ships = (x[keep][o] for x in (hm, hw, hr, hk, hkey, ships))
+    holders_row = per_node[hn[keep]][o]
 
     starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]]) if len(node) else node
     holders = holders_row[starts]
@@ -93,7 +109,7 @@ def build_links(holdings: pd.DataFrame, n_merchants: int, settings: Settings) ->
         {
             "node": np.arange(len(starts)),
             "kind": np.asarray(kind_u, dtype=object)[hk[starts]],
-            "key": np.asarray(key_u, dtype=object)[hkey[starts]],
+            "key": np.asarray(key_u.take(hkey[starts]), dtype=object),
             "holders": holders.astype(np.int64),
             "rarity": rarity,
         }

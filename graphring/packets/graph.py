@@ -274,7 +274,7 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 760, seed: int = 42) 
     if KK_NODES[0] <= n <= KK_NODES[1] and nx.is_connected(g):
         pos = kamada_kawai(g)
     else:
-        pos = nx.spring_layout(g, seed=seed, k=SVG_SPREAD / math.sqrt(n), iterations=100)
+        pos = nx.spring_layout(g, seed=seed, k=SVG_SPREAD / math.sqrt(n), iterations=50)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     pad, legend_w, top = 60, 200, 60

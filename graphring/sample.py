@@ -403,7 +403,8 @@ def generate(n_shops: int = 6000, seed: int = 7) -> tuple[dict[str, pd.DataFrame
     for j in range(n_malls):
         size = int(rng.integers(8, 30))
         members = rng.choice(rest, size, replace=False)
-        rest = np.setdiff1d(rest, members)
+        # rest is sorted and holds every member: drop them in place of a set difference
+        rest = np.delete(rest, np.searchsorted(rest, members))
         p = province[members[0]]
         province[members] = p
         merchants.loc[members, "province"] = prov_names[p]

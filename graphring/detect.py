@@ -151,12 +151,17 @@ def _cut(
     return local_nodes, np.stack([labels, _core(len(local_nodes), local, labels)])
 
 
+#: Links to cut from which components are cut over several processes.
+PARALLEL_DETECT_EDGES = 50_000
+
+
 def _cut_all(
     tasks: list[tuple[np.ndarray, np.ndarray, np.ndarray, Settings, str]], workers: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Cut components one after another, or over ``workers`` processes (same results: each
-    component is cut on its own, and results come back in component order)."""
-    if len(tasks) < 2 * workers:
+    component is cut on its own, and results come back in component order). Small graphs
+    are cut here: forking would cost more than it saves."""
+    if len(tasks) < 2 * workers or sum(len(t[1]) for t in tasks) < PARALLEL_DETECT_EDGES:
         workers = 1
     return fork_map(_cut_task, None, tasks, workers)
 

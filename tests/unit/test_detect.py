@@ -3,6 +3,7 @@ import itertools
 import pandas as pd
 import pytest
 
+from graphring import detect
 from graphring.config import Settings
 from graphring.detect import detect_rings
 
@@ -58,7 +59,9 @@ def test_same_input_and_seed_same_groups_whatever_the_edge_order() -> None:
     pd.testing.assert_frame_equal(first, again)
 
 
-def test_parallel_workers_give_the_same_groups() -> None:
+def test_parallel_workers_give_the_same_groups(
+    monkeypatch: pytest.MonkeyPatch, process_pools: list[int]
+) -> None:
     edges = []
     for i in range(12):
         # twelve components: two cliques joined by one weak tie each
@@ -72,7 +75,9 @@ def test_parallel_workers_give_the_same_groups() -> None:
         ("P2", "P3", 1.0),
     ]
     one = run(edges, engine="louvain", workers=1)
+    monkeypatch.setattr(detect, "PARALLEL_DETECT_EDGES", 0)
     two = run(edges, engine="louvain", workers=2)
+    assert process_pools == [2]
     pd.testing.assert_frame_equal(one, two)
     assert one["group"].nunique() == 24 + 1
     assert set(one.loc[one["merchant_id"].str.startswith("T"), "merchant_id"]) == {"T1", "T2", "T3"}

@@ -9,6 +9,12 @@ load did not write (a closed shop, a removed address), then the addresses, accou
 identifiers nobody holds any more. Ring and Run nodes and what links them are kept. A load
 stopped midway skips the mirror step, so it deletes nothing. See docs/neo4j.md.
 
+A label or relationship type the database holds none of when a load begins (a first load)
+is written with ``CREATE`` instead of ``MERGE`` and without ``seen`` (the ``_fresh``
+queries): every row of it is new, and the mirror step leaves it alone, since everything of
+it was written by this load. A load killed midway leaves them non-empty, so the next load
+MERGEs and tags them as usual.
+
 Batches travel as columns (one list per field), not as a list of maps: the Bolt driver
 packs that about twice as fast, and packing is most of the client's work.
 
@@ -18,11 +24,13 @@ never appear in messages, logs or outputs.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -48,8 +56,26 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10.0
 #: The labels a load writes and the mirror step prunes (Ring and Run are the run's own).
 DATA_LABELS = ("Account", "Address", "Identifier", "Listing", "Merchant", "Shipment")
+#: The relationship types a load writes and the mirror step prunes.
+DATA_TYPES = ("FROM", "HAS_ADDRESS", "HAS_IDENTIFIER", "LISTS", "PAYS_INTO", "SENDER_PHONE", "SENT")
+#: The labels whose nodes the mirror step prunes (the others go when nobody holds them).
+PRUNED_LABELS = ("Listing", "Merchant", "Shipment")
+#: The tables a load reports on, in the order it loads them.
+TABLE_ORDER = ("merchants", "addresses", "payment_accounts", "identifiers", "shipments", "listings")
+#: Sessions a load runs side by side: the server runs each transaction on one core.
+LOAD_SESSIONS = 2
 #: Node property every load sets to its load id; a file's extra column cannot use it.
 SEEN = "seen"
+#: Per load query: the labels and relationship types it writes without ``seen`` in its
+#: ``_fresh`` variant, which a load uses when the database holds none of them.
+FRESH_WHEN_ABSENT = {
+    "load_merchants": ("Merchant",),
+    "load_addresses": ("HAS_ADDRESS",),
+    "load_accounts": ("PAYS_INTO",),
+    "load_identifiers": ("HAS_IDENTIFIER",),
+    "load_shipments": ("Shipment", "SENT", "FROM", "SENDER_PHONE"),
+    "load_listings": ("Listing", "LISTS"),
+}
 
 
 def safe_uri(uri: str) -> str:
@@ -87,15 +113,37 @@ def _extras(frame: pd.DataFrame, named: list[str]) -> list[dict[str, Any]] | Non
 
 @dataclass
 class _Step:
-    """One table's load: a query file and its columnar parameters."""
+    """One table's load (or one kind of identifiers): a query file and its columnar
+    parameters. ``shares`` names the shared nodes its query MERGEs (``Address``,
+    ``Identifier:phone``, ...): steps that share one run one after the other, in plan
+    order; the others may run side by side (see :meth:`Neo4jStore.load`)."""
 
     query: str
     table: str
     columns: dict[str, list[Any]]
+    shares: frozenset[str] = frozenset()
+    #: Tables whose steps must all be done before this one starts (shops, for the rest).
+    after: frozenset[str] = frozenset()
 
     @property
     def rows(self) -> int:
         return len(next(iter(self.columns.values())))
+
+    def split(self, parts: int) -> list[_Step]:
+        """This step in ``parts`` steps of consecutive rows that may run at once."""
+        if parts <= 1 or self.rows < 2:
+            return [self]
+        bounds = [self.rows * n // parts for n in range(parts + 1)]
+        return [
+            _Step(
+                self.query,
+                self.table,
+                {k: (v[lo:hi] if v is not None else None) for k, v in self.columns.items()},
+                frozenset({f"{self.table}:{n}"}),
+                self.after,
+            )
+            for n, (lo, hi) in enumerate(itertools.pairwise(bounds))
+        ]
 
     def batches(self, size: int) -> Iterator[dict[str, list[Any]]]:
         for start in range(0, self.rows, size):
@@ -146,30 +194,90 @@ def known_properties(dataset: Dataset) -> dict[str, list[str]]:
     return out
 
 
-def load_plan(dataset: Dataset, replace: set[str] | frozenset[str] = frozenset()) -> list[_Step]:
+def load_plan(
+    dataset: Dataset,
+    replace: set[str] | frozenset[str] = frozenset(),
+    absent: set[str] | frozenset[str] = frozenset(),
+    parts: int = 1,
+) -> list[_Step]:
     """The batches a load sends, table by table: shops first (the rest MATCH them).
 
-    Rows go sorted by shop (their pages are then read in order); a table with extra
+    Rows go sorted by shop (their pages are then read in order). A table with extra
     columns, or whose label is in ``replace`` (the database holds properties of a column
-    since dropped), uses the ``_replace`` query that rewrites every property.
+    since dropped), uses the ``_replace`` query that rewrites every property; otherwise a
+    table whose labels and relationship types are all in ``absent`` (the database holds
+    none of them) uses the ``_fresh`` query that CREATEs them. Shops and listings, which
+    MERGE no shared node, come in ``parts`` parts (listings in twice as many) that may
+    load at once.
     """
+    return list(plan_steps(dataset, replace, absent, parts))
+
+
+def plan_steps(
+    dataset: Dataset,
+    replace: set[str] | frozenset[str] = frozenset(),
+    absent: set[str] | frozenset[str] = frozenset(),
+    parts: int = 1,
+) -> Iterator[_Step]:
+    """:func:`load_plan`, one step at a time: a load sends the first steps while the
+    next ones are still being made. The order is the order of preference when steps run
+    side by side: parcels MERGE addresses and phones, so those go early."""
     _check_extras(dataset)
 
     def variant(name: str, label: str, extra: list[dict[str, Any]] | None) -> str:
+        if extra is None and set(FRESH_WHEN_ABSENT[name]) <= absent:
+            return f"{name}_fresh"
         return f"{name}_replace" if extra is not None or label in replace else name
 
-    m = dataset["merchants"].sort_values("merchant_id", kind="stable")
-    merchants = _columns(m, MERCHANT_COLUMNS[:5] + ["monthly_orders", "rating"])
-    merchants["opened_on"] = _column(m["opened_on"].dt.strftime("%Y-%m-%d"))
-    m_extra = _extras(m, [c.name for c in TABLES["merchants"].columns])
+    def with_extra(step: _Step, extra: list[dict[str, Any]] | None) -> _Step:
+        if step.query.endswith("_replace"):
+            step.columns["extra"] = extra  # type: ignore[assignment]
+        return step
 
     def by_shop(table: str, unique: list[str]) -> pd.DataFrame:
         frame = dataset[table].drop_duplicates(unique)
         return frame.sort_values("merchant_id", kind="stable")
 
+    after = frozenset({"merchants"})
+    m = dataset["merchants"].sort_values("merchant_id", kind="stable")
+    merchants = _columns(m, MERCHANT_COLUMNS[:5] + ["monthly_orders", "rating"])
+    merchants["opened_on"] = _column(m["opened_on"].dt.strftime("%Y-%m-%d"))
+    m_extra = _extras(m, [c.name for c in TABLES["merchants"].columns])
+    m_step = _Step(variant("load_merchants", "Merchant", m_extra), "merchants", merchants)
+    yield from with_extra(m_step, m_extra).split(parts)
+
     a = by_shop("addresses", ["merchant_id", "key", "role", "address"])
-    p = by_shop("payment_accounts", ["merchant_id", "key"])
+    yield _Step(
+        variant("load_addresses", "Address", None),
+        "addresses",
+        _columns(a, ["merchant_id", "key", "role", "address", "province", "city", "lat", "lon"]),
+        frozenset({"Address"}),
+        after,
+    )
+
     i = by_shop("identifiers", ["merchant_id", "kind", "key"])
+    kinds = sorted(i["kind"].unique(), key=lambda kind: (kind != "phone", kind))
+
+    def by_kind(kind: str) -> _Step:
+        # identifiers go one kind at a time: kinds share no node, so two can load at once
+        return _Step(
+            variant("load_identifiers", "Identifier", None),
+            "identifiers",
+            _columns(i.loc[i["kind"] == kind], ["merchant_id", "kind", "key", "value"]),
+            frozenset({f"Identifier:{kind}"}),
+            after,
+        )
+
+    yield from (by_kind(kind) for kind in kinds[:1])
+
+    p = by_shop("payment_accounts", ["merchant_id", "key"])
+    yield _Step(
+        variant("load_accounts", "Account", None),
+        "payment_accounts",
+        _columns(p, ["merchant_id", "key", "account", "provider", "holder"]),
+        frozenset({"Account"}),
+        after,
+    )
 
     s = by_shop("shipments", ["shipment_id"])
     shipments = _columns(
@@ -179,35 +287,24 @@ def load_plan(dataset: Dataset, replace: set[str] | frozenset[str] = frozenset()
     shipments["phone_key"] = _column(s["sender_phone_key"].where(s["sender_phone_key"] != ""))
     named = [c.name for c in TABLES["shipments"].columns] + ["origin_key", "sender_phone_key"]
     s_extra = _extras(s, named)
+    s_step = _Step(
+        variant("load_shipments", "Shipment", s_extra),
+        "shipments",
+        shipments,
+        frozenset({"Shipment", "Address", "Identifier:phone"}),
+        after,
+    )
+    yield with_extra(s_step, s_extra)
+
+    yield from (by_kind(kind) for kind in kinds[1:])
 
     lst = by_shop("listings", ["listing_id"])
-    listings = _columns(lst, LISTING_COLUMNS)
     l_extra = _extras(lst, [c.name for c in TABLES["listings"].columns])
-
-    steps = [
-        _Step(variant("load_merchants", "Merchant", m_extra), "merchants", merchants),
-        _Step(
-            "load_addresses",
-            "addresses",
-            _columns(
-                a, ["merchant_id", "key", "role", "address", "province", "city", "lat", "lon"]
-            ),
-        ),
-        _Step(
-            "load_accounts",
-            "payment_accounts",
-            _columns(p, ["merchant_id", "key", "account", "provider", "holder"]),
-        ),
-        _Step(
-            "load_identifiers", "identifiers", _columns(i, ["merchant_id", "kind", "key", "value"])
-        ),
-        _Step(variant("load_shipments", "Shipment", s_extra), "shipments", shipments),
-        _Step(variant("load_listings", "Listing", l_extra), "listings", listings),
-    ]
-    for step, extra in ((steps[0], m_extra), (steps[4], s_extra), (steps[5], l_extra)):
-        if step.query.endswith("_replace"):
-            step.columns["extra"] = extra  # type: ignore[assignment]
-    return steps
+    listings = _columns(lst, LISTING_COLUMNS)
+    l_step = _Step(
+        variant("load_listings", "Listing", l_extra), "listings", listings, frozenset(), after
+    )
+    yield from with_extra(l_step, l_extra).split(2 * parts if parts > 1 else 1)
 
 
 @dataclass
@@ -220,6 +317,9 @@ class LoadReport:
     pruned_nodes: int = 0
     pruned_relationships: int = 0
     complete: bool = True
+    #: Labels and relationship types the database held none of when the load began: written
+    #: with CREATE (the ``_fresh`` queries) and left alone by the mirror step.
+    absent: list[str] = field(default_factory=list)
 
 
 class Neo4jStore(Store):
@@ -233,10 +333,13 @@ class Neo4jStore(Store):
         database: str = "neo4j",
         batch_size: int = 10_000,
         owns_driver: bool = False,
+        sessions: int = LOAD_SESSIONS,
     ) -> None:
         self.driver = driver
         self.database = database
         self.batch_size = batch_size
+        #: How many sessions a load runs side by side (1: one step after the other).
+        self.sessions = sessions
         self._owns = owns_driver
         self.last_load: LoadReport | None = None
 
@@ -325,51 +428,58 @@ class Neo4jStore(Store):
     def load(self, dataset: Dataset, *, max_batches: int | None = None) -> dict[str, int]:
         """Mirror ``dataset`` into the database; returns data node counts by label.
 
+        Shops go first; then :attr:`sessions` sessions load the other steps side by side,
+        each step one transaction per batch, never two steps that MERGE the same shared
+        nodes at once (addresses, then the parcels that MERGE their origins). The next
+        steps' columns are made while the first ones are sent.
         ``max_batches`` stops after that many batches and skips the mirror step, as a load
         killed midway would (tests use it to check that loading again repairs the graph).
         """
         from tqdm import tqdm
 
+        absent = self.absent()
         stale = set(self.run("stale_properties", known=known_properties(dataset))["label"])
-        plan = load_plan(dataset, replace=stale)
+        _check_extras(dataset)  # before anything is sent
+        plan = plan_steps(dataset, replace=stale, absent=absent, parts=self.sessions)
         load_id = uuid.uuid4().hex
-        report = LoadReport(load_id=load_id, rows={}, seconds={})
+        report = LoadReport(load_id=load_id, rows={}, seconds={}, absent=sorted(absent))
+        for table in TABLE_ORDER:
+            report.rows[table], report.seconds[table] = 0, 0.0
         self.last_load = report
-        sent = 0
         with tqdm(
-            total=sum(step.rows for step in plan),
+            total=sum(len(dataset[table]) for table in TABLE_ORDER),
             desc="loading Neo4j",
             unit="rows",
             disable=None,
             leave=False,
         ) as bar:
-            for step in plan:
-                bar.set_postfix_str(step.table)
-                t0 = time.perf_counter()
-                for batch in step.batches(self.batch_size):
-                    if max_batches is not None and sent >= max_batches:
-                        report.complete = False
-                        break
-                    self.run(step.query, load_id=load_id, **batch)
-                    sent += 1
-                    bar.update(len(next(iter(batch.values()))))
-                report.rows[step.table] = step.rows
-                report.seconds[step.table] = round(time.perf_counter() - t0, 3)
-                if not report.complete:
-                    break
+            _Run(self, load_id, report, bar, max_batches).steps(plan, self.sessions)
         if report.complete:
             self._mirror(report)
         return self.data_counts()
 
+    def absent(self) -> set[str]:
+        """The data labels and relationship types the database holds none of."""
+        counts = {**self.data_counts(), **self.run("count_data_relationships").iloc[0]}
+        return {name for name, n in counts.items() if int(n) == 0}
+
     def _mirror(self, report: LoadReport) -> None:
-        """Delete what the previous loads wrote and this one did not, in batches."""
+        """Delete what the previous loads wrote and this one did not, in batches.
+
+        Labels and types the database held none of when the load began are left alone:
+        everything of them was written by this load."""
         t0 = time.perf_counter()
-        size = {"batch_size": self.batch_size}
-        nodes = self.run_autocommit("prune_nodes", load_id=report.load_id, **size)
-        rels = self.run_autocommit("prune_relationships", load_id=report.load_id, **size)
-        orphans = self.run_autocommit("prune_orphans", **size)
-        report.pruned_nodes = int(nodes["deleted"].sum()) + int(orphans["deleted"].sum())
-        report.pruned_relationships = int(rels["deleted"].sum())
+        size = {"batch_size": self.batch_size, "load_id": report.load_id}
+        labels = [label for label in PRUNED_LABELS if label not in report.absent]
+        types = [t for t in DATA_TYPES if t not in report.absent]
+        if labels:
+            nodes = self.run_autocommit("prune_nodes", labels=labels, **size)
+            report.pruned_nodes = int(nodes["deleted"].sum())
+        if types:
+            rels = self.run_autocommit("prune_relationships", types=types, **size)
+            report.pruned_relationships = int(rels["deleted"].sum())
+        orphans = self.run_autocommit("prune_orphans", batch_size=self.batch_size)
+        report.pruned_nodes += int(orphans["deleted"].sum())
         report.seconds["mirror"] = round(time.perf_counter() - t0, 3)
         if report.pruned_nodes or report.pruned_relationships:
             log.info(
@@ -449,6 +559,131 @@ class Neo4jStore(Store):
     def close(self) -> None:
         if self._owns:
             self.driver.close()
+
+
+class _Run:
+    """Sends a load's steps, batch by batch, over one or more sessions (threads).
+
+    A worker takes the first step of the plan that is ready: no step running or waiting
+    before it shares a shared node with it. An error in one worker stops the others after
+    their current batch and is raised again here; so is an interrupt of the waiting thread.
+    """
+
+    def __init__(
+        self,
+        store: Neo4jStore,
+        load_id: str,
+        report: LoadReport,
+        bar: Any,
+        max_batches: int | None,
+    ) -> None:
+        self.store = store
+        self.load_id = load_id
+        self.report = report
+        self.bar = bar
+        self.max_batches = max_batches
+        self.sent = 0
+        self.lock = threading.Condition()
+        self.errors: list[BaseException] = []
+
+    def steps(self, plan: Iterable[_Step], sessions: int) -> None:
+        """Send the steps of ``plan`` (made one by one in a thread of its own, while the
+        first ones are sent) over ``sessions`` sessions."""
+        self.pending: list[_Step] = []
+        self.running: list[_Step] = []
+        self.making = True
+        maker = threading.Thread(target=self._make, args=(iter(plan),), name="load-plan")
+        workers = [
+            threading.Thread(target=self._work, name=f"load-{n}")
+            for n in range(1, max(1, sessions))
+        ]
+        maker.start()
+        for worker in workers:
+            worker.start()
+        try:
+            self._work()
+        except BaseException as e:  # an interrupt: the others stop after their batch
+            with self.lock:
+                self.errors.append(e)
+                self.lock.notify_all()
+            raise
+        finally:
+            for thread in [maker, *workers]:
+                thread.join()
+        if self.errors:
+            raise self.errors[0]
+
+    def _make(self, plan: Iterator[_Step]) -> None:
+        try:
+            for step in plan:
+                with self.lock:
+                    if self.errors or not self.report.complete:
+                        return
+                    self.pending.append(step)
+                    self.lock.notify_all()
+        except BaseException as e:
+            with self.lock:
+                self.errors.append(e)
+                self.report.complete = False
+        finally:
+            with self.lock:
+                self.making = False
+                self.lock.notify_all()
+
+    def _ready(self, n: int) -> bool:
+        """No step running or waiting before it MERGEs the same shared nodes or is of a
+        table it comes after (steps are made in plan order, so none is missing here)."""
+        step = self.pending[n]
+        return not any(
+            step.shares & other.shares or other.table in step.after
+            for other in [*self.running, *self.pending[:n]]
+        )
+
+    def _take(self) -> _Step | None:
+        with self.lock:
+            while (self.pending or self.making) and not self.errors and self.report.complete:
+                for n in range(len(self.pending)):
+                    if self._ready(n):
+                        step = self.pending.pop(n)
+                        self.running.append(step)
+                        return step
+                self.lock.wait()
+            return None
+
+    def _next_batch(self) -> bool:
+        """Count one more batch, or say the load stops here."""
+        with self.lock:
+            if self.errors or (self.max_batches is not None and self.sent >= self.max_batches):
+                self.report.complete = False
+                self.pending.clear()
+                return False
+            self.sent += 1
+            return True
+
+    def _work(self) -> None:
+        while (step := self._take()) is not None:
+            t0 = time.perf_counter()
+            log.debug("load: %s (%s, %d rows) starts", step.table, step.query, step.rows)
+            try:
+                for batch in step.batches(self.store.batch_size):
+                    if not self._next_batch():
+                        break
+                    self.store.run(step.query, load_id=self.load_id, **batch)
+                    with self.lock:
+                        self.bar.update(len(next(iter(batch.values()))))
+            except BaseException as e:
+                with self.lock:
+                    self.errors.append(e)
+                    self.report.complete = False
+            finally:
+                with self.lock:
+                    self.running.remove(step)
+                    table = step.table
+                    self.report.rows[table] = self.report.rows.get(table, 0) + step.rows
+                    spent = self.report.seconds.get(table, 0.0) + time.perf_counter() - t0
+                    self.report.seconds[table] = round(spent, 3)
+                    log.debug("load: %s (%s) ends", table, step.query)
+                    self.lock.notify_all()
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from graphring.contract import read_dataset
 from graphring.queries import query
 from graphring.sample import SampleInfo
 from graphring.stores.memory import MemoryStore
-from graphring.stores.neo4j import DATA_LABELS, Neo4jStore, load_plan, safe_uri
+from graphring.stores.neo4j import DATA_LABELS, DATA_TYPES, Neo4jStore, load_plan, safe_uri
 from tests.conftest import run_cli as cli
 from tests.neo4j.helpers import assert_same_frames, graph_counts, store_frames, write_csvs
 
@@ -38,14 +38,37 @@ def test_loading_twice_changes_nothing(neo4j_store: Neo4jStore, sample: SampleIn
     first = neo4j_store.load(dataset)
     assert first == MemoryStore().load(dataset)
     assert sorted(first) == sorted(DATA_LABELS)
+    # an empty database: everything was CREATEd (the _fresh queries), nothing tagged
+    report = neo4j_store.last_load
+    assert report is not None and report.absent == sorted({*DATA_LABELS, *DATA_TYPES})
+    for marked in [
+        "MATCH (n) WHERE n.seen IS NOT NULL RETURN count(*) AS n",
+        "MATCH ()-[r]->() WHERE r.seen IS NOT NULL RETURN count(*) AS n",
+    ]:
+        assert neo4j_store.run(marked)["n"].iloc[0] == 0
     counts = graph_counts(neo4j_store)
     frames = store_frames(neo4j_store)
     assert neo4j_store.load(dataset) == first
     assert graph_counts(neo4j_store) == counts
     assert_same_frames(store_frames(neo4j_store), frames)
     report = neo4j_store.last_load
-    assert report is not None and report.complete
+    assert report is not None and report.complete and report.absent == []
     assert report.pruned_nodes == 0 and report.pruned_relationships == 0
+
+
+def test_one_session_and_two_sessions_load_the_same_graph(
+    neo4j_store: Neo4jStore, sample: SampleInfo
+) -> None:
+    dataset = read_dataset(sample.data_dir)
+    neo4j_store.sessions = 1
+    neo4j_store.load(dataset)
+    one = graph_counts(neo4j_store)
+    one_frames = store_frames(neo4j_store)
+    neo4j_store.wipe()
+    neo4j_store.sessions = 2
+    neo4j_store.load(dataset)
+    assert graph_counts(neo4j_store) == one
+    assert_same_frames(store_frames(neo4j_store), one_frames)
 
 
 def test_an_interrupted_load_run_again_ends_in_the_same_graph(
@@ -195,6 +218,30 @@ def test_a_load_mirrors_the_folder_rows_gone_do_not_linger(
     assert listings.loc["L3", "merchant_id"] == "M1"
 
 
+def test_a_load_creating_some_labels_afresh_still_prunes_the_others(
+    neo4j_store: Neo4jStore, tmp_path: Path
+) -> None:
+    """Parcels and listings are new to the database (CREATEd, untagged) while shops are
+    MERGEd: the mirror step prunes the closed shop and leaves the new ones alone."""
+    v1 = _shops_v1()
+    del v1["shipments"], v1["listings"]
+    v1["merchants"] = [row[:3] for row in v1["merchants"]]
+    v2 = read_dataset(write_csvs(tmp_path / "v2", _shops_v2()))
+    neo4j_store.load(v2)
+    fresh = graph_counts(neo4j_store)
+    fresh_frames = store_frames(neo4j_store)
+    neo4j_store.wipe()
+
+    neo4j_store.load(read_dataset(write_csvs(tmp_path / "v1", v1)))
+    neo4j_store.load(v2)
+    report = neo4j_store.last_load
+    assert report is not None
+    assert report.absent == ["FROM", "LISTS", "Listing", "SENDER_PHONE", "SENT", "Shipment"]
+    assert report.pruned_nodes > 0 and report.pruned_relationships > 0
+    assert graph_counts(neo4j_store) == fresh
+    assert_same_frames(store_frames(neo4j_store), fresh_frames)
+
+
 # -- hostile strings and parameters -----------------------------------------------------------
 
 HOSTILE = [
@@ -297,8 +344,15 @@ def test_every_query_is_a_file_and_every_value_a_parameter(module: str) -> None:
 
 def test_load_queries_exist_and_no_query_evaluates_text(tmp_path: Path) -> None:
     dataset = read_dataset(write_csvs(tmp_path, _shops_v1()))
+    plain = read_dataset(write_csvs(tmp_path / "plain", _shops_v2()))
     names = {step.query for step in load_plan(dataset)}
     names |= {step.query for step in load_plan(dataset, {"Merchant", "Shipment", "Listing"})}
+    everything = {*DATA_LABELS, *DATA_TYPES}
+    names |= {step.query for step in load_plan(plain, absent=everything, parts=2)}
+    assert {n for n in names if n.endswith("_fresh")} == {
+        f"load_{t}_fresh"
+        for t in ["merchants", "addresses", "accounts", "identifiers", "shipments", "listings"]
+    }
     for name in names:
         assert "UNWIND range(0, size($" in query(name), name
     for path in (ROOT / "cypher").glob("*.cypher"):

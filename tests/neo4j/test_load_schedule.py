@@ -1,0 +1,159 @@
+"""How a load spreads its steps over sessions, checked without a server: steps that MERGE
+the same shared nodes never overlap and keep their order, shops come before everything,
+an error in one session stops the others and is raised, and ``max_batches`` counts every
+batch sent."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphring.contract import read_dataset
+from graphring.errors import StoreError
+from graphring.stores.neo4j import (
+    DATA_LABELS,
+    DATA_TYPES,
+    LoadReport,
+    Neo4jStore,
+    _Run,
+    _Step,
+    load_plan,
+)
+from tests.neo4j.helpers import write_csvs
+
+
+class FakeStore:
+    """Records which step ran a batch, when, on which thread; fails on request."""
+
+    def __init__(self, fail_on: str | None = None, pause: float = 0.002) -> None:
+        self.batch_size = 2
+        self.fail_on = fail_on
+        self.pause = pause
+        self.calls: list[tuple[str, float, float, str]] = []
+        self.lock = threading.Lock()
+
+    def run(self, name: str, **params: Any) -> None:
+        t0 = time.perf_counter()
+        if name == self.fail_on:
+            raise StoreError("boom")
+        time.sleep(self.pause)
+        with self.lock:
+            self.calls.append((name, t0, time.perf_counter(), threading.current_thread().name))
+
+
+class Bar:
+    def update(self, n: int) -> None:
+        pass
+
+
+def _step(name: str, rows: int, shares: set[str]) -> _Step:
+    return _Step(name, name, {"x": list(range(rows))}, frozenset(shares))
+
+
+def _run(store: FakeStore, plan: list[_Step], sessions: int, max_batches: int | None = None):
+    report = LoadReport(load_id="x", rows={}, seconds={})
+    run = _Run(store, "x", report, Bar(), max_batches)  # type: ignore[arg-type]
+    run.steps(plan, sessions)
+    return report
+
+
+def _span(store: FakeStore, name: str) -> tuple[float, float]:
+    times = [(t0, t1) for n, t0, t1, _ in store.calls if n == name]
+    return min(t for t, _ in times), max(t for _, t in times)
+
+
+def test_steps_sharing_nodes_never_overlap_and_keep_their_order() -> None:
+    store = FakeStore()
+    plan = [
+        _step("addresses", 20, {"Address"}),
+        _step("phones", 10, {"Identifier:phone"}),
+        _step("accounts", 10, {"Account"}),
+        _step("shipments", 10, {"Shipment", "Address", "Identifier:phone"}),
+        _step("emails", 30, {"Identifier:email"}),
+        _step("listings", 10, {"Listing"}),
+    ]
+    report = _run(store, plan, sessions=2)
+    assert report.complete
+    assert len(store.calls) == sum(step.rows for step in plan) // 2
+    assert len({thread for *_, thread in store.calls}) == 2  # both sessions worked
+    start, _ = _span(store, "shipments")
+    assert _span(store, "addresses")[1] <= start and _span(store, "phones")[1] <= start
+    assert report.rows["emails"] == 30
+
+
+def test_steps_made_while_others_are_sent_wait_for_the_shops() -> None:
+    store = FakeStore()
+
+    def plan():
+        yield _step("merchants", 10, {"merchants:0"})
+        yield _step("merchants", 10, {"merchants:1"})
+        time.sleep(0.05)  # the next step's columns take a while to make
+        yield _Step("listings", "listings", {"x": [1, 2]}, frozenset(), frozenset({"merchants"}))
+        time.sleep(0.05)
+        raise StoreError("cannot make the next step")
+
+    report = LoadReport(load_id="x", rows={}, seconds={})
+    with pytest.raises(StoreError, match="next step"):
+        _Run(store, "x", report, Bar(), None).steps(plan(), 2)  # type: ignore[arg-type]
+    assert not report.complete
+    assert max(t1 for n, _, t1, _ in store.calls if n == "merchants") <= _span(store, "listings")[0]
+
+
+def test_one_session_runs_the_steps_in_plan_order() -> None:
+    store = FakeStore(pause=0)
+    plan = [_step(name, 4, {name}) for name in ["a", "b", "c"]]
+    _run(store, plan, sessions=1)
+    assert [name for name, *_ in store.calls] == ["a", "a", "b", "b", "c", "c"]
+
+
+def test_an_error_in_one_session_stops_the_other_and_is_raised() -> None:
+    store = FakeStore(fail_on="bad")
+    plan = [_step("slow", 200, {"A"}), _step("bad", 4, {"B"}), _step("later", 10, {"C"})]
+    report = LoadReport(load_id="x", rows={}, seconds={})
+    with pytest.raises(StoreError, match="boom"):
+        _Run(store, "x", report, Bar(), None).steps(plan, 2)  # type: ignore[arg-type]
+    assert not report.complete
+    names = [name for name, *_ in store.calls]
+    assert "later" not in names and names.count("slow") < 100
+
+
+def test_max_batches_counts_batches_over_every_session() -> None:
+    store = FakeStore()
+    plan = [_step(name, 20, {name}) for name in ["a", "b", "c"]]
+    report = _run(store, plan, sessions=2, max_batches=7)
+    assert not report.complete and len(store.calls) == 7
+
+
+def test_the_plan_loads_shops_first_and_splits_only_what_shares_nothing(
+    tmp_path: Path,
+) -> None:
+    tables = {
+        "merchants": [["merchant_id", "name"]] + [[f"M{n}", f"Shop {n}"] for n in range(6)],
+        "identifiers": [["merchant_id", "kind", "value"]]
+        + [[f"M{n}", kind, f"{kind}-{n}"] for n in range(6) for kind in ["email", "phone"]],
+        "listings": [["listing_id", "merchant_id", "price"]]
+        + [[f"L{n}", f"M{n}", "9.5"] for n in range(6)],
+    }
+    dataset = read_dataset(write_csvs(tmp_path, tables))
+    plan = load_plan(dataset, absent={*DATA_LABELS, *DATA_TYPES}, parts=2)
+    assert [(s.table, s.rows) for s in plan] == [
+        ("merchants", 3),
+        ("merchants", 3),
+        ("addresses", 0),
+        ("identifiers", 6),  # phones first: parcels MERGE them
+        ("payment_accounts", 0),
+        ("shipments", 0),
+        ("identifiers", 6),
+        ("listings", 1),  # listings in twice as many parts, for an even end
+        ("listings", 2),
+        ("listings", 1),
+        ("listings", 2),
+    ]
+    assert plan[3].columns["kind"] == ["phone"] * 6
+    assert all(s.query.endswith("_fresh") for s in plan)
+    assert all(s.after == {"merchants"} for s in plan if s.table != "merchants")
+    assert Neo4jStore(driver=None).sessions == 2

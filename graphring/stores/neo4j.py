@@ -194,13 +194,16 @@ def known_properties(dataset: Dataset) -> dict[str, list[str]]:
     return out
 
 
-def load_plan(
+def plan_steps(
     dataset: Dataset,
     replace: set[str] | frozenset[str] = frozenset(),
     absent: set[str] | frozenset[str] = frozenset(),
     parts: int = 1,
-) -> list[_Step]:
-    """The batches a load sends, table by table: shops first (the rest MATCH them).
+) -> Iterator[_Step]:
+    """The batches a load sends, table by table, one step at a time (a load sends the
+    first steps while the next ones are still being made): shops first (the rest MATCH
+    them), and parcels early as they MERGE addresses and phones -- the order of preference
+    when steps run side by side.
 
     Rows go sorted by shop (their pages are then read in order). A table with extra
     columns, or whose label is in ``replace`` (the database holds properties of a column
@@ -210,18 +213,6 @@ def load_plan(
     MERGE no shared node, come in ``parts`` parts (listings in twice as many) that may
     load at once.
     """
-    return list(plan_steps(dataset, replace, absent, parts))
-
-
-def plan_steps(
-    dataset: Dataset,
-    replace: set[str] | frozenset[str] = frozenset(),
-    absent: set[str] | frozenset[str] = frozenset(),
-    parts: int = 1,
-) -> Iterator[_Step]:
-    """:func:`load_plan`, one step at a time: a load sends the first steps while the
-    next ones are still being made. The order is the order of preference when steps run
-    side by side: parcels MERGE addresses and phones, so those go early."""
     _check_extras(dataset)
 
     def variant(name: str, label: str, extra: list[dict[str, Any]] | None) -> str:

@@ -21,7 +21,7 @@ from graphring.stores.neo4j import (
     Neo4jStore,
     _Run,
     _Step,
-    load_plan,
+    plan_steps,
 )
 from tests.neo4j.helpers import write_csvs
 
@@ -139,7 +139,7 @@ def test_the_plan_loads_shops_first_and_splits_only_what_shares_nothing(
         + [[f"L{n}", f"M{n}", "9.5"] for n in range(6)],
     }
     dataset = read_dataset(write_csvs(tmp_path, tables))
-    plan = load_plan(dataset, absent={*DATA_LABELS, *DATA_TYPES}, parts=2)
+    plan = list(plan_steps(dataset, absent={*DATA_LABELS, *DATA_TYPES}, parts=2))
     assert [(s.table, s.rows) for s in plan] == [
         ("merchants", 3),
         ("merchants", 3),

@@ -13,16 +13,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from graphring.config import Settings
-from graphring.contract import read_dataset
+from graphring.contract import Dataset, read_dataset
 from graphring.queries import query
 from graphring.sample import SampleInfo
 from graphring.stores.memory import MemoryStore
-from graphring.stores.neo4j import DATA_LABELS, DATA_TYPES, Neo4jStore, load_plan, safe_uri
+from graphring.stores.neo4j import DATA_LABELS, DATA_TYPES, Neo4jStore, plan_steps, safe_uri
 from tests.conftest import run_cli as cli
 from tests.neo4j.helpers import assert_same_frames, graph_counts, store_frames, write_csvs
 
@@ -56,15 +57,20 @@ def test_loading_twice_changes_nothing(neo4j_store: Neo4jStore, sample: SampleIn
     assert report.pruned_nodes == 0 and report.pruned_relationships == 0
 
 
+def _loaded_then_wiped(store: Neo4jStore, dataset: Dataset) -> tuple[Any, Any]:
+    """The graph's counts and the store's frames after loading ``dataset``; then wiped."""
+    store.load(dataset)
+    counts, frames = graph_counts(store), store_frames(store)
+    store.wipe()
+    return counts, frames
+
+
 def test_one_session_and_two_sessions_load_the_same_graph(
     neo4j_store: Neo4jStore, sample: SampleInfo
 ) -> None:
     dataset = read_dataset(sample.data_dir)
     neo4j_store.sessions = 1
-    neo4j_store.load(dataset)
-    one = graph_counts(neo4j_store)
-    one_frames = store_frames(neo4j_store)
-    neo4j_store.wipe()
+    one, one_frames = _loaded_then_wiped(neo4j_store, dataset)
     neo4j_store.sessions = 2
     neo4j_store.load(dataset)
     assert graph_counts(neo4j_store) == one
@@ -76,12 +82,9 @@ def test_an_interrupted_load_run_again_ends_in_the_same_graph(
 ) -> None:
     dataset = read_dataset(sample.data_dir)
     neo4j_store.batch_size = 1000
-    neo4j_store.load(dataset)
-    clean = graph_counts(neo4j_store)
-    clean_frames = store_frames(neo4j_store)
-    neo4j_store.wipe()
+    clean, clean_frames = _loaded_then_wiped(neo4j_store, dataset)
 
-    batches = sum(math.ceil(step.rows / 1000) for step in load_plan(dataset))
+    batches = sum(math.ceil(step.rows / 1000) for step in list(plan_steps(dataset)))
     neo4j_store.load(dataset, max_batches=batches // 2)
     assert neo4j_store.last_load is not None and not neo4j_store.last_load.complete
     partial = graph_counts(neo4j_store)
@@ -345,10 +348,10 @@ def test_every_query_is_a_file_and_every_value_a_parameter(module: str) -> None:
 def test_load_queries_exist_and_no_query_evaluates_text(tmp_path: Path) -> None:
     dataset = read_dataset(write_csvs(tmp_path, _shops_v1()))
     plain = read_dataset(write_csvs(tmp_path / "plain", _shops_v2()))
-    names = {step.query for step in load_plan(dataset)}
-    names |= {step.query for step in load_plan(dataset, {"Merchant", "Shipment", "Listing"})}
+    names = {step.query for step in list(plan_steps(dataset))}
+    names |= {step.query for step in list(plan_steps(dataset, {"Merchant", "Shipment", "Listing"}))}
     everything = {*DATA_LABELS, *DATA_TYPES}
-    names |= {step.query for step in load_plan(plain, absent=everything, parts=2)}
+    names |= {step.query for step in list(plan_steps(plain, absent=everything, parts=2))}
     assert {n for n in names if n.endswith("_fresh")} == {
         f"load_{t}_fresh"
         for t in ["merchants", "addresses", "accounts", "identifiers", "shipments", "listings"]

@@ -1,17 +1,32 @@
-"""The size ladder: generate marketplaces of 10k, 100k and 1M shops and time every stage.
+"""The size ladder: generate marketplaces of 10k, 100k and 1M shops, time every stage on
+the embedded store, and load each into Neo4j and cut its rings there.
 
-    python benchmarks/ladder.py                       # 10k, 100k, 1M on the embedded store
-    python benchmarks/ladder.py --sizes 10000 100000 --engine louvain
+    python benchmarks/ladder.py                       # 10k, 100k, 1M; memory, then Neo4j
+    python benchmarks/ladder.py --stores memory --sizes 10000 100000 --engine louvain
     python benchmarks/ladder.py --keep /tmp/markets       # reuse generated marketplaces
-    python benchmarks/ladder.py --write /tmp/ladder.md     # also write the table there
+    python benchmarks/ladder.py --write /tmp/ladder.md     # also write the tables there
 
-Each size runs in a fresh process (so peak memory is that run's own): read and validate
-(with normalization), load, link, detect, score, leads, export. Generation is timed apart.
-Benchmarks never fail on time; they print what they measured. "CPU s" adds the run's
-processes' CPU time (above the total when work ran in several processes). "peak MB" is
-the run process's resident peak; "all processes peak MB" the peak of the run and its
-forked workers together, sampled 5 times a second as summed Pss (a page shared after the
-fork counts once, split between the processes sharing it).
+Embedded store: each size runs in a fresh process (so peak memory is that run's own):
+read and validate (with normalization), load, link, detect, score, leads, export.
+Generation is timed apart. "CPU s" adds the run's processes' CPU time (above the total
+when work ran in several processes). "peak MB" is the run process's resident peak; "all
+processes peak MB" the peak of the run and its forked workers together, sampled 5 times
+a second as summed Pss (a page shared after the fork counts once, split between the
+processes sharing it).
+
+Neo4j: per size, a fresh process reads the data folder, loads it into an empty database
+(the first load: what `graphring load DATA --backend neo4j` runs), loads it again (the
+reload: nothing changes), and cuts rings in the database with GDS Louvain and Leiden (what
+`--detection gds-louvain|gds-leiden` runs, links computed in Cypher included). Rows per
+second count the rows a load sends. Unless --cold, the server first loads a 2,000-shop
+marketplace twice and wipes it, so the figures are not those of query compilation and
+JIT warm-up on a fresh server. The server is NEO4J_URI (user NEO4J_USER, password
+NEO4J_PASSWORD, default graphring-test; its database is wiped), or else a scripts/neo4j
+server started afresh for each size (in GRAPHRING_NEO4J_HOME when set) and stopped after
+it, with NEO4J_HEAP (default 4g) and NEO4J_PAGECACHE (default 6g per million shops, 1g at
+least).
+
+Benchmarks never fail on time; they print what they measured, with the load average.
 """
 
 from __future__ import annotations
@@ -51,6 +66,52 @@ print(json.dumps({"stages": stages, "total": round(t2 - t0, 2), "engine": result
 """
 
 
+NEO4J_CHILD = r"""
+import json, os, resource, sys, time
+from graphring import gds
+from graphring.config import Settings
+from graphring.contract import read_dataset
+from graphring.stores.neo4j import Neo4jStore
+data, uri, warmup = sys.argv[1], sys.argv[2], sys.argv[3]
+settings = Settings(backend="neo4j", neo4j_uri=uri,
+                    neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
+                    neo4j_password=os.environ.get("NEO4J_PASSWORD", "graphring-test"))
+out = {"batch_size": settings.batch_size}
+t = time.perf_counter()
+dataset = read_dataset(data)
+out["read_s"] = round(time.perf_counter() - t, 1)
+with Neo4jStore.connect(settings) as store:
+    out["sessions"] = store.sessions
+    if warmup:
+        small = read_dataset(warmup)
+        store.wipe()
+        store.load(small)
+        store.load(small)
+    store.wipe()
+    for name in ["first", "reload"]:
+        t = time.perf_counter()
+        counts = store.load(dataset)
+        report = store.last_load
+        out[name] = {"s": round(time.perf_counter() - t, 1), "rows": sum(report.rows.values()),
+                     "mirror_s": round(report.seconds.get("mirror", 0.0), 1)}
+    out["nodes"] = sum(counts.values())
+    out["relationships"] = int(store.run("count_relationships")["n"].sum())
+    for algorithm in gds.ALGORITHMS:
+        t = time.perf_counter()
+        try:
+            part = gds.detect_in_database(store, settings, algorithm)
+        except Exception as e:  # e.g. the server's memory: the table says so
+            out["gds_" + algorithm] = {"s": None, "rings": None, "error": str(e)[:300]}
+            continue
+        core = part.members.loc[part.members["core"]]
+        out["gds_" + algorithm] = {"s": round(time.perf_counter() - t, 1),
+                                   "rings": int(core["group"].nunique())}
+out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+print(json.dumps(out))
+"""
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "neo4j"
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -82,18 +143,23 @@ def _generate(folder: Path, shops: int, seed: int) -> None:
     )
 
 
+def market(shops: int, seed: int, keep: Path | None, tmp: str) -> tuple[Path, float | None]:
+    """The data folder of a ``shops``-shop marketplace (kept in ``keep`` and reused when
+    given), and the seconds generating it took (None when reused)."""
+    folder = keep / f"{shops}-seed{seed}" if keep else Path(tmp)
+    if keep and (folder / "data" / "merchants.csv").exists():
+        print(f"reusing the marketplace in {folder}", file=sys.stderr)
+        return folder / "data", None
+    t = time.perf_counter()
+    _generate(folder, shops, seed)
+    return folder / "data", round(time.perf_counter() - t, 1)
+
+
 def run_size(
     shops: int, engine: str, packets: bool, keep: Path | None = None, seed: int = 1
 ) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
-        market = keep / f"{shops}-seed{seed}" if keep else Path(tmp)
-        t = time.perf_counter()
-        if keep and (market / "data" / "merchants.csv").exists():
-            print(f"reusing the marketplace in {market}", file=sys.stderr)
-        else:
-            _generate(market, shops, seed)
-        generated = round(time.perf_counter() - t, 1)
-        data = market / "data"
+        data, generated = market(shops, seed, keep, tmp)
         rows = sum(max(0, p.read_bytes().count(b"\n") - 1) for p in data.glob("*.csv"))
         child = subprocess.Popen(
             [
@@ -114,17 +180,77 @@ def run_size(
         watch.start()
         stdout, stderr = child.communicate()
         watch.join()
-        proc = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
-        if proc.returncode != 0:
-            raise SystemExit(f"the run of {shops} shops failed:\n{proc.stderr}")
-        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        if child.returncode != 0:
+            raise SystemExit(f"the run of {shops} shops failed:\n{stderr}")
+        out = json.loads(stdout.strip().splitlines()[-1])
         return {
             "shops": shops,
             "rows": rows,
             "generate_s": generated,
             **out,
             "all_processes_peak_mb": peak[0] // 1024,
+            "load_avg": round(os.getloadavg()[0], 2),
         }
+
+
+class Neo4jServer:
+    """NEO4J_URI, or a fresh scripts/neo4j server per size (stopped after it)."""
+
+    def __init__(self) -> None:
+        self.given = os.environ.get("NEO4J_URI")
+
+    def start(self, shops: int) -> tuple[str, str]:
+        """The server's Bolt URI, and how it was sized."""
+        if self.given:
+            return self.given, "NEO4J_URI"
+        env = {
+            **os.environ,
+            "NEO4J_HEAP": os.environ.get("NEO4J_HEAP", "4g"),
+            "NEO4J_PAGECACHE": os.environ.get(
+                "NEO4J_PAGECACHE", f"{max(1, -(-shops * 6 // 1_000_000))}g"
+            ),
+        }
+        proc = subprocess.run(
+            [str(SCRIPT), "start"], capture_output=True, text=True, timeout=1200, env=env
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"scripts/neo4j start failed:\n{proc.stderr}")
+        if "already running" in proc.stderr:
+            raise SystemExit(
+                "a scripts/neo4j server is already running in that folder: stop it, set "
+                "GRAPHRING_NEO4J_HOME to another folder, or point NEO4J_URI at it"
+            )
+        sized = f"heap {env['NEO4J_HEAP']}, page cache {env['NEO4J_PAGECACHE']}"
+        return proc.stdout.strip().splitlines()[-1], sized
+
+    def stop(self) -> None:
+        if not self.given:
+            subprocess.run([str(SCRIPT), "stop"], capture_output=True, timeout=300)
+
+
+def run_neo4j_size(
+    shops: int, server: Neo4jServer, keep: Path | None, seed: int, cold: bool
+) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        data, _ = market(shops, seed, keep, tmp)
+        warmup = ""
+        if not cold:
+            _generate(Path(tmp) / "warmup", 2000, seed)
+            warmup = str(Path(tmp) / "warmup" / "data")
+        uri, sized = server.start(shops)
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", NEO4J_CHILD, str(data), uri, warmup],
+                capture_output=True,
+                text=True,
+            )
+        finally:
+            load_avg = round(os.getloadavg()[0], 2)
+            server.stop()
+        if proc.returncode != 0:
+            raise SystemExit(f"the Neo4j run of {shops} shops failed:\n{proc.stderr}")
+        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        return {"shops": shops, "server": sized, **out, "load_avg": load_avg}
 
 
 def _tree(pid: int) -> list[int]:
@@ -176,11 +302,46 @@ def table(results: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _or_failed(value: object) -> str:
+    return "failed" if value is None else f"{value:,}"
+
+
+def neo4j_table(results: list[dict[str, object]]) -> str:
+    head = (
+        "| shops | rows loaded | nodes | relationships | first load s | first load rows/s "
+        "| reload s | reload rows/s | GDS Louvain s | GDS Leiden s | rings (Louvain / Leiden) "
+        "| client peak MB | server | load avg after |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in results:
+        first, again, louvain, leiden = (
+            r[k] for k in ["first", "reload", "gds_louvain", "gds_leiden"]
+        )
+        assert isinstance(first, dict) and isinstance(again, dict)
+        assert isinstance(louvain, dict) and isinstance(leiden, dict)
+        lines.append(
+            f"| {r['shops']:,} | {first['rows']:,} | {r['nodes']:,} | {r['relationships']:,} "
+            f"| {first['s']} | {first['rows'] / first['s']:,.0f} "
+            f"| {again['s']} | {again['rows'] / again['s']:,.0f} "
+            f"| {_or_failed(louvain['s'])} | {_or_failed(leiden['s'])} "
+            f"| {_or_failed(louvain['rings'])} / {_or_failed(leiden['rings'])} "
+            f"| {r['peak_mb']:,} | {r['server']} | {r['load_avg']} |"
+        )
+    failed = [
+        f"{r['shops']:,} shops, {k}: {v['error']}"
+        for r in results
+        for k, v in r.items()
+        if isinstance(v, dict) and v.get("error")
+    ]
+    return "\n".join(lines + ["", *failed] if failed else lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--stores", nargs="+", default=["memory", "neo4j"], choices=["memory", "neo4j"])
     ap.add_argument("--engine", default="auto", choices=["auto", "louvain", "igraph"])
     ap.add_argument("--no-packets", action="store_true", help="skip writing packets")
     ap.add_argument(
@@ -188,21 +349,39 @@ def main() -> None:
         type=Path,
         help="keep generated marketplaces in this folder and reuse them (1M shops take minutes)",
     )
-    ap.add_argument("--write", type=Path, help="also write the table into this Markdown file")
-    args = ap.parse_args()
-    results = []
-    for shops in args.sizes:
-        r = run_size(shops, args.engine, not args.no_packets, args.keep)
-        print(json.dumps(r), flush=True)
-        results.append(r)
-    text = (
-        f"Machine: {machine()}.\n\n"
-        f"Command: `python benchmarks/ladder.py --sizes "
-        f"{' '.join(map(str, args.sizes))} --engine {args.engine}"
-        f"{' --no-packets' if args.no_packets else ''}` "
-        f"({time.strftime('%Y-%m-%d')}). Seconds per stage; peak resident memory of "
-        f"the run's process.\n\n" + table(results) + "\n"
+    ap.add_argument("--seed", type=int, default=1, help="seed of generated marketplaces")
+    ap.add_argument(
+        "--cold", action="store_true", help="Neo4j: measure on a fresh server, no warm-up load"
     )
+    ap.add_argument("--write", type=Path, help="also write the tables into this Markdown file")
+    args = ap.parse_args()
+    command = f"python benchmarks/ladder.py {' '.join(sys.argv[1:])}".strip()
+    text = f"Machine: {machine()}.\n\nCommand: `{command}` ({time.strftime('%Y-%m-%d')}).\n"
+    if "memory" in args.stores:
+        results = []
+        for shops in args.sizes:
+            r = run_size(shops, args.engine, not args.no_packets, args.keep, args.seed)
+            print(json.dumps(r), flush=True)
+            results.append(r)
+        text += (
+            "\nEmbedded store: seconds per stage; peak resident memory of the run's process "
+            "and of all its processes.\n\n" + table(results) + "\n"
+        )
+    if "neo4j" in args.stores:
+        server = Neo4jServer()
+        results = []
+        for shops in args.sizes:
+            r = run_neo4j_size(shops, server, args.keep, args.seed, args.cold)
+            print(json.dumps(r), flush=True)
+            results.append(r)
+        sample = results[0]
+        text += (
+            f"\nNeo4j: batch size {sample['batch_size']:,}, {sample['sessions']} sessions"
+            + (", a fresh server" if args.cold else ", server warmed up on 2,000 shops")
+            + "; GDS seconds include computing the links in Cypher.\n\n"
+            + neo4j_table(results)
+            + "\n"
+        )
     print(text)
     if args.write:
         args.write.write_text(text, encoding="utf-8")

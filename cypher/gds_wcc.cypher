@@ -1,5 +1,7 @@
 // Connected components of the projected link graph $graph (concurrency 1: reproducible ids).
+// Node ids are returned as GDS has them: the caller maps them back (graphs projected from
+// integer ids, gds_project_edges.cypher, keep them).
 CALL gds.wcc.stream($graph, {concurrency: 1})
 YIELD nodeId, componentId
-RETURN gds.util.asNode(nodeId).merchant_id AS merchant_id, componentId AS component
-ORDER BY merchant_id
+RETURN nodeId, componentId AS component
+ORDER BY nodeId

@@ -63,8 +63,9 @@ class Settings:
     neo4j_user: str = "neo4j"
     neo4j_password: str = field(default="", repr=False)
     neo4j_database: str = "neo4j"
-    #: Rows per UNWIND batch when loading Neo4j.
-    batch_size: int = 10_000
+    #: Rows per UNWIND batch (one transaction each) when loading Neo4j; 2,500 loaded
+    #: faster than 10,000 or 20,000 (docs/neo4j.md, "Load throughput").
+    batch_size: int = 2_500
     #: Score at or above which a new or changed ring is alerted on in scheduled runs.
     alert_score: float = 50.0
 

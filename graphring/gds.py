@@ -70,7 +70,7 @@ def merchant_links(store: Neo4jStore, settings: Settings) -> pd.DataFrame:
         return pd.DataFrame(
             {"a": pd.Series(dtype=object), "b": pd.Series(dtype=object), "weight": []}
         )
-    return edges
+    return edges.sort_values(["a", "b"], ignore_index=True)
 
 
 def detect_in_database(
@@ -88,19 +88,21 @@ def detect_in_database(
             "(scripts/neo4j installs it); use local detection instead"
         )
     engine = "gds-" + algorithm
+    links = merchant_links(store, settings)
+    if links.empty:  # no linked shops at all: GDS makes no graph out of zero rows
+        nothing = np.array([], dtype=np.int64)
+        return _partition(nothing, links, nothing, nothing, settings, engine)
+    # GDS node ids are the positions of the linked shops in merchant_id order
+    nodes = np.unique(np.concatenate([links["a"].to_numpy(), links["b"].to_numpy()]))
+    index = pd.Index(nodes)
+    ia, ib = index.get_indexer(links["a"]), index.get_indexer(links["b"])
+    weight = links["weight"].to_numpy(dtype=float)
     graph = f"graphring-links-{uuid.uuid4().hex[:12]}"
     projected: list[str] = []
     try:
         projected.append(graph)  # dropping a graph that is not there is no error
-        shape = store.run("gds_project_links", graph=graph, **link_parameters(settings))
-        if shape.empty or not shape["relationships"].iloc[0]:
-            # no linked shops at all: GDS makes no graph out of zero rows
-            nothing = np.array([], dtype=np.int64)
-            return _partition(nothing, pd.DataFrame(), nothing, nothing, settings, engine)
-        links = store.run("gds_links", graph=graph)
-        wcc = store.run("gds_wcc", graph=graph)
-        nodes = wcc["merchant_id"].to_numpy(dtype=object)  # sorted by merchant_id
-        comp = pd.factorize(wcc["component"], sort=True)[0]
+        _project(store, graph, ia, ib, weight)
+        comp = _by_node(store.run("gds_wcc", graph=graph), "component", len(nodes))
         if algorithm == "louvain":
             comm = store.run(
                 "gds_louvain",
@@ -109,11 +111,20 @@ def detect_in_database(
                 max_iterations=LOUVAIN_MAX_ITERATIONS,
                 tolerance=LOUVAIN_TOLERANCE,
             )
-            labels = pd.factorize(comm["community"], sort=True)[0]
         else:
+            # Leiden over every component at once, each weighted as if it were alone
             second = graph + "-scaled"
             projected.append(second)
-            labels = _leiden_per_component(store, second, nodes, comp, links, settings)
+            total = np.bincount(comp[ia], weights=weight)
+            _project(store, second, ia, ib, weight / total[comp[ia]])
+            comm = store.run(
+                "gds_leiden",
+                graph=second,
+                seed=settings.seed,
+                gamma=float(comp.max() + 1) * settings.resolution,
+                max_levels=LEIDEN_MAX_LEVELS,
+            )
+        labels = _by_node(comm, "community", len(nodes))
         return _partition(nodes, links, comp, labels, settings, engine)
     finally:
         for name in projected:
@@ -121,35 +132,18 @@ def detect_in_database(
                 store.run("gds_drop", graph=name)
 
 
-def _leiden_per_component(
-    store: Neo4jStore,
-    graph: str,
-    nodes: np.ndarray,
-    comp: np.ndarray,
-    links: pd.DataFrame,
-    settings: Settings,
-) -> np.ndarray:
-    """Leiden over every component at once, each weighted as if it were alone."""
-    index = pd.Index(nodes)
-    ia = index.get_indexer(links["a"])
-    ib = index.get_indexer(links["b"])
-    w = links["weight"].to_numpy(dtype=float)
-    ec = comp[ia]
-    total = np.bincount(ec, weights=w, minlength=int(comp.max()) + 1)
-    scaled = w / total[ec]
-    k = int(comp.max()) + 1
-    store.run(
-        "gds_project_edges", graph=graph, a=ia.tolist(), b=ib.tolist(), weight=scaled.tolist()
-    )
-    comm = store.run(
-        "gds_leiden",
-        graph=graph,
-        seed=settings.seed,
-        gamma=float(k) * settings.resolution,
-        max_levels=LEIDEN_MAX_LEVELS,
-    )
-    labels = np.empty(len(nodes), dtype=np.int64)
-    labels[comm["nodeId"].to_numpy(dtype=np.int64)] = pd.factorize(comm["community"], sort=True)[0]
+def _project(
+    store: Neo4jStore, graph: str, a: np.ndarray, b: np.ndarray, weight: np.ndarray
+) -> None:
+    """Project the undirected weighted edges (a[i], b[i]) as ``graph``; rows in order, so
+    the same links give the same GDS graph (and, at concurrency 1, the same answer)."""
+    store.run("gds_project_edges", graph=graph, a=a.tolist(), b=b.tolist(), weight=weight.tolist())
+
+
+def _by_node(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
+    """A GDS stream's ids (nodeId, column) as labels 0.. by node position."""
+    labels = np.empty(n, dtype=np.int64)
+    labels[frame["nodeId"].to_numpy(dtype=np.int64)] = pd.factorize(frame[column], sort=True)[0]
     return labels
 
 

@@ -322,7 +322,7 @@ class Neo4jStore(Store):
         self,
         driver: Any,
         database: str = "neo4j",
-        batch_size: int = 10_000,
+        batch_size: int = 2_500,
         owns_driver: bool = False,
         sessions: int = LOAD_SESSIONS,
     ) -> None:
@@ -348,6 +348,9 @@ class Neo4jStore(Store):
                 connection_timeout=CONNECT_TIMEOUT_S,
                 max_transaction_retry_time=5.0,
                 connection_acquisition_timeout=CONNECT_TIMEOUT_S,
+                # queries name labels and types an empty database has not seen yet (the
+                # first load's count queries): not worth a warning each
+                notifications_disabled_classifications=["UNRECOGNIZED"],
             )
             driver.verify_connectivity()
             store = cls(driver, settings.neo4j_database, settings.batch_size, owns_driver=True)
@@ -583,6 +586,7 @@ class _Run:
         self.pending: list[_Step] = []
         self.running: list[_Step] = []
         self.making = True
+        self.sessions = max(1, sessions)
         maker = threading.Thread(target=self._make, args=(iter(plan),), name="load-plan")
         workers = [
             threading.Thread(target=self._work, name=f"load-{n}")
@@ -605,10 +609,14 @@ class _Run:
             raise self.errors[0]
 
     def _make(self, plan: Iterator[_Step]) -> None:
+        """Make the steps in plan order, a few ahead of the sessions: a step's columns
+        (Python lists) are the client's biggest memory, and go once the step is sent."""
         try:
             for step in plan:
                 with self.lock:
-                    if self.errors or not self.report.complete:
+                    while len(self.pending) > self.sessions and not self._stopped():
+                        self.lock.wait()
+                    if self._stopped():
                         return
                     self.pending.append(step)
                     self.lock.notify_all()
@@ -630,13 +638,17 @@ class _Run:
             for other in [*self.running, *self.pending[:n]]
         )
 
+    def _stopped(self) -> bool:
+        return bool(self.errors) or not self.report.complete
+
     def _take(self) -> _Step | None:
         with self.lock:
-            while (self.pending or self.making) and not self.errors and self.report.complete:
+            while (self.pending or self.making) and not self._stopped():
                 for n in range(len(self.pending)):
                     if self._ready(n):
                         step = self.pending.pop(n)
                         self.running.append(step)
+                        self.lock.notify_all()  # the maker may make one more
                         return step
                 self.lock.wait()
             return None
@@ -647,6 +659,7 @@ class _Run:
             if self.errors or (self.max_batches is not None and self.sent >= self.max_batches):
                 self.report.complete = False
                 self.pending.clear()
+                self.lock.notify_all()
                 return False
             self.sent += 1
             return True

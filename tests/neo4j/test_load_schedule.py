@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,9 @@ def _step(name: str, rows: int, shares: set[str]) -> _Step:
     return _Step(name, name, {"x": list(range(rows))}, frozenset(shares))
 
 
-def _run(store: FakeStore, plan: list[_Step], sessions: int, max_batches: int | None = None):
+def _run(
+    store: FakeStore, plan: Iterable[_Step], sessions: int, max_batches: int | None = None
+) -> LoadReport:
     report = LoadReport(load_id="x", rows={}, seconds={})
     run = _Run(store, "x", report, Bar(), max_batches)  # type: ignore[arg-type]
     run.steps(plan, sessions)
@@ -101,6 +104,23 @@ def test_steps_made_while_others_are_sent_wait_for_the_shops() -> None:
         _Run(store, "x", report, Bar(), None).steps(plan(), 2)  # type: ignore[arg-type]
     assert not report.complete
     assert max(t1 for n, _, t1, _ in store.calls if n == "merchants") <= _span(store, "listings")[0]
+
+
+def test_steps_are_made_only_a_few_ahead_of_the_sessions() -> None:
+    """A step's columns are most of the client's memory: they are not all made at once."""
+    store = FakeStore()
+    ahead = []
+
+    def plan():
+        for n in range(12):
+            with store.lock:
+                started = len({name for name, *_ in store.calls})
+            ahead.append(n - started)
+            yield _step(f"s{n}", 6, {f"s{n}"})
+
+    _run(store, plan(), sessions=2)
+    assert len({name for name, *_ in store.calls}) == 12
+    assert max(ahead) <= 2 * 2 + 1
 
 
 def test_one_session_runs_the_steps_in_plan_order() -> None:

@@ -18,9 +18,9 @@ Neo4j: per size, a fresh process reads the data folder, loads it into an empty d
 (the first load: what `graphring load DATA --backend neo4j` runs), loads it again (the
 reload: nothing changes), and cuts rings in the database with GDS Louvain and Leiden (what
 `--detection gds-louvain|gds-leiden` runs, links computed in Cypher included). Rows per
-second count the rows a load sends. Unless --cold, the server first loads a 2,000-shop
-marketplace twice and wipes it, so the figures are not those of query compilation and
-JIT warm-up on a fresh server. The server is NEO4J_URI (user NEO4J_USER, password
+second count the rows a load sends. The server first loads a marketplace of --warmup
+shops (default 2,000; 0: none) twice and wipes it, so the figures are not those of query
+compilation and JIT warm-up on a fresh server. The server is NEO4J_URI (user NEO4J_USER, password
 NEO4J_PASSWORD, default graphring-test; its database is wiped), or else a scripts/neo4j
 server started afresh for each size (in GRAPHRING_NEO4J_HOME when set) and stopped after
 it, with NEO4J_HEAP (default 4g) and NEO4J_PAGECACHE (default 6g per million shops, 1g at
@@ -229,14 +229,14 @@ class Neo4jServer:
 
 
 def run_neo4j_size(
-    shops: int, server: Neo4jServer, keep: Path | None, seed: int, cold: bool
+    shops: int, server: Neo4jServer, keep: Path | None, seed: int, warmup_shops: int
 ) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         data, _ = market(shops, seed, keep, tmp)
         warmup = ""
-        if not cold:
-            _generate(Path(tmp) / "warmup", 2000, seed)
-            warmup = str(Path(tmp) / "warmup" / "data")
+        if warmup_shops:
+            warm, _ = market(warmup_shops, seed + 1, keep, str(Path(tmp) / "warmup"))
+            warmup = str(warm)
         uri, sized = server.start(shops)
         try:
             proc = subprocess.run(
@@ -351,7 +351,11 @@ def main() -> None:
     )
     ap.add_argument("--seed", type=int, default=1, help="seed of generated marketplaces")
     ap.add_argument(
-        "--cold", action="store_true", help="Neo4j: measure on a fresh server, no warm-up load"
+        "--warmup",
+        type=int,
+        default=2000,
+        metavar="SHOPS",
+        help="Neo4j: load a marketplace this big twice before measuring (0: a cold server)",
     )
     ap.add_argument("--write", type=Path, help="also write the tables into this Markdown file")
     args = ap.parse_args()
@@ -371,13 +375,13 @@ def main() -> None:
         server = Neo4jServer()
         results = []
         for shops in args.sizes:
-            r = run_neo4j_size(shops, server, args.keep, args.seed, args.cold)
+            r = run_neo4j_size(shops, server, args.keep, args.seed, args.warmup)
             print(json.dumps(r), flush=True)
             results.append(r)
         sample = results[0]
         text += (
             f"\nNeo4j: batch size {sample['batch_size']:,}, {sample['sessions']} sessions"
-            + (", a fresh server" if args.cold else ", server warmed up on 2,000 shops")
+            + (f", server warmed up on {args.warmup:,} shops" if args.warmup else ", a cold server")
             + "; GDS seconds include computing the links in Cypher.\n\n"
             + neo4j_table(results)
             + "\n"

@@ -222,7 +222,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--shops", type=int, default=None, help="default 200000 (5000 with --quality)")
     ap.add_argument("--seed", type=int, default=7, help="sample seed of the load benchmark")
-    ap.add_argument("--batch-size", type=int, nargs="+", default=[10_000])
+    ap.add_argument("--batch-size", type=int, nargs="+", default=[Settings().batch_size])
     ap.add_argument("--sessions", type=int, nargs="+", default=[2], help="sessions per load")
     ap.add_argument("--quality", action="store_true", help="GDS vs local detection quality")
     ap.add_argument("--seeds", type=int, nargs="+", default=[11, 23, 37])

@@ -1,9 +1,11 @@
 """In-database ring detection with Neo4j Graph Data Science (GDS), when the server has it.
 
-The merchant link graph is computed and projected inside Neo4j
-(``cypher/gds_project_links.cypher``: the same weights as :mod:`graphring.linking`, kind
-weight x rarity, supernodes set aside), connected components come from ``gds.wcc`` and
-communities from ``gds.louvain`` (or ``gds.leiden``). The rest is what
+The merchant links are computed inside Neo4j (``cypher/merchant_links.cypher``: the
+same weights as :mod:`graphring.linking`, kind weight x rarity, supernodes set aside),
+come back sorted and are projected into GDS over shop positions
+(``cypher/gds_project_edges.cypher``), so the same data always makes the same GDS graph;
+connected components come from ``gds.wcc`` and communities from ``gds.louvain`` (or
+``gds.leiden``). The rest is what
 :func:`graphring.detect.detect_rings` does with its own communities: communities that two
 or more shops bridge are joined, single-tie hangers-on are peeled off as associates, and
 groups keep ``min_ring_size`` core shops. The result is a :class:`graphring.detect.Partition`,

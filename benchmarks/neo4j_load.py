@@ -42,7 +42,7 @@ from graphring.evaluate import evaluate
 from graphring.linking import build_links
 from graphring.sample import write_sample
 from graphring.stores.memory import MemoryStore
-from graphring.stores.neo4j import Neo4jStore
+from graphring.stores.neo4j import LOAD_SESSIONS, Neo4jStore
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -223,7 +223,9 @@ def main() -> None:
     ap.add_argument("--shops", type=int, default=None, help="default 200000 (5000 with --quality)")
     ap.add_argument("--seed", type=int, default=7, help="sample seed of the load benchmark")
     ap.add_argument("--batch-size", type=int, nargs="+", default=[Settings().batch_size])
-    ap.add_argument("--sessions", type=int, nargs="+", default=[2], help="sessions per load")
+    ap.add_argument(
+        "--sessions", type=int, nargs="+", default=[LOAD_SESSIONS], help="sessions per load"
+    )
     ap.add_argument("--quality", action="store_true", help="GDS vs local detection quality")
     ap.add_argument("--seeds", type=int, nargs="+", default=[11, 23, 37])
     args = ap.parse_args()

@@ -69,13 +69,13 @@ print(json.dumps({"stages": stages, "total": round(t2 - t0, 2), "engine": result
 NEO4J_CHILD = r"""
 import json, os, resource, sys, time
 from graphring import gds
-from graphring.config import Settings
+from graphring.config import load_settings
 from graphring.contract import read_dataset
 from graphring.stores.neo4j import Neo4jStore
 data, uri, warmup = sys.argv[1], sys.argv[2], sys.argv[3]
-settings = Settings(backend="neo4j", neo4j_uri=uri,
-                    neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
-                    neo4j_password=os.environ.get("NEO4J_PASSWORD", "graphring-test"))
+# GRAPHRING_* settings apply (e.g. GRAPHRING_BATCH_SIZE); scripts/neo4j's password default
+settings = load_settings(backend="neo4j", neo4j_uri=uri,
+                         neo4j_password=os.environ.get("NEO4J_PASSWORD", "graphring-test"))
 out = {"batch_size": settings.batch_size}
 t = time.perf_counter()
 dataset = read_dataset(data)

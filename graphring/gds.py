@@ -93,8 +93,9 @@ def detect_in_database(
     links = merchant_links(store, settings)
     if links.empty:  # no linked shops at all: GDS makes no graph out of zero rows
         nothing = np.array([], dtype=np.int64)
-        return _partition(nothing, links, nothing, nothing, settings, engine)
-    # GDS node ids are the positions of the linked shops in merchant_id order
+        return _partition(nothing, pd.DataFrame(), nothing, nothing, settings, engine)
+    # GDS node ids are the positions of the linked shops in merchant_id order; the links
+    # are sorted by (a, b), so their positions are too
     nodes = np.unique(np.concatenate([links["a"].to_numpy(), links["b"].to_numpy()]))
     index = pd.Index(nodes)
     ia, ib = index.get_indexer(links["a"]), index.get_indexer(links["b"])
@@ -127,7 +128,8 @@ def detect_in_database(
                 max_levels=LEIDEN_MAX_LEVELS,
             )
         labels = _by_node(comm, "community", len(nodes))
-        return _partition(nodes, links, comp, labels, settings, engine)
+        edges = pd.DataFrame({"ia": ia, "ib": ib, "weight": weight})
+        return _partition(nodes, edges, comp, labels, settings, engine)
     finally:
         for name in projected:
             with contextlib.suppress(StoreError):  # best effort: the catalog is in memory
@@ -151,13 +153,14 @@ def _by_node(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
 
 def _partition(
     nodes: np.ndarray,
-    links: pd.DataFrame,
+    edges: pd.DataFrame,
     comp: np.ndarray,
     labels: np.ndarray,
     settings: Settings,
     engine: str,
 ) -> Partition:
-    """Communities -> candidate rings, as detect_rings does per component."""
+    """Communities -> candidate rings, as detect_rings does per component. ``edges``: the
+    links as node positions ``ia``, ``ib`` and ``weight``, sorted by (ia, ib)."""
     empty = pd.DataFrame(
         {
             "merchant_id": pd.Series(dtype=object),
@@ -167,24 +170,15 @@ def _partition(
     )
     if len(nodes) == 0:
         return Partition(members=empty, engine=engine, components=0)
-    index = pd.Index(nodes)
-    e = pd.DataFrame(
-        {
-            "ia": index.get_indexer(links["a"]),
-            "ib": index.get_indexer(links["b"]),
-            "weight": links["weight"].to_numpy(dtype=float),
-        }
-    )
-    e = e.sort_values(["ia", "ib"]).reset_index(drop=True)
     sizes = np.bincount(comp)
     big = sizes >= settings.min_ring_size
     # components of up to 3 shops are one community, as detect_rings does
     small = sizes[comp] <= 3
     labels = np.where(small, labels.max() + 1 + comp, labels)
     labels = pd.factorize(labels, sort=True)[0]
-    labels = _join_bridged(labels, e, settings.merge_bridges)
+    labels = _join_bridged(labels, edges, settings.merge_bridges)
     labels = pd.factorize(labels, sort=True)[0]
-    core = _core(len(nodes), e, labels)
+    core = _core(len(nodes), edges, labels)
     core_size = np.bincount(labels, weights=core.astype(float))
     ok = (core_size[labels] >= settings.min_ring_size) & big[comp]
     members = pd.DataFrame({"merchant_id": nodes[ok], "group": labels[ok], "core": core[ok]})

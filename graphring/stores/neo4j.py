@@ -322,7 +322,7 @@ class Neo4jStore(Store):
         self,
         driver: Any,
         database: str = "neo4j",
-        batch_size: int = 2_500,
+        batch_size: int = Settings.batch_size,
         owns_driver: bool = False,
         sessions: int = LOAD_SESSIONS,
     ) -> None:

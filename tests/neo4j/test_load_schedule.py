@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from graphring.contract import read_dataset
@@ -37,7 +38,7 @@ class FakeStore:
         self.calls: list[tuple[str, float, float, str]] = []
         self.lock = threading.Lock()
 
-    def run(self, name: str, **params: Any) -> None:
+    def run(self, name: str, /, **params: Any) -> None:
         t0 = time.perf_counter()
         if name == self.fail_on:
             raise StoreError("boom")
@@ -148,18 +149,24 @@ def test_max_batches_counts_batches_over_every_session() -> None:
     assert not report.complete and len(store.calls) == 7
 
 
-def test_the_plan_loads_shops_first_and_splits_only_what_shares_nothing(
-    tmp_path: Path,
-) -> None:
-    tables = {
+def _tables() -> dict[str, list[list[str]]]:
+    return {
         "merchants": [["merchant_id", "name"]] + [[f"M{n}", f"Shop {n}"] for n in range(6)],
         "identifiers": [["merchant_id", "kind", "value"]]
         + [[f"M{n}", kind, f"{kind}-{n}"] for n in range(6) for kind in ["email", "phone"]],
         "listings": [["listing_id", "merchant_id", "price"]]
         + [[f"L{n}", f"M{n}", "9.5"] for n in range(6)],
     }
-    dataset = read_dataset(write_csvs(tmp_path, tables))
-    plan = list(plan_steps(dataset, absent={*DATA_LABELS, *DATA_TYPES}, parts=2))
+
+
+def test_the_plan_loads_shops_first_and_splits_only_what_shares_nothing(
+    tmp_path: Path,
+) -> None:
+    """A database holding some data (here only addresses): tables of labels it lacks are
+    CREATEd (``_fresh``), shared nodes still MERGEd one step at a time."""
+    dataset = read_dataset(write_csvs(tmp_path, _tables()))
+    absent = {*DATA_LABELS, *DATA_TYPES} - {"Address"}
+    plan = list(plan_steps(dataset, absent=absent, parts=2))
     assert [(s.table, s.rows) for s in plan] == [
         ("merchants", 3),
         ("merchants", 3),
@@ -177,3 +184,89 @@ def test_the_plan_loads_shops_first_and_splits_only_what_shares_nothing(
     assert all(s.query.endswith("_fresh") for s in plan)
     assert all(s.after == {"merchants"} for s in plan if s.table != "merchants")
     assert Neo4jStore(driver=None).sessions == 2
+
+
+#: What the ids GraphFake makes call the nodes of queries whose rows have no kind.
+KIND = {"first_merchants": "merchant", "first_address_nodes": "address"}
+
+
+class GraphFake(FakeStore):
+    """Answers a first load's node queries as the server does (``i`` and ``id`` columns,
+    here in reverse row order, which the load must undo) with ids that spell what the node
+    is; records the columns every other query was sent."""
+
+    def __init__(self) -> None:
+        super().__init__(pause=0.001)
+        self.batch_size = 3
+        self.sent: dict[str, list[dict[str, Any]]] = {}
+
+    def run(self, name: str, /, **params: Any) -> pd.DataFrame:  # type: ignore[override]
+        super().run(name)
+        if name == "first_merchants" or name.endswith("_nodes"):
+            keys = params.get("merchant_id") or params["key"]
+            kinds = params.get("kind") or [KIND.get(name)] * len(keys)
+            ids = [f"{kind}:{key}" for kind, key in zip(kinds, keys, strict=True)]
+            return pd.DataFrame({"i": [list(range(len(ids)))[::-1]], "id": [ids[::-1]]})
+        with self.lock:
+            self.sent.setdefault(name, []).append(params)
+        return pd.DataFrame()
+
+    def rows(self, name: str) -> pd.DataFrame:
+        return pd.concat(
+            [
+                pd.DataFrame({k: v for k, v in p.items() if isinstance(v, list)})
+                for p in self.sent[name]
+            ],
+            ignore_index=True,
+        )
+
+
+def test_a_first_load_creates_each_shared_node_once_and_links_rows_by_its_id(
+    tmp_path: Path,
+) -> None:
+    tables = {
+        **_tables(),
+        "addresses": [["merchant_id", "address"], ["M0", "1 Hub Rd"], ["M1", "1 Hub Rd"]],
+        "payment_accounts": [["merchant_id", "account"], ["M2", "6222 01"], ["M3", "6222 01"]],
+        "shipments": [["shipment_id", "merchant_id", "origin", "sender_phone"]]
+        + [
+            [f"S{n}", f"M{n}", "1 Hub Rd" if n < 3 else "2 Far St", "phone-0" if n else ""]
+            for n in range(5)
+        ],
+    }
+    dataset = read_dataset(write_csvs(tmp_path, tables))
+    plan = list(plan_steps(dataset, absent={*DATA_LABELS, *DATA_TYPES}, parts=2))
+    assert [s.query for s in plan[:2]] == ["first_merchants"] * 2
+    assert all(
+        s.query.startswith("first_") and not s.shares & t.shares
+        for s in plan
+        for t in plan
+        if s is not t
+    )
+    store = GraphFake()
+    report = _run(store, plan, sessions=2)
+    assert report.complete
+    # each shared node once: the phone of parcels and identifiers is one node
+    assert report.created == {"Address nodes": 2, "Account nodes": 1, "Identifier nodes": 12}
+    assert report.rows["identifiers"] == 12 and report.rows["shipments"] == 5
+
+    i = store.rows("first_identifiers").merge(dataset["identifiers"], on="value")
+    assert (i["m"] == "merchant:" + i["merchant_id"]).all()
+    assert (i["x"] == i["kind"] + ":" + i["key"]).all()
+    s = store.rows("first_shipments").merge(dataset["shipments"], on="shipment_id")
+    assert (s["m"] == "merchant:" + s["merchant_id"]).all()
+    assert (s["a"] == "address:" + s["origin_key"]).all()
+    assert s["p"].isna().sum() == 1 and set(s["p"].dropna()) == {
+        f"phone:{s['sender_phone_key'].iloc[-1]}"
+    }
+    a = store.rows("first_addresses").merge(dataset["addresses"], on="address")
+    assert (a["a"] == "address:" + a["key"]).all() and set(a["m"]) == {"merchant:M0", "merchant:M1"}
+    p = store.rows("first_accounts")
+    assert set(p["m"]) == {"merchant:M2", "merchant:M3"} and p["a"].nunique() == 1
+    listings = store.rows("first_listings").merge(dataset["listings"], on="listing_id")
+    assert (listings["m"] == "merchant:" + listings["merchant_id"]).all()
+    # nothing that needs a node starts before the step creating it is done
+    made = max(t1 for n, _, t1, _ in store.calls if n.endswith("_nodes") or n == "first_merchants")
+    assert all(
+        t0 >= made for n, t0, _, _ in store.calls if n in {"first_identifiers", "first_shipments"}
+    )

@@ -402,6 +402,11 @@ def test_cypher_on_real_neo4j(sample: SampleInfo, neo4j_store: Store) -> None:
     ring = on_neo4j.largest_ring()
     view = on_neo4j.cypher("ring_view", members=ring.merchant_ids)
     assert len(view) == len(ring.members)
+    # the same graph reads the same way however it was loaded: shops by id, each shop's
+    # shared paths by kind (addresses first), key and other shop
+    assert [m["merchant_id"] for m in view["m"]] == sorted(ring.merchant_ids)
+    kinds = [p.split("]->(")[0].rsplit("[:", 1)[1] for p in view.iloc[0]["shared"]]
+    assert kinds == sorted(kinds)
     first = view.iloc[0]
     assert first["m"]["merchant_id"] in ring.merchant_ids
     assert "Merchant" in first["m"]["labels"]

@@ -1,0 +1,6 @@
+// The first load (see first_merchants.cypher): one (:Address {key}) per distinct key of
+// the addresses and the parcels' origins, CREATEd before any relationship to it. Returns
+// each row's node id. Columns: $key.
+UNWIND range(0, size($key) - 1) AS i
+CREATE (a:Address {key: $key[i]})
+RETURN collect(i) AS i, collect(elementId(a)) AS id

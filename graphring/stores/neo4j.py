@@ -33,13 +33,15 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphring.config import Settings
 from graphring.contract import TABLES, Dataset
@@ -230,14 +232,20 @@ def known_properties(dataset: Dataset) -> dict[str, list[str]]:
     return out
 
 
+def _codes(*columns: np.ndarray) -> np.ndarray:
+    """One code per row for its tuple of codes (each column's codes 0 or more), numbered
+    in the tuples' sorted order; renumbered after each column, so never overflowing."""
+    out = np.zeros(len(columns[0]), dtype=np.int64)
+    for codes in columns:
+        out = out * (int(codes.max()) + 1 if len(codes) else 1) + codes
+        out = pd.factorize(out, sort=True)[0].astype(np.int64)
+    return out
+
+
 def _distinct(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    """Each row's position among the distinct rows of ``frame``, and those rows (in order
-    of first appearance). Columns are coded one by one: a MultiIndex of strings is slow."""
-    code = np.zeros(len(frame), dtype=np.int64)
-    for column in frame.columns:
-        codes, uniques = pd.factorize(frame[column])
-        code = code * len(uniques) + codes
-    positions, _ = pd.factorize(code)
+    """Each row's position among the distinct rows of ``frame``, and those rows, in sorted
+    order. Columns are coded one by one: a MultiIndex of strings is slow."""
+    positions = _codes(*(pd.factorize(frame[c], sort=True)[0] for c in frame.columns))
     _, first = np.unique(positions, return_index=True)
     return positions, frame.iloc[first]
 
@@ -260,12 +268,21 @@ def _shops(dataset: Dataset) -> tuple[pd.DataFrame, dict[str, list[Any]], _Extra
     return m, columns, _extras(m, _named("merchants"))
 
 
-def _parcels(dataset: Dataset) -> tuple[pd.DataFrame, dict[str, list[Any]], _Extra]:
-    """Parcels sorted by shop: the frame, the columns sent, the extra columns' maps."""
-    s = _by_shop(dataset, "shipments", ["shipment_id"])
-    columns = _columns(s, ["shipment_id", "origin", "destination", "carrier"])
-    columns["shipped_at"] = _column(s["shipped_at"].dt.strftime("%Y-%m-%dT%H:%M:%S"))
-    return s, columns, _extras(s, _named("shipments") + ["origin_key", "sender_phone_key"])
+def _with_extra(columns: dict[str, list[Any]], extra: _Extra) -> dict[str, list[Any]]:
+    """``columns`` and ``extra``: one map per row of the extra columns, or None (the
+    queries then read null)."""
+    return {**columns, "extra": extra}  # type: ignore[dict-item]
+
+
+def _parcel_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """The columns sent of parcels (both load paths)."""
+    columns = _columns(frame, ["shipment_id", "origin", "destination", "carrier"])
+    columns["shipped_at"] = _column(frame["shipped_at"].dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    return columns
+
+
+def _parcel_extras(frame: pd.DataFrame) -> _Extra:
+    return _extras(frame, _named("shipments") + ["origin_key", "sender_phone_key"])
 
 
 #: The columns stored on HAS_ADDRESS and on PAYS_INTO.
@@ -304,7 +321,7 @@ def plan_steps(
 
     def with_extra(step: _Step, extra: _Extra) -> _Step:
         if step.query.endswith("_replace"):
-            step.columns["extra"] = extra  # type: ignore[assignment]
+            step.columns = _with_extra(step.columns, extra)
         return step
 
     after = frozenset({"merchants"})
@@ -346,7 +363,8 @@ def plan_steps(
         after,
     )
 
-    s, shipments, s_extra = _parcels(dataset)
+    s = _by_shop(dataset, "shipments", ["shipment_id"])
+    shipments, s_extra = _parcel_columns(s), _parcel_extras(s)
     shipments |= _columns(s, ["merchant_id", "origin_key"])
     shipments["phone_key"] = _column(s["sender_phone_key"].where(s["sender_phone_key"] != ""))
     s_step = _Step(
@@ -376,13 +394,21 @@ def _first_load_steps(dataset: Dataset, parts: int) -> Iterator[_Step]:
     nodes by those ids, with no index lookup and no lock on an index entry. No step MERGEs
     anything, so every step (in ``parts`` parts) may run beside any other once the nodes
     it needs exist. Nothing is marked ``seen``: the mirror step leaves every label alone.
+
+    Rows are matched to shops and nodes by integer codes (hashing each string column
+    once); shared nodes are created in key order, which keeps their index inserts close
+    together (at 1M shops: 122 s of identifier creation became 70 s).
     """
     m, merchants, m_extra = _shops(dataset)
     merchants["merchant_id"] = _column(m["merchant_id"])
-    merchants["extra"] = m_extra  # type: ignore[assignment]
+    merchants = _with_extra(merchants, m_extra)
     shop_ids = np.empty(len(m), dtype=object)
     yield from _Step("first_merchants", "merchants", merchants, ids=shop_ids).split(parts)
-    shops = pd.Index(m["merchant_id"])
+    shops = pa.array(m["merchant_id"], type=pa.string())
+
+    def shop_of(table: str) -> np.ndarray:
+        found = pc.index_in(pa.array(dataset[table]["merchant_id"], type=pa.string()), shops)
+        return pc.fill_null(found, -1).to_numpy().astype(np.int64)
 
     def created(label: str, columns: dict[str, list[Any]]) -> tuple[np.ndarray, list[_Step]]:
         """The steps creating one label's shared nodes, and where their ids will be."""
@@ -391,22 +417,20 @@ def _first_load_steps(dataset: Dataset, parts: int) -> Iterator[_Step]:
         step = _Step(query, f"{label} nodes", columns, ids=ids, input_rows=False)
         return ids, step.split(parts)
 
-    def holder(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        return {"m": (shop_ids, shops.get_indexer(frame["merchant_id"]))}
-
+    a, p, i, s = (dataset[t] for t in ["addresses", "payment_accounts", "identifiers", "shipments"])
+    a_shop, p_shop, i_shop, s_shop = (
+        shop_of(t) for t in ["addresses", "payment_accounts", "identifiers", "shipments"]
+    )
     # the distinct shared nodes, and for every row the position of its node among them
-    a = _by_shop(dataset, "addresses", ["merchant_id", "key", "role", "address"])
-    p = _by_shop(dataset, "payment_accounts", ["merchant_id", "key"])
-    i = _by_shop(dataset, "identifiers", ["merchant_id", "kind", "key"])
-    s, shipments, s_extra = _parcels(dataset)
     origins = s[["origin_key"]].rename(columns={"origin_key": "key"})
     a_pos, a_nodes = _distinct(pd.concat([a[["key"]], origins], ignore_index=True))
     p_pos, p_nodes = _distinct(p[["key"]])
     phone = (s["sender_phone_key"] != "").to_numpy()
     phones = pd.DataFrame({"kind": "phone", "key": s["sender_phone_key"].to_numpy()[phone]})
     x_pos, x_nodes = _distinct(pd.concat([i[["kind", "key"]], phones], ignore_index=True))
-    s_phone = np.full(len(s), -1, dtype=np.intp)
+    s_phone = np.full(len(s), -1, dtype=np.int64)
     s_phone[phone] = x_pos[len(i) :]
+    a_pos, s_origin, x_pos = a_pos[: len(a)], a_pos[len(a) :], x_pos[: len(i)]
 
     a_ids, address_nodes = created("Address", _columns(a_nodes, ["key"]))
     x_ids, identifier_nodes = created("Identifier", _columns(x_nodes, ["kind", "key"]))
@@ -416,42 +440,81 @@ def _first_load_steps(dataset: Dataset, parts: int) -> Iterator[_Step]:
     def needs(*labels: str) -> frozenset[str]:
         return frozenset({"merchants", *(f"{label} nodes" for label in labels)})
 
-    lst = _by_shop(dataset, "listings", ["listing_id"])
-    listings = _columns(lst, [c for c in LISTING_COLUMNS if c != "merchant_id"])
-    listings["extra"] = _extras(lst, _named("listings"))  # type: ignore[assignment]
-    steps = [
-        _Step("first_listings", "listings", listings, after=needs(), refs=holder(lst)),
-        _Step(
-            "first_addresses",
-            "addresses",
-            _columns(a, ADDRESS_EDGE),
-            after=needs("Address"),
-            refs={**holder(a), "a": (a_ids, a_pos[: len(a)])},
-        ),
-        _Step(
-            "first_identifiers",
-            "identifiers",
-            _columns(i, ["value"]),
-            after=needs("Identifier"),
-            refs={**holder(i), "x": (x_ids, x_pos[: len(i)])},
-        ),
-        _Step(
-            "first_accounts",
-            "payment_accounts",
-            _columns(p, ACCOUNT_EDGE),
-            after=needs("Account"),
-            refs={**holder(p), "a": (p_ids, p_pos)},
-        ),
-        _Step(
-            "first_shipments",
-            "shipments",
-            {**shipments, "extra": s_extra},  # type: ignore[dict-item]
-            after=needs("Address", "Identifier"),
-            refs={**holder(s), "a": (a_ids, a_pos[len(a) :]), "p": (x_ids, s_phone)},
-        ),
-    ]
-    for step in steps:
-        yield from step.split(parts)
+    def step(
+        query: str,
+        table: str,
+        shop: np.ndarray,
+        once: np.ndarray,
+        columns: Callable[[pd.DataFrame], dict[str, list[Any]]],
+        after: frozenset[str],
+        refs: dict[str, tuple[np.ndarray, np.ndarray]],
+    ) -> list[_Step]:
+        """A table's step: the first row of each ``once`` code, in shop order, with the
+        ``columns`` made of those rows and node ids ``refs`` (positions per table row)."""
+        first = np.flatnonzero(~pd.Series(once).duplicated().to_numpy())
+        rows = first[np.argsort(shop[first], kind="stable")]
+        refs = {"m": (shop_ids, shop), **refs}
+        made = _Step(
+            query,
+            table,
+            columns(dataset[table].iloc[rows]),
+            after=after,
+            refs={name: (ids, pos[rows]) for name, (ids, pos) in refs.items()},
+        )
+        return made.split(parts)
+
+    def code(table: str, column: str) -> np.ndarray:
+        return pd.factorize(dataset[table][column])[0].astype(np.int64)
+
+    def listings(frame: pd.DataFrame) -> dict[str, list[Any]]:
+        columns = _columns(frame, [c for c in LISTING_COLUMNS if c != "merchant_id"])
+        return _with_extra(columns, _extras(frame, _named("listings")))
+
+    yield from step(
+        "first_listings",
+        "listings",
+        shop_of("listings"),
+        code("listings", "listing_id"),
+        listings,
+        needs(),
+        {},
+    )
+    yield from step(
+        "first_addresses",
+        "addresses",
+        a_shop,
+        _codes(a_shop + 1, a_pos, code("addresses", "role"), code("addresses", "address")),
+        lambda frame: _columns(frame, ADDRESS_EDGE),
+        needs("Address"),
+        {"a": (a_ids, a_pos)},
+    )
+    yield from step(
+        "first_identifiers",
+        "identifiers",
+        i_shop,
+        _codes(i_shop + 1, x_pos),
+        lambda frame: _columns(frame, ["value"]),
+        needs("Identifier"),
+        {"x": (x_ids, x_pos)},
+    )
+    yield from step(
+        "first_accounts",
+        "payment_accounts",
+        p_shop,
+        _codes(p_shop + 1, p_pos),
+        lambda frame: _columns(frame, ACCOUNT_EDGE),
+        needs("Account"),
+        {"a": (p_ids, p_pos)},
+    )
+    yield from step(
+        "first_shipments",
+        "shipments",
+        s_shop,
+        code("shipments", "shipment_id"),
+        lambda frame: _with_extra(_parcel_columns(frame), _parcel_extras(frame)),
+        needs("Address", "Identifier"),
+        {"a": (a_ids, s_origin), "p": (x_ids, s_phone)},
+    )
 
 
 @dataclass

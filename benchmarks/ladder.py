@@ -19,9 +19,11 @@ Neo4j: per size, a fresh process reads the data folder, loads it into an empty d
 reload: nothing changes), and cuts rings in the database with GDS Louvain and Leiden (what
 `--detection gds-louvain|gds-leiden` runs, links computed in Cypher included). Rows per
 second count the rows a load sends. The server first loads a marketplace of --warmup
-shops (default 2,000; 0: none) twice and wipes it, so the figures are not those of query
-compilation and JIT warm-up on a fresh server. The server is NEO4J_URI (user NEO4J_USER, password
-NEO4J_PASSWORD, default graphring-test; its database is wiped), or else a scripts/neo4j
+shops (default 20,000, about 10 s; 0: none) twice and wipes it, so the figures are not
+those of query compilation and JIT warm-up on a fresh server (a just-started server loads
+100k shops at about 36,000 rows/s, and needs a few loads to reach its pace). The server
+is NEO4J_URI (user NEO4J_USER, password NEO4J_PASSWORD, default graphring-test; its
+database is wiped), or else a scripts/neo4j
 server started afresh for each size (in GRAPHRING_NEO4J_HOME when set) and stopped after
 it, with NEO4J_HEAP (default 4g) and NEO4J_PAGECACHE (default 6g per million shops, 1g at
 least).
@@ -353,7 +355,7 @@ def main() -> None:
     ap.add_argument(
         "--warmup",
         type=int,
-        default=2000,
+        default=20000,
         metavar="SHOPS",
         help="Neo4j: load a marketplace this big twice before measuring (0: a cold server)",
     )

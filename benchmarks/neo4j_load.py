@@ -99,6 +99,8 @@ def print_load(store: Neo4jStore, what: str, seconds: float) -> None:
         s = report.seconds[table]
         rate = f"{rows / s:>9,.0f} rows/s" if s else ""
         print(f"    {table:17s} {rows:>10,} rows {s:7.1f} s {rate}")
+    for label, nodes in report.created.items():  # a first load: shared nodes made up front
+        print(f"    {label:17s} {nodes:>10,} new  {report.seconds[label]:7.1f} s")
     print(f"    {'mirror step':17s} {report.seconds.get('mirror', 0):18.1f} s")
     if report.absent:
         print(f"    created afresh (CREATE, not MERGE): {', '.join(report.absent)}")

@@ -647,7 +647,9 @@ class Neo4jStore(Store):
         Shops go first; then :attr:`sessions` sessions load the other steps side by side,
         each step one transaction per batch, never two steps that MERGE the same shared
         nodes at once (addresses, then the parcels that MERGE their origins). The next
-        steps' columns are made while the first ones are sent.
+        steps' columns are made while the first ones are sent. Into a database holding no
+        data, the steps are those of :func:`_first_load_steps` (nodes first, then
+        everything else by node id).
         ``max_batches`` stops after that many batches and skips the mirror step, as a load
         killed midway would (tests use it to check that loading again repairs the graph).
         """

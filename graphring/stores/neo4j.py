@@ -178,8 +178,9 @@ class _Step:
             }
             for name, (ids, positions) in self.refs.items():
                 pos = positions[start : start + size]
-                found = ids[pos]
-                found[pos < 0] = None
+                found = np.full(len(pos), None, dtype=object)
+                hit = pos >= 0  # -1: null (no such node; the ids may even be empty)
+                found[hit] = ids[pos[hit]]
                 batch[name] = found.tolist()
             yield start, batch
 

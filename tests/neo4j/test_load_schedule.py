@@ -197,12 +197,14 @@ class GraphFake(FakeStore):
 
     def __init__(self) -> None:
         super().__init__(pause=0.001)
+        self.node_pause = 0.03  # node steps slow: a step not waiting for them would show
         self.batch_size = 3
         self.sent: dict[str, list[dict[str, Any]]] = {}
 
     def run(self, name: str, /, **params: Any) -> pd.DataFrame:  # type: ignore[override]
         super().run(name)
         if name == "first_merchants" or name.endswith("_nodes"):
+            time.sleep(self.node_pause)
             keys = params.get("merchant_id") or params["key"]
             kinds = params.get("kind") or [KIND.get(name)] * len(keys)
             ids = [f"{kind}:{key}" for kind, key in zip(kinds, keys, strict=True)]
@@ -265,8 +267,32 @@ def test_a_first_load_creates_each_shared_node_once_and_links_rows_by_its_id(
     assert set(p["m"]) == {"merchant:M2", "merchant:M3"} and p["a"].nunique() == 1
     listings = store.rows("first_listings").merge(dataset["listings"], on="listing_id")
     assert (listings["m"] == "merchant:" + listings["merchant_id"]).all()
-    # nothing that needs a node starts before the step creating it is done
-    made = max(t1 for n, _, t1, _ in store.calls if n.endswith("_nodes") or n == "first_merchants")
-    assert all(
-        t0 >= made for n, t0, _, _ in store.calls if n in {"first_identifiers", "first_shipments"}
-    )
+    assert report.rows["addresses"] == 2 and report.rows["payment_accounts"] == 2
+    # nothing starts before the steps creating the nodes it points at are done
+    needs = {
+        "first_listings": {"first_merchants"},
+        "first_addresses": {"first_merchants", "first_address_nodes"},
+        "first_identifiers": {"first_merchants", "first_identifier_nodes"},
+        "first_accounts": {"first_merchants", "first_account_nodes"},
+        "first_shipments": {"first_merchants", "first_address_nodes", "first_identifier_nodes"},
+    }
+    for name, before in needs.items():
+        assert _span(store, name)[0] >= max(_span(store, b)[1] for b in before), name
+
+
+def test_a_first_load_without_identifiers_or_sender_phones(tmp_path: Path) -> None:
+    """No identifier node at all: every parcel's phone is null, not an error."""
+    tables = {
+        "merchants": [["merchant_id", "name"], ["M1", "a"], ["M2", "b"]],
+        "shipments": [
+            ["shipment_id", "merchant_id", "origin", "sender_phone"],
+            ["S1", "M1", "1 Hub Rd", ""],
+            ["S2", "M2", "2 Far St", ""],
+        ],
+    }
+    dataset = read_dataset(write_csvs(tmp_path, tables))
+    store = GraphFake()
+    report = _run(store, plan_steps(dataset, absent={*DATA_LABELS, *DATA_TYPES}), sessions=2)
+    assert report.complete and report.created["Identifier nodes"] == 0
+    parcels = store.rows("first_shipments")
+    assert parcels["p"].isna().all() and parcels["m"].tolist() == ["merchant:M1", "merchant:M2"]

@@ -326,8 +326,7 @@ def plan_steps(
         return step
 
     after = frozenset({"merchants"})
-    m, merchants, m_extra = _shops(dataset)
-    merchants["merchant_id"] = _column(m["merchant_id"])
+    _, merchants, m_extra = _shops(dataset)
     m_step = _Step(variant("load_merchants", "Merchant", m_extra), "merchants", merchants)
     yield from with_extra(m_step, m_extra).split(parts)
 
@@ -401,7 +400,6 @@ def _first_load_steps(dataset: Dataset, parts: int) -> Iterator[_Step]:
     together (at 1M shops: 122 s of identifier creation became 70 s).
     """
     m, merchants, m_extra = _shops(dataset)
-    merchants["merchant_id"] = _column(m["merchant_id"])
     merchants = _with_extra(merchants, m_extra)
     shop_ids = np.empty(len(m), dtype=object)
     yield from _Step("first_merchants", "merchants", merchants, ids=shop_ids).split(parts)

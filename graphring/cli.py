@@ -99,9 +99,11 @@ def demo(out: str, shops: int, sample_seed: int, config: str | None, **flags: An
     """
     from graphring.export import staged_dir, write_run_into
     from graphring.pipeline import run_pipeline
+    from graphring.runfolder import check_target
     from graphring.sample import write_sample
 
     settings = _settings(config, **flags)
+    check_target(out)  # before the sample is made: a refused --out costs nothing
     with staged_dir(out) as stage:
         info = write_sample(stage / "sample", n_shops=shops, seed=sample_seed)
         with _store(settings) as store:
@@ -122,11 +124,13 @@ def detect(data_dir: str, out: str, config: str | None, **flags: Any) -> None:
     """Load, link, detect, score and export in one run."""
     from graphring.export import write_run
     from graphring.pipeline import run_pipeline
+    from graphring.runfolder import check_target
 
     settings = _settings(config, **flags)
+    check_target(out, data_dir)  # before any store is touched
     with _store(settings) as store:
         result = run_pipeline(data_dir, settings, store)
-    write_run(result, out)
+    write_run(result, out, data_dir=data_dir)
     _summary(result, Path(out))
 
 

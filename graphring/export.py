@@ -2,16 +2,13 @@
 
 Everything is written into a staging folder beside the target, which then takes the
 target's place; a failed run leaves the previous folder as it was and no half-written one.
+Only a new folder, an empty one or a run folder graphring wrote is replaced (runfolder.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,26 +18,7 @@ import pandas as pd
 
 from graphring import __version__
 from graphring.pipeline import RunResult
-
-
-@contextlib.contextmanager
-def staged_dir(target: str | Path) -> Iterator[Path]:
-    """Yield an empty staging folder; on success it replaces ``target``."""
-    target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
-    try:
-        yield stage
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-    stage.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+from graphring.runfolder import SIGNATURE, staged_dir
 
 
 def _json_default(value: Any) -> Any:
@@ -149,6 +127,7 @@ def _by_ring(
 def run_document(result: RunResult) -> dict[str, Any]:
     rejects = result.rejects
     return {
+        "written_by": SIGNATURE,
         "run_id": result.run_id,
         "started": result.started,
         "finished": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -169,9 +148,18 @@ def run_document(result: RunResult) -> dict[str, Any]:
     }
 
 
-def write_run(result: RunResult, out: str | Path, packets: bool = True) -> Path:
-    """Write the run folder ``out`` (replacing one that is there, only once complete)."""
-    with staged_dir(out) as stage:
+def write_run(
+    result: RunResult,
+    out: str | Path,
+    packets: bool = True,
+    data_dir: str | Path | None = None,
+) -> Path:
+    """Write the run folder ``out`` (replacing a run folder that is there, once complete).
+
+    Raises :class:`graphring.errors.InputError` when ``out`` may not be written
+    (:func:`graphring.runfolder.check_target`; ``data_dir``: the run's input folder).
+    """
+    with staged_dir(out, data_dir) as stage:
         write_run_into(result, stage, packets=packets)
     return Path(out)
 

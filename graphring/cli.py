@@ -1,5 +1,5 @@
 """The command line: a thin layer over the Python API. Exit 0 ok, 2 bad input or usage,
-1 any other failure, 75 a scheduled run already holds the workspace lock."""
+1 any other failure, 75 another run holds the workspace lock or the Neo4j database."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ log = logging.getLogger("graphring")
 def _settings(config: str | None, **flags: Any) -> Any:
     from graphring.config import load_settings
 
+    # an absent flag leaves the setting to the config file and environment
+    flags["replace_data"] = flags.pop("replace", False) or None
     return load_settings(config, **flags)
 
 
@@ -58,6 +60,13 @@ _common = [
         type=click.Choice(["auto", "louvain", "igraph"]),
         default=None,
         help="Community detection engine (auto: igraph when installed).",
+    ),
+    click.option(
+        "--replace",
+        is_flag=True,
+        default=False,
+        help="Neo4j: let this load remove more than half of the shops the database holds "
+        "(a load mirrors its data folder; without this such a load is refused).",
     ),
 ]
 
@@ -106,7 +115,7 @@ def demo(out: str, shops: int, sample_seed: int, config: str | None, **flags: An
     check_target(out)  # before the sample is made: a refused --out costs nothing
     with staged_dir(out) as stage:
         info = write_sample(stage / "sample", n_shops=shops, seed=sample_seed)
-        with _store(settings) as store:
+        with _store(settings) as store, store.exclusive():
             result = run_pipeline(info.data_dir, settings, store)
         write_run_into(result, stage)
     _summary(result, Path(out))
@@ -128,7 +137,7 @@ def detect(data_dir: str, out: str, config: str | None, **flags: Any) -> None:
 
     settings = _settings(config, **flags)
     check_target(out, data_dir)  # before any store is touched
-    with _store(settings) as store:
+    with _store(settings) as store, store.exclusive():
         result = run_pipeline(data_dir, settings, store)
     write_run(result, out, data_dir=data_dir)
     _summary(result, Path(out))
@@ -143,7 +152,7 @@ def load(data_dir: str, config: str | None, **flags: Any) -> None:
 
     settings = _settings(config, **flags)
     dataset = read_dataset(data_dir, settings.default_region, settings.processes())
-    with _store(settings) as store:
+    with _store(settings) as store, store.exclusive():
         counts = store.load(dataset)
     rejected = dataset.rejects.drop_duplicates(["file", "line"]).shape[0]
     click.echo(
@@ -170,13 +179,14 @@ def run(data_dir: str, workspace: str, config: str | None, **flags: Any) -> None
     """A scheduled run: detect, keep ring ids from the previous run, list what changed,
     alert on what deserves a look (WS/runs/<run_id>/alerts.jsonl), point WS/latest at it.
 
-    Exit 75 when another run holds the workspace lock.
+    Exit 75 when another run holds the workspace lock (or the Neo4j database).
     """
-    from graphring.jobs import scheduled_run
+    from graphring.jobs import scheduled_run, workspace_lock
 
     settings = _settings(config, **flags)
-    with _store(settings) as store:
-        outcome = scheduled_run(data_dir, workspace, settings, store)
+    # the workspace lock first: a second run exits 75 without reaching for the store
+    with workspace_lock(Path(workspace).resolve()), _store(settings) as store, store.exclusive():
+        outcome = scheduled_run(data_dir, workspace, settings, store, lock_held=True)
     _summary(outcome.result, outcome.folder)
     changes = outcome.result.changes or {}
     if changes.get("previous_run"):

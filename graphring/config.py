@@ -68,6 +68,9 @@ class Settings:
     batch_size: int = 2_500
     #: Score at or above which a new or changed ring is alerted on in scheduled runs.
     alert_score: float = 50.0
+    #: Let a Neo4j load remove more than half of the shops the database holds (a load
+    #: mirrors the data folder); without it such a load is refused (exit 2).
+    replace_data: bool = False
 
     def kind_weight(self, kind: str) -> float:
         return float(self.kind_weights.get(kind, DEFAULT_OTHER_KIND_WEIGHT))

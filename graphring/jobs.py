@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import getpass
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from graphring.pipeline import PreviousRun, RunResult, run_pipeline
 from graphring.stores.base import Store
 
 STATUSES = ("open", "confirmed", "dismissed")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,7 +44,10 @@ class RunOutcome:
 
 @contextlib.contextmanager
 def workspace_lock(workspace: Path) -> Iterator[None]:
-    """Hold ``WS/lock`` for the duration; a second holder gets :class:`RunLockedError`."""
+    """Hold ``WS/lock`` for the duration; a second holder gets :class:`RunLockedError`.
+
+    The holder's line in the file is a courtesy: a full disk does not stop the run.
+    """
     workspace.mkdir(parents=True, exist_ok=True)
     path = workspace / "lock"
     with open(path, "a+", encoding="utf-8") as handle:
@@ -55,16 +60,25 @@ def workspace_lock(workspace: Path) -> Iterator[None]:
                 f"another graphring run holds {path} ({holder}); "
                 "this run did nothing: try again when it has finished"
             ) from e
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {_now()}\n")
-        handle.flush()
+        _note_holder(handle, f"pid {os.getpid()} since {_now()}\n")
         try:
             yield
         finally:
+            _note_holder(handle, "")
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _note_holder(handle: Any, line: str) -> None:
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(line)
+        handle.flush()
+    except OSError as e:  # a full disk: the lock itself (flock) holds all the same
+        log.warning("could not write the lock holder into %s: %s", handle.name, e.strerror)
+        with contextlib.suppress(OSError):
             handle.seek(0)
             handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _now() -> str:
@@ -87,15 +101,45 @@ def previous_run(workspace: Path) -> PreviousRun | None:
 
 
 def case_statuses(workspace: Path) -> dict[str, dict[str, Any]]:
-    """The latest decision on each ring (from cases.jsonl)."""
+    """The latest decision on each ring (from cases.jsonl).
+
+    A line that is not a whole decision (a write cut short by a kill or a full disk) is
+    skipped with a warning naming it; the decisions on the other lines stand.
+    """
     path = workspace / "cases.jsonl"
     out: dict[str, dict[str, Any]] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                case = json.loads(line)
-                out[case["ring_id"]] = case
+    if not path.exists():
+        return out
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+            ok = (
+                isinstance(case, dict)
+                and isinstance(case.get("ring_id"), str)
+                and case.get("status") in STATUSES
+                and isinstance(case.get("members", []), list)
+            )
+        except ValueError:
+            ok = False
+        if not ok:
+            log.warning("%s line %d is not a whole decision; skipped: %.80s", path, number, line)
+            continue
+        out[case["ring_id"]] = case
     return out
+
+
+def _append_line(path: Path, line: str) -> None:
+    """Append ``line`` on a line of its own, even after a partial last line."""
+    with open(path, "ab") as handle:
+        if handle.tell() > 0:
+            with open(path, "rb") as reader:
+                reader.seek(-1, os.SEEK_END)
+                if reader.read(1) != b"\n":
+                    handle.write(b"\n")
+        handle.write(line.encode("utf-8") + b"\n")
 
 
 def set_ring_status(
@@ -122,8 +166,8 @@ def set_ring_status(
         "run_id": previous.run_id,
         "members": sorted(previous.rings[ring_id]),
     }
-    with open(workspace / "cases.jsonl", "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(case, ensure_ascii=False) + "\n")
+    case_statuses(workspace)  # says which lines a cut-short write left, if any
+    _append_line(workspace / "cases.jsonl", json.dumps(case, ensure_ascii=False))
     return case
 
 
@@ -194,15 +238,29 @@ def alerts_for(
 
 
 def scheduled_run(
-    data_dir: str | Path, workspace: str | Path, settings: Settings, store: Store
+    data_dir: str | Path,
+    workspace: str | Path,
+    settings: Settings,
+    store: Store,
+    lock_held: bool = False,
 ) -> RunOutcome:
-    """One scheduled run: detect, carry ring ids, alert, and publish as the latest run."""
+    """One scheduled run: detect, carry ring ids, alert, and publish as the latest run.
+
+    ``lock_held``: the caller holds :func:`workspace_lock` already (the command line takes
+    it before it opens a store, so that a second run exits 75 without reaching for a server).
+    """
     workspace = Path(workspace).resolve()
-    with workspace_lock(workspace):
+    with contextlib.nullcontext() if lock_held else workspace_lock(workspace):
         runs = workspace / "runs"
         runs.mkdir(exist_ok=True)
-        for stale in runs.glob(".staging-*"):  # left by a run that was killed
-            shutil.rmtree(stale, ignore_errors=True)
+        # left by a run that was killed (or failed on a full disk): the lock says it is gone
+        for stale in runs.glob(".staging-*"):
+            if stale.is_symlink() or not stale.is_dir():
+                stale.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(stale, ignore_errors=True)
+        for link in workspace.glob(".latest-*"):
+            link.unlink(missing_ok=True)
         result = run_pipeline(data_dir, settings, store, previous=previous_run(workspace))
         statuses = case_statuses(workspace)
         result.rings = result.rings.assign(
@@ -214,10 +272,14 @@ def scheduled_run(
         alerts = alerts_for(result, statuses, folder / "packets")
         stage = runs / f".staging-{result.run_id}"
         stage.mkdir()
-        write_run_into(result, stage)
-        with open(stage / "alerts.jsonl", "w", encoding="utf-8") as handle:
-            for alert in alerts:
-                handle.write(json.dumps(alert, ensure_ascii=False) + "\n")
+        try:
+            write_run_into(result, stage)
+            with open(stage / "alerts.jsonl", "w", encoding="utf-8") as handle:
+                for alert in alerts:
+                    handle.write(json.dumps(alert, ensure_ascii=False) + "\n")
+        except BaseException:  # a full disk, a kill: leave the space as it was
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
         stage.rename(folder)
         tmp_link = workspace / f".latest-{result.run_id}"
         tmp_link.symlink_to(Path("runs") / result.run_id)

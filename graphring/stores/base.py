@@ -3,8 +3,9 @@ written once and runs the same on the embedded store and on Neo4j."""
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -79,6 +80,13 @@ class Store(ABC):
     ) -> None:
         """Record how this run's rings continue the previous run's (Neo4j: (:Run) nodes and
         ring lineage; the memory store keeps none: the workspace folder holds it)."""
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the store for one run, so that two runs never interleave on it (a store
+        shared between processes raises :class:`~graphring.errors.RunLockedError` when
+        another run holds it). The embedded store belongs to one process: nothing to do."""
+        yield
 
     def close(self) -> None:  # noqa: B027
         """Release connections."""

@@ -28,8 +28,11 @@ never appear in messages, logs or outputs.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
@@ -45,7 +48,7 @@ import pyarrow.compute as pc
 
 from graphring.config import Settings
 from graphring.contract import TABLES, Dataset
-from graphring.errors import InputError, StoreError
+from graphring.errors import InputError, RunLockedError, StoreError
 from graphring.queries import query, statements
 from graphring.stores.base import (
     ADDRESS_COLUMNS,
@@ -71,6 +74,12 @@ PRUNED_LABELS = ("Listing", "Merchant", "Shipment")
 TABLE_ORDER = ("merchants", "addresses", "payment_accounts", "identifiers", "shipments", "listings")
 #: Sessions a load runs side by side: the server runs each transaction on one core.
 LOAD_SESSIONS = 2
+#: A load may remove at most this share of the shops a database holds unless told to.
+MAX_REMOVED_SHARE = 0.5
+#: The id of the node that keeps two graphring runs on one database apart.
+LOCK_ID = "database"
+#: Seconds a run waits for another run's hold on the database before it gives up (exit 75).
+LOCK_WAIT_S = 2.0
 #: Node property every load sets to its load id; a file's extra column cannot use it.
 SEEN = "seen"
 #: Per load query: the labels and relationship types it writes without ``seen`` in its
@@ -546,8 +555,11 @@ class Neo4jStore(Store):
         batch_size: int = Settings.batch_size,
         owns_driver: bool = False,
         sessions: int = LOAD_SESSIONS,
+        replace: bool = False,
     ) -> None:
         self.driver = driver
+        #: Let a load remove more than :data:`MAX_REMOVED_SHARE` of the shops held.
+        self.replace = replace
         self.database = database
         self.batch_size = batch_size
         #: How many sessions a load runs side by side (1: one step after the other).
@@ -574,7 +586,13 @@ class Neo4jStore(Store):
                 notifications_disabled_classifications=["UNRECOGNIZED"],
             )
             driver.verify_connectivity()
-            store = cls(driver, settings.neo4j_database, settings.batch_size, owns_driver=True)
+            store = cls(
+                driver,
+                settings.neo4j_database,
+                settings.batch_size,
+                owns_driver=True,
+                replace=settings.replace_data,
+            )
             store.ensure_schema()
             return store
         except neo4j.exceptions.AuthError as e:
@@ -651,9 +669,15 @@ class Neo4jStore(Store):
         everything else by node id).
         ``max_batches`` stops after that many batches and skips the mirror step, as a load
         killed midway would (tests use it to check that loading again repairs the graph).
+
+        A load that would remove more than half of the shops the database holds raises
+        :class:`InputError` before anything is sent, unless the store was made with
+        ``replace=True`` (``--replace``).
         """
         from tqdm import tqdm
 
+        if not self.replace:
+            self.check_removal(dataset)
         absent = self.absent()
         stale = set(self.run("stale_properties", known=known_properties(dataset))["label"])
         _check_extras(dataset)  # before anything is sent
@@ -674,6 +698,63 @@ class Neo4jStore(Store):
         if report.complete:
             self._mirror(report)
         return self.data_counts()
+
+    def check_removal(self, dataset: Dataset) -> None:
+        """Refuse (:class:`InputError`) a load whose mirror step would delete more than
+        :data:`MAX_REMOVED_SHARE` of the shops the database holds."""
+        ids = dataset["merchants"]["merchant_id"].tolist()
+        found = self.run("count_kept_shops", ids=ids).iloc[0]
+        total, removed = int(found["total"]), int(found["total"]) - int(found["kept"])
+        if total and removed > MAX_REMOVED_SHARE * total:
+            raise InputError(
+                f"this load would remove {removed:,} of the {total:,} shops in the Neo4j "
+                "database (a load mirrors its data folder: shops not in it go); nothing was "
+                "loaded. Load the whole marketplace, or pass --replace (setting replace_data) "
+                "to make the database mirror this folder"
+            )
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the database for one run: a second graphring run on it (detect, load, run)
+        gets :class:`RunLockedError` (exit 75) within :data:`LOCK_WAIT_S` seconds.
+
+        The hold is an open, uncommitted transaction holding the write lock of one guard
+        node (cypher/take_lock.cypher): the server frees it when the transaction ends, and
+        when a killed run's connection drops.
+        """
+        import neo4j
+
+        holder = f"pid {os.getpid()} on {socket.gethostname()}"
+        params = {"id": LOCK_ID, "holder": holder}
+        self.run("lock_node", id=LOCK_ID)
+        # a short transaction first: it gives up on the lock after LOCK_WAIT_S, where the
+        # long one below (no timeout: it lasts the run) would wait. Should a run slip in
+        # between the two, the long one waits for it: the runs go one after the other.
+        session = self.driver.session(database=self.database)
+        try:
+            with session.begin_transaction(timeout=LOCK_WAIT_S) as probe:
+                probe.run(query("take_lock"), params).consume()
+                probe.rollback()
+            hold = session.begin_transaction()
+            hold.run(query("take_lock"), params).consume()
+        except neo4j.exceptions.Neo4jError as e:
+            session.close()
+            # the short transaction gave up waiting for the lock (the code varies by version)
+            if any(w in (e.code or "") for w in ("TimedOut", "LockClientStopped", "Terminated")):
+                raise RunLockedError(
+                    f"another graphring run is using the Neo4j database {self.database!r}; "
+                    "this run did nothing: try again when it has finished"
+                ) from e
+            raise StoreError(f"cannot hold the Neo4j database: {e.code}: {e.message}") from e
+        except (neo4j.exceptions.DriverError, OSError) as e:
+            session.close()
+            raise StoreError(f"lost the connection to Neo4j: {type(e).__name__}") from e
+        try:
+            yield
+        finally:
+            with contextlib.suppress(neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError):
+                hold.rollback()
+            session.close()
 
     def absent(self) -> set[str]:
         """The data labels and relationship types the database holds none of."""

@@ -25,9 +25,12 @@ def _settings(config: str | None, **flags: Any) -> Any:
 
 def _summary(result: Any, out: Path) -> None:
     c = result.counts
+    emptied = c.get("values_left_empty", 0)
     click.echo(
         f"{c['rings']} rings from {c['tables']['merchants']['loaded']} shops "
-        f"({c['rejected_rows']} rows set aside in rejects.csv); engine {result.engine}"
+        f"({c['rejected_rows']} rows set aside in rejects.csv"
+        + (f", {emptied} bad values left empty" if emptied else "")
+        + f"); engine {result.engine}"
     )
     for ring in result.rings.head(5).itertuples(index=False):
         click.echo(
@@ -148,22 +151,24 @@ def detect(data_dir: str, out: str, config: str | None, **flags: Any) -> None:
 @common
 def load(data_dir: str, config: str | None, **flags: Any) -> None:
     """Load only (idempotent: loading the same folder twice changes nothing)."""
-    from graphring.contract import read_dataset
+    from graphring.contract import read_dataset, rows_set_aside
+    from graphring.pipeline import run_date
 
     settings = _settings(config, **flags)
-    dataset = read_dataset(data_dir, settings.default_region, settings.processes())
+    today, _ = run_date(settings)
+    dataset = read_dataset(data_dir, settings.default_region, settings.processes(), today)
     with _store(settings) as store, store.exclusive():
         counts = store.load(dataset)
-    rejected = dataset.rejects.drop_duplicates(["file", "line"]).shape[0]
+    rejected = rows_set_aside(dataset.rejects)
     click.echo(
         f"loaded into {settings.backend}: "
         + ", ".join(f"{k} {v}" for k, v in counts.items())
         + f"; {rejected} rows set aside"
     )
-    if rejected:
-        click.echo("rows set aside (file, line, column, reason):")
+    if len(dataset.rejects):
+        click.echo("rejects (file:line column: reason, action):")
         for r in dataset.rejects.head(20).itertuples(index=False):
-            click.echo(f"  {r.file}:{r.line} {r.column}: {r.reason}")
+            click.echo(f"  {r.file}:{r.line} {r.column}: {r.reason}, {r.action}")
 
 
 @cli.command()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,9 @@ class Settings:
     #: Let a Neo4j load remove more than half of the shops the database holds (a load
     #: mirrors the data folder); without it such a load is refused (exit 2).
     replace_data: bool = False
+    #: "Today" for storefront ages and future dates (YYYY-MM-DD); empty: the run's date
+    #: (UTC). run.json says which. A date in the data after it is a reject.
+    as_of: str = ""
 
     def kind_weight(self, kind: str) -> float:
         return float(self.kind_weights.get(kind, DEFAULT_OTHER_KIND_WEIGHT))
@@ -177,6 +182,18 @@ def load_settings(
 
 
 def _validate(s: Settings) -> None:
+    for f in fields(Settings):
+        value = getattr(s, f.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{f.name} must be a finite number, not {value!r}")
+    for kind, weight in s.kind_weights.items():
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ConfigError(f"kind_weights.{kind} must be a number 0 or more, not {weight!r}")
+    if s.as_of:
+        try:
+            date.fromisoformat(s.as_of)
+        except ValueError as e:
+            raise ConfigError(f"as_of must be a date YYYY-MM-DD, not {s.as_of!r}") from e
     if s.min_ring_size < 2:
         raise ConfigError("min_ring_size must be at least 2")
     if s.resolution <= 0:

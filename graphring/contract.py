@@ -1,15 +1,19 @@
 """The input tables of DATA_CONTRACT: read a data folder, validate it, set bad rows aside.
 
-A missing file, a missing column or an unreadable file raises :class:`InputError` (exit 2)
-before anything is written anywhere. A bad row goes to the rejects table with its file,
-line, column and reason; the rest loads. Line numbers count the header as line 1, so the
-first data row of a CSV is line 2; for Parquet the line is the 1-based row number.
+A missing file, a missing or repeated column, too many columns or an unreadable file
+raises :class:`InputError` (exit 2) before anything is written anywhere. A bad row goes to
+the rejects table with its file, line, column and reason; the rest loads. A bad value in
+an optional column is rejected alone: the row stays, with that value left empty
+(``action`` says which). Line numbers count the header as line 1, so the first data row of
+a CSV is line 2; for Parquet the line is the 1-based row number.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +28,32 @@ from graphring.parallel import fork_map
 
 TEXT, NUMBER, DATE, DATETIME = "text", "number", "date", "datetime"
 ROLES = ("registered", "return", "warehouse", "pickup", "other")
-REJECT_COLUMNS = ["file", "line", "column", "reason", "value"]
+REJECT_COLUMNS = ["file", "line", "column", "reason", "value", "action"]
+#: ``action`` of a reject: the whole row set aside, or the row kept without the value.
+SET_ASIDE, LEFT_EMPTY = "row set aside", "value left empty"
+#: A file with more columns than this is refused (exit 2): no marketplace table has that
+#: many, and reading one would take long for nothing.
+MAX_COLUMNS = 1_000
+#: The ranges numbers must be in (inclusive; None: no bound), else the value is rejected.
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "rating": (0.0, 5.0),
+    "monthly_orders": (0.0, None),
+    "price": (0.0, None),
+    "reference_price": (0.0, None),
+    "lat": (-90.0, 90.0),
+    "lon": (-180.0, 180.0),
+}
+
+
+def rows_set_aside(rejects: pd.DataFrame) -> int:
+    """How many input rows the rejects table set aside (not those only missing a value)."""
+    aside = rejects.loc[rejects["action"] == SET_ASIDE] if len(rejects) else rejects
+    return int(aside.drop_duplicates(["file", "line"]).shape[0])
+
+
+def values_left_empty(rejects: pd.DataFrame) -> int:
+    """How many values the rejects table left empty in rows that were kept."""
+    return int((rejects["action"] == LEFT_EMPTY).sum()) if len(rejects) else 0
 
 
 @dataclass(frozen=True)
@@ -148,7 +177,8 @@ class Dataset:
     def counts(self) -> dict[str, dict[str, int]]:
         """Rows read, loaded and set aside, per table."""
         out = {}
-        rejected = self.rejects.drop_duplicates(["file", "line"])["file"].value_counts()
+        aside = self.rejects.loc[self.rejects["action"] == SET_ASIDE]
+        rejected = aside.drop_duplicates(["file", "line"])["file"].value_counts()
         for name, src in self.sources.items():
             out[name] = {
                 "read": src.rows,
@@ -159,14 +189,47 @@ class Dataset:
 
 
 def _find_file(folder: Path, name: str) -> Path | None:
-    found = [p for p in (folder / f"{name}.csv", folder / f"{name}.parquet") if p.is_file()]
+    candidates = (folder / f"{name}.csv", folder / f"{name}.parquet")
+    for p in candidates:
+        # a folder, a dangling link or a link loop in a table's place is an error, not absence
+        if os.path.lexists(p) and not p.is_file():
+            raise InputError(
+                "is not a readable file (a folder, a dangling link or a link loop?)",
+                file=p.name,
+            )
+    found = [p for p in candidates if p.is_file()]
     if len(found) > 1:
         raise InputError(f"both {name}.csv and {name}.parquet exist; keep one", file=str(folder))
     return found[0] if found else None
 
 
+def _header(path: Path, body: bytes) -> list[str]:
+    """The names of a CSV's header row (the first record), as written."""
+    end = body.find(b"\n")
+    first = (body if end < 0 else body[:end]).decode("utf-8", errors="replace")
+    return next(csv.reader(io.StringIO(first)), [])
+
+
+def _check_columns(path: Path, names: list[str]) -> None:
+    """A repeated column name, or more than :data:`MAX_COLUMNS` columns: InputError."""
+    if len(names) > MAX_COLUMNS:
+        raise InputError(
+            f"{len(names):,} columns; graphring reads files of at most {MAX_COLUMNS:,}",
+            file=path.name,
+        )
+    stripped = pd.Series([str(n).strip() for n in names], dtype=object)
+    repeated = stripped[stripped.duplicated()]
+    if len(repeated):
+        raise InputError(
+            "the header names this column more than once; keep one",
+            file=path.name,
+            column=str(repeated.iloc[0]),
+        )
+
+
 def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    _check_columns(path, _header(path, body))
     if body.strip():
         try:
             # Arrow's multithreaded reader for well-formed files; anything it refuses
@@ -199,13 +262,14 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         frame = pd.read_parquet(path)
     except Exception as e:  # pyarrow raises many kinds for a broken file
         raise InputError(f"cannot be read as Parquet: {e}", file=path.name) from e
-    out = pd.DataFrame(index=frame.index)
+    _check_columns(path, [str(c) for c in frame.columns])
+    columns = {}
     for col in frame.columns:
         s = frame[col]
         if pd.api.types.is_datetime64_any_dtype(s):
             s = s.dt.strftime("%Y-%m-%d")
-        out[str(col)] = s.astype("string").fillna("").astype(str)
-    return out
+        columns[str(col)] = s.astype("string").fillna("").astype(str)
+    return pd.DataFrame(columns, index=frame.index)
 
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, str]:
@@ -236,6 +300,7 @@ class _Rejects:
         column: str,
         reason: str | pd.Series,
         value: pd.Series | None = None,
+        action: str = SET_ASIDE,
     ) -> None:
         if not bad.any():
             return
@@ -251,6 +316,7 @@ class _Rejects:
                     "column": column,
                     "reason": why,
                     "value": val,
+                    "action": action,
                 }
             )
         )
@@ -263,45 +329,73 @@ class _Rejects:
         return out.sort_values(["file", "line", "column"], kind="stable").reset_index(drop=True)
 
 
+def _column_problems(
+    col: Column, raw: pd.Series, empty: pd.Series, today: pd.Timestamp
+) -> tuple[pd.Series, list[tuple[pd.Series, str]]]:
+    """A column's parsed values and its problems: (mask of bad values, reason) pairs."""
+    problems: list[tuple[pd.Series, str]] = []
+    if col.type == NUMBER:
+        num = pd.to_numeric(raw.where(~empty), errors="coerce").astype("float64")
+        problems.append((~empty & num.isna(), f"{col.name} is not a number"))
+        problems.append((num.notna() & ~np.isfinite(num), f"{col.name} is not a finite number"))
+        low, high = RANGES.get(col.name, (None, None))
+        finite = num.notna() & np.isfinite(num)
+        if low is not None and high is not None:
+            out = finite & ((num < low) | (num > high))
+            problems.append((out, f"{col.name} must be between {low:g} and {high:g}"))
+        elif low is not None:
+            problems.append((finite & (num < low), f"{col.name} is negative"))
+        if col.name == "reference_price":
+            problems.append((finite & (num == 0), "reference_price is 0 (a price is more)"))
+        return num, problems
+    if col.type in (DATE, DATETIME):
+        if col.type == DATE:
+            parsed = pd.to_datetime(raw.where(~empty), format="%Y-%m-%d", errors="coerce")
+            what, last = "a date (YYYY-MM-DD)", today
+        else:
+            parsed = pd.to_datetime(
+                raw.where(~empty), format="ISO8601", errors="coerce", utc=True
+            ).dt.tz_localize(None)
+            what, last = "a date or ISO date-time", today + pd.Timedelta(days=1)
+        problems.append((~empty & parsed.isna(), f"{col.name} is not {what}"))
+        later = parsed.notna() & (parsed >= last if col.type == DATETIME else parsed > last)
+        problems.append((later, f"{col.name} is after the run's date ({today:%Y-%m-%d})"))
+        return parsed, problems
+    problems.append((raw.str.contains("\x00", regex=False), f"{col.name} holds a NUL byte"))
+    return raw, problems
+
+
 def _validate(
-    spec: Table, frame: pd.DataFrame, file: str, rejects: _Rejects, known_merchants: pd.Index | None
+    spec: Table,
+    frame: pd.DataFrame,
+    file: str,
+    rejects: _Rejects,
+    known_merchants: pd.Index | None,
+    today: pd.Timestamp,
 ) -> pd.DataFrame:
     bad_any = pd.Series(False, index=frame.index)
     for col in spec.columns:
         if col.name not in frame:
             frame[col.name] = ""
         raw = frame[col.name].astype(str).str.strip()
-        frame[col.name] = raw
         empty = raw == ""
         if col.required:
-            rejects.add(frame, empty, file, col.name, f"empty {col.name}")
+            rejects.add(frame, empty, file, col.name, f"empty {col.name}", value=raw)
             bad_any |= empty
-        if col.type == NUMBER:
-            num = pd.to_numeric(raw.where(~empty), errors="coerce")
-            bad = ~empty & num.isna()
-            rejects.add(frame, bad, file, col.name, f"{col.name} is not a number")
-            bad_any |= bad
-            if col.name == "rating":
-                out = num.notna() & ((num < 0) | (num > 5))
-                rejects.add(frame, out, file, col.name, "rating must be between 0 and 5")
-                bad_any |= out
-            if col.name in {"price", "reference_price"}:
-                neg = num.notna() & (num < 0)
-                rejects.add(frame, neg, file, col.name, f"{col.name} is negative")
-                bad_any |= neg
-            frame[col.name] = num.astype("float64")
-        elif col.type == DATE:
-            parsed = pd.to_datetime(raw.where(~empty), format="%Y-%m-%d", errors="coerce")
-            bad = ~empty & parsed.isna()
-            rejects.add(frame, bad, file, col.name, f"{col.name} is not a date (YYYY-MM-DD)")
-            bad_any |= bad
-            frame[col.name] = parsed
-        elif col.type == DATETIME:
-            parsed = pd.to_datetime(raw.where(~empty), format="ISO8601", errors="coerce", utc=True)
-            bad = ~empty & parsed.isna()
-            rejects.add(frame, bad, file, col.name, f"{col.name} is not a date or ISO date-time")
-            bad_any |= bad
-            frame[col.name] = parsed.dt.tz_localize(None)
+        values, problems = _column_problems(col, raw, empty, today)
+        # one reason per value: the first problem found. A required column's bad value
+        # sets the row aside; an optional column's is left empty and the row stays.
+        flagged = pd.Series(False, index=frame.index)
+        for bad, reason in problems:
+            bad = bad & ~flagged
+            action = SET_ASIDE if col.required else LEFT_EMPTY
+            rejects.add(frame, bad, file, col.name, reason, value=raw, action=action)
+            flagged |= bad
+        if col.required:
+            bad_any |= flagged
+        elif flagged.any():
+            values = values.where(~flagged, "" if col.type == TEXT else None)
+        frame[col.name] = values
     if spec.name == "addresses":
         role = frame["role"].str.casefold().replace("", "other")
         bad = ~role.isin(ROLES)
@@ -344,19 +438,27 @@ def _is_in(values: pd.Series, known: pd.Index) -> pd.Series:
 
 
 def _keep_extra_numbers(spec: Table, frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns the contract does not name stay as attributes; all-numeric ones as numbers."""
+    """Columns the contract does not name stay as attributes; those whose every value is a
+    finite number as numbers, the others as text (with NUL bytes dropped).
+
+    The columns are built apart and joined once: assigning them one by one into a wide
+    frame takes time that grows with the square of the column count.
+    """
     named = {c.name for c in spec.columns} | {"_line"}
-    for col in frame.columns:
-        if col in named:
-            continue
-        s = frame[col].astype(str).str.strip()
+    extra = [col for col in frame.columns if col not in named]
+    if not extra:
+        return frame
+    out: dict[str, pd.Series] = {}
+    for col in extra:
+        s = frame[col].astype(str).str.strip().str.replace("\x00", "", regex=False)
         nonempty = s != ""
         num = pd.to_numeric(s.where(nonempty), errors="coerce")
-        if nonempty.any() and num[nonempty].notna().all():
-            frame[col] = num
+        if nonempty.any() and num[nonempty].notna().all() and np.isfinite(num[nonempty]).all():
+            out[col] = num
         else:
-            frame[col] = s
-    return frame
+            out[col] = s
+    kept = pd.concat([frame[[c for c in frame.columns if c in named]], pd.DataFrame(out)], axis=1)
+    return kept[list(frame.columns)]
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -408,7 +510,7 @@ PARALLEL_READ_BYTES = 20_000_000
 
 
 def _prepare(
-    name: str, path: Path | None, known: pd.Index | None, region: str
+    name: str, path: Path | None, known: pd.Index | None, region: str, today: pd.Timestamp
 ) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame]]:
     """One table read, validated and keyed: (table, its source, its rejects)."""
     rejects = _Rejects()
@@ -419,19 +521,26 @@ def _prepare(
     if missing:
         raise InputError("required column missing", file=path.name, column=missing[0])
     source = SourceFile(name, path, digest, len(frame))
-    frame = _validate(TABLES[name], frame, path.name, rejects, known)
+    frame = _validate(TABLES[name], frame, path.name, rejects, known, today)
     return _add_keys(name, frame, path.name, rejects, region), source, rejects.parts
 
 
 def _prepare_named(
-    shared: tuple[dict[str, Path | None], pd.Index, str], name: str
+    shared: tuple[dict[str, Path | None], pd.Index, str, pd.Timestamp], name: str
 ) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame]]:
-    paths, known, region = shared
-    return _prepare(name, paths[name], known, region)
+    paths, known, region, today = shared
+    return _prepare(name, paths[name], known, region, today)
 
 
-def read_dataset(folder: str | Path, region: str = "CN", processes: int = 1) -> Dataset:
+def read_dataset(
+    folder: str | Path,
+    region: str = "CN",
+    processes: int = 1,
+    today: pd.Timestamp | None = None,
+) -> Dataset:
     """Read, validate and normalize a data folder (``region``: default phone country).
+
+    ``today``: the run's date (default: today's date, UTC); a date after it is rejected.
 
     Merchants first (the other tables are checked against them), then the other tables,
     over ``processes`` forked processes when the files are big.
@@ -447,7 +556,9 @@ def read_dataset(folder: str | Path, region: str = "CN", processes: int = 1) -> 
             "required file missing (merchants.csv or merchants.parquet)",
             file=str(folder / "merchants.csv"),
         )
-    merchants, msource, parts = _prepare("merchants", mpath, None, region)
+    if today is None:
+        today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
+    merchants, msource, parts = _prepare("merchants", mpath, None, region, today)
     assert msource is not None
     rejects = _Rejects()
     rejects.parts.extend(parts)
@@ -460,7 +571,7 @@ def read_dataset(folder: str | Path, region: str = "CN", processes: int = 1) -> 
         processes = 1
     # biggest files first, so that the last to finish is a small one
     by_size = sorted(names, key=lambda n: -(p.stat().st_size if (p := paths[n]) else 0))
-    prepared = fork_map(_prepare_named, (paths, known, region), by_size, processes)
+    prepared = fork_map(_prepare_named, (paths, known, region, today), by_size, processes)
     done = dict(zip(by_size, prepared, strict=True))
     for name in names:
         frame, source, parts = done[name]

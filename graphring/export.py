@@ -19,6 +19,7 @@ import pandas as pd
 from graphring import __version__
 from graphring.pipeline import RunResult
 from graphring.runfolder import SIGNATURE, staged_dir
+from graphring.sheets import write_sheet_csv
 
 
 def _json_default(value: Any) -> Any:
@@ -134,10 +135,12 @@ def run_document(result: RunResult) -> dict[str, Any]:
         "graphring_version": __version__,
         "parameters": result.settings.public(),
         "engine": result.engine,
+        "today": result.today,
         "inputs": custody(result)["inputs"],
         "counts": result.counts,
         "rejects": {
             "rows": result.counts["rejected_rows"],
+            "values_left_empty": result.counts.get("values_left_empty", 0),
             "by_reason": {
                 str(k): int(v) for k, v in rejects["reason"].value_counts().sort_index().items()
             },
@@ -167,10 +170,11 @@ def write_run(
 def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> None:
     members = result.members
     core = members.loc[members["core"]].merge(result.rings[["ring_id", "ring_score"]], on="ring_id")
-    core[["ring_id", "merchant_id", "ring_score"]].to_csv(folder / "rings.csv", index=False)
-    result.merchants.to_csv(folder / "merchants.csv", index=False)
-    result.leads.drop(columns=["raw_address"]).to_csv(folder / "leads.csv", index=False)
-    result.rejects.to_csv(folder / "rejects.csv", index=False)
+    # CSVs are opened in spreadsheets: formula-like cells are neutralised (sheets.py)
+    write_sheet_csv(core[["ring_id", "merchant_id", "ring_score"]], folder / "rings.csv")
+    write_sheet_csv(result.merchants, folder / "merchants.csv")
+    write_sheet_csv(result.leads.drop(columns=["raw_address"]), folder / "leads.csv")
+    write_sheet_csv(result.rejects, folder / "rejects.csv")
     docs = ring_documents(result)
     _dump(folder / "rings.json", docs)
     _dump(folder / "run.json", run_document(result))

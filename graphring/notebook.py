@@ -696,9 +696,14 @@ class Investigation:
                 f"{self.data_dir} does not hold the files run {self.run_id} read: "
                 f"{', '.join(changed)} missing or changed (their SHA-256 differ from run.json)"
             )
+        from graphring.pipeline import run_date
+
         store = MemoryStore(self.settings.processes())
+        today, _ = run_date(self.settings)
         store.load(
-            read_dataset(self.data_dir, self.settings.default_region, self.settings.processes())
+            read_dataset(
+                self.data_dir, self.settings.default_region, self.settings.processes(), today
+            )
         )
         return {
             "merchants": store.merchants(),
@@ -1096,7 +1101,10 @@ def open_run(run_folder: str | Path, data_dir: str | Path | None = None) -> Inve
         data_dir = folder / "sample" / "data"
     return Investigation(
         run_id=str(run["run_id"]),
-        settings=_settings_from(run.get("parameters", {})),
+        # the run's "today", so that the data is read again with the same rejects
+        settings=_settings_from(run.get("parameters", {})).replace(
+            as_of=(run.get("today") or {}).get("date") or None
+        ),
         docs=docs,
         members=members,
         evidence=evidence,

@@ -22,14 +22,20 @@ from typing import Any
 import pandas as pd
 
 from graphring.config import Settings, load_settings
-from graphring.contract import Dataset, SourceFile, read_dataset
+from graphring.contract import (
+    Dataset,
+    SourceFile,
+    read_dataset,
+    rows_set_aside,
+    values_left_empty,
+)
 from graphring.detect import detect_rings
 from graphring.errors import ConfigError
 from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
 from graphring.parallel import Background
-from graphring.scoring import merchant_risk, reference_date, ring_scores
+from graphring.scoring import merchant_risk, ring_scores
 from graphring.stores.base import Store
 
 #: Columns of :attr:`RunResult.evidence` (and of a packet's evidence.csv).
@@ -76,6 +82,8 @@ class RunResult:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     links: Links | None = None
     changes: dict[str, Any] | None = None
+    #: "today" of the run: {"date": YYYY-MM-DD, "from": "run date" or "as_of setting"}
+    today: dict[str, str] = field(default_factory=dict)
 
     def ring(self, ring_id: str) -> pd.Series:
         return self.rings.set_index("ring_id").loc[ring_id]
@@ -110,6 +118,17 @@ class PreviousRun:
     rings: dict[str, set[str]]
 
 
+def run_date(settings: Settings) -> tuple[pd.Timestamp, str]:
+    """The run's "today" and where it comes from: the ``as_of`` setting, else the date (UTC).
+
+    >>> run_date(load_settings(env={}, as_of="2026-06-30"))
+    (Timestamp('2026-06-30 00:00:00'), 'as_of setting')
+    """
+    if settings.as_of:
+        return pd.Timestamp(settings.as_of).normalize(), "as_of setting"
+    return pd.Timestamp.now(tz="UTC").tz_localize(None).normalize(), "run date"
+
+
 #: From this many shops, shop risk is scored in a second process while links are built.
 BACKGROUND_MIN_SHOPS = 50_000
 
@@ -135,10 +154,11 @@ def run_pipeline(
         store = MemoryStore(settings.processes())
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = _Clock()
+    today, today_from = run_date(settings)
     dataset = (
         data_dir
         if isinstance(data_dir, Dataset)
-        else read_dataset(data_dir, settings.default_region, settings.processes())
+        else read_dataset(data_dir, settings.default_region, settings.processes(), today)
     )
     clock.lap("read_validate_normalize")
     loaded = store.load(dataset)
@@ -146,7 +166,6 @@ def run_pipeline(
     listings, shipments = store.listings(), store.shipments()
     clock.lap("load")
     # shop risk needs no links: computed beside linking and detection when there are cores
-    today = reference_date(merchants, shipments)
     shop_risk = Background(
         merchant_risk,
         (merchants, listings, today),
@@ -228,7 +247,8 @@ def run_pipeline(
         "links": len(links.edges),
         "components": partition.components,
         "rings": len(rings),
-        "rejected_rows": int(dataset.rejects.drop_duplicates(["file", "line"]).shape[0]),
+        "rejected_rows": rows_set_aside(dataset.rejects),
+        "values_left_empty": values_left_empty(dataset.rejects),
     }
     return RunResult(
         run_id=run_id,
@@ -255,6 +275,7 @@ def run_pipeline(
         },
         links=links,
         changes=changes,
+        today={"date": f"{today:%Y-%m-%d}", "from": today_from},
     )
 
 

@@ -21,13 +21,6 @@ _PRICE_RE = r"(?:¥|￥|RMB|CNY|元|\$|USD)\s*(\d+(?:[.,]\d+)?)|(\d+(?:\.\d+)?)\
 STRONG_KINDS = {"account", "device", "phone", "email", "id_document", "address"}
 
 
-def reference_date(merchants: pd.DataFrame, shipments: pd.DataFrame) -> pd.Timestamp:
-    """The data's own "today": its latest date, so a rerun next year scores the same."""
-    dates = [merchants["opened_on"].max(), shipments["shipped_at"].max()]
-    dates = [d for d in dates if pd.notna(d)]
-    return pd.Timestamp(max(dates)).normalize() if dates else pd.Timestamp("1970-01-01")
-
-
 def image_prices(text: pd.Series) -> pd.Series:
     """The first price quoted in OCR text (``到手价 ¥399``, ``RMB 399``, ``399元``), or NaN.
 
@@ -90,7 +83,9 @@ def merchant_risk(
     age_pts = pd.Series(
         np.select([age < 90, age < 180, age < 365], [20, 14, 6], 0), index=idx
     ).where(age.notna(), 0)
-    age_txt = "storefront opened " + age.fillna(0).astype(int).astype(str) + " days before the data"
+    age_txt = (
+        "storefront opened " + age.fillna(0).astype(int).astype(str) + " days before the run's date"
+    )
     orders = m["monthly_orders"]
     vol_pts = pd.Series(np.where((orders >= 300) & (age < 365), 10, 0), index=idx)
     vol_txt = (

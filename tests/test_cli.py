@@ -15,7 +15,7 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     proc = graphring("demo", "--out", str(out), "--shops", "3000")
     assert proc.returncode == 0, proc.stderr
-    assert "rings from 3000 shops" in proc.stdout
+    assert "rings from 3001 shops" in proc.stdout  # and the sample's "4.8 stars" shop
     assert (out / "index.html").is_file() and (out / "sample" / "truth" / "groups.csv").is_file()
     assert any((out / "packets").iterdir())
 
@@ -75,14 +75,14 @@ def test_bad_rows_are_counted_and_set_aside(tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = graphring("detect", str(data), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert "(4 rows set aside in rejects.csv)" in proc.stdout
+    assert "(3 rows set aside in rejects.csv, 1 bad values left empty)" in proc.stdout
     lines = (out / "rejects.csv").read_text().splitlines()
-    assert lines[0] == "file,line,column,reason,value"
+    assert lines[0] == "file,line,column,reason,value,action"
     assert lines[1:] == [
-        "merchants.csv,3,merchant_id,empty merchant_id,",
-        "merchants.csv,4,monthly_orders,monthly_orders is not a number,many",
-        "merchants.csv,5,merchant_id,duplicate merchant_id (first on line 2),M1",
-        "payment_accounts.csv,5,merchant_id,unknown merchant_id,M9",
+        "merchants.csv,3,merchant_id,empty merchant_id,,row set aside",
+        "merchants.csv,4,monthly_orders,monthly_orders is not a number,many,value left empty",
+        "merchants.csv,5,merchant_id,duplicate merchant_id (first on line 2),M1,row set aside",
+        "payment_accounts.csv,5,merchant_id,unknown merchant_id,M9,row set aside",
     ]
     assert (out / "rings.csv").read_text().count("\n") == 4  # header + M1, M5, M6
 

@@ -109,11 +109,14 @@ def test_run_folder_has_every_contract_file(tmp_path: Path, sample: SampleInfo) 
     } <= set(first)
     assert all(len(i["merchants"]) >= 2 for i in first["shared_identifiers"])
     run = json.loads((out / "run.json").read_text())
-    assert run["rejects"]["rows"] == 3 and run["counts"]["rejected_rows"] == 3
+    # the sample's empty id and unknown merchant set rows aside; "4.8 stars" only the value
+    assert run["rejects"]["rows"] == 2 and run["counts"]["rejected_rows"] == 2
+    assert run["rejects"]["values_left_empty"] == 1
+    assert run["today"]["from"] == "run date"
     assert {"read_validate_normalize", "link", "detect", "score"} <= set(run["stage_seconds"])
     assert run["supernodes"], "the sample's hub and escrow account are set aside"
     rejects = pd.read_csv(out / "rejects.csv")
-    assert list(rejects.columns) == ["file", "line", "column", "reason", "value"]
+    assert list(rejects.columns) == ["file", "line", "column", "reason", "value", "action"]
     leads = pd.read_csv(out / "leads.csv")
     assert {"address", "rings", "shipments", "score", "lat", "lon"} <= set(leads.columns)
     for ring_id in rings["ring_id"].unique():

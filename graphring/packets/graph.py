@@ -21,6 +21,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from graphring.packets.pages import shorten
+
 #: Node colours by kind, shown in the legend (in this order).
 KIND_COLOURS = {
     "shop": "#d62728",
@@ -73,7 +75,7 @@ def _text(value: object) -> str:
 
 def xml_text(value: object) -> str:
     """Text safe inside SVG/XML: escaped, and without the control characters XML forbids."""
-    return html.escape(_XML_BAD.sub("", _text(value)), quote=True)
+    return html.escape(_XML_BAD.sub("", shorten(_text(value))), quote=True)
 
 
 def ring_graph(

@@ -162,11 +162,38 @@ def vis_assets() -> tuple[str, str]:
     return js, css
 
 
+#: Longer text is shortened on pages (a 50 MB field would make a page of hundreds of MB);
+#: the CSV files keep the whole value.
+PAGE_TEXT_MAX = 2_000
+
+
+def shorten(text: str, limit: int = PAGE_TEXT_MAX) -> str:
+    """``text``, or its first ``limit`` characters and a note of how much the CSVs hold.
+
+    >>> shorten("x" * 5000, 10)
+    'xxxxxxxxxx… (5,000 characters in all: see the CSV files)'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters in all: see the CSV files)"
+
+
+def _shortened(data: Any) -> Any:
+    if isinstance(data, str):
+        return shorten(data)
+    if isinstance(data, dict):
+        return {k: _shortened(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_shortened(v) for v in data]
+    return data
+
+
 def esc(value: Any) -> str:
-    """Any value as HTML text (attribute-safe too); missing values become empty."""
+    """Any value as HTML text (attribute-safe too, long text shortened); missing values
+    become empty."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
-    return html.escape(str(value), quote=True)
+    return html.escape(shorten(str(value)), quote=True)
 
 
 def fmt(value: Any) -> str:
@@ -184,8 +211,9 @@ def fmt(value: Any) -> str:
 
 
 def script_json(data: Any) -> str:
-    """JSON safe inside a <script> element: no "</script>" or "<!--" can change its end."""
-    text = json.dumps(data, ensure_ascii=False, default=str, allow_nan=False)
+    """JSON safe inside a <script> element: no "</script>" or "<!--" can change its end.
+    Long strings are shortened (:func:`shorten`)."""
+    text = json.dumps(_shortened(data), ensure_ascii=False, default=str, allow_nan=False)
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")

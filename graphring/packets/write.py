@@ -24,6 +24,7 @@ from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
 from graphring.queries import query
 from graphring.scoring import CHEAP_SHARE, IMAGE_PRICE_TOLERANCE, image_prices
+from graphring.sheets import write_sheet_csv
 
 MEMBER_COLUMNS = [
     "merchant_id",
@@ -363,8 +364,8 @@ class _PacketSources:
             .astype(int)
             .to_numpy()
         )
-        mem.to_csv(out / "members.csv", index=False)
-        ev.to_csv(out / "evidence.csv", index=False)
+        write_sheet_csv(mem, out / "members.csv")
+        write_sheet_csv(ev, out / "evidence.csv")
         ids = [str(m) for m in mem["merchant_id"]]
         (out / "ring.cypher").write_text(
             f"// Ring {rid}: paste into Neo4j Browser against a graph loaded by graphring.\n"

@@ -96,10 +96,21 @@ def test_bad_rows_go_to_rejects_with_file_line_column(tmp_path: Path) -> None:
         ("payment_accounts.csv", 4, "account"),
     }
     assert "first on line 2" in r.loc[r["line"] == 5, "reason"].iloc[0]
-    assert ds["merchants"]["merchant_id"].tolist() == ["M1"]
+    # a bad optional value (rating, opened_on) is left empty and its shop kept
+    assert r.loc[r["file"] == "merchants.csv"].set_index("line")["action"].to_dict() == {
+        3: "row set aside",
+        4: "value left empty",
+        5: "row set aside",
+        6: "value left empty",
+        7: "value left empty",
+    }
+    m = ds["merchants"].set_index("merchant_id")
+    assert m.index.tolist() == ["M1", "M3", "M5", "M6"]
+    assert m["rating"].isna().tolist() == [False, True, True, False]
+    assert m["opened_on"].isna().tolist() == [False, True, True, True]
     assert ds["payment_accounts"]["key"].tolist() == ["62221"]
     counts = ds.counts()
-    assert counts["merchants"] == {"read": 6, "loaded": 1, "rejected": 5}
+    assert counts["merchants"] == {"read": 6, "loaded": 4, "rejected": 2}
     assert counts["payment_accounts"] == {"read": 3, "loaded": 1, "rejected": 2}
 
 

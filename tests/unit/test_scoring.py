@@ -42,7 +42,7 @@ def test_risk_reasons_explain_the_points() -> None:
     new = reasons.loc[reasons["merchant_id"] == "NEW"]
     assert new["points"].sum() == s.loc["NEW", "risk_score"]
     text = " | ".join(new["text"])
-    assert "storefront opened 41 days before the data" in text
+    assert "storefront opened 41 days before the run's date" in text
     assert "2 of 2 branded listings at 35–44% of the brand's retail price" in text
     assert "image 399.0, listed 139.0" in text
     assert "store rating 4.1" in text

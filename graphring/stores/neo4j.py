@@ -730,13 +730,14 @@ class Neo4jStore(Store):
         # a short transaction first: it gives up on the lock after LOCK_WAIT_S, where the
         # long one below (no timeout: it lasts the run) would wait. Should a run slip in
         # between the two, the long one waits for it: the runs go one after the other.
+        stmt = query("take_lock")
         session = self.driver.session(database=self.database)
         try:
             with session.begin_transaction(timeout=LOCK_WAIT_S) as probe:
-                probe.run(query("take_lock"), params).consume()
+                probe.run(stmt, params).consume()
                 probe.rollback()
             hold = session.begin_transaction()
-            hold.run(query("take_lock"), params).consume()
+            hold.run(stmt, params).consume()
         except neo4j.exceptions.Neo4jError as e:
             session.close()
             # the short transaction gave up waiting for the lock (the code varies by version)

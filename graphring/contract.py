@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from graphring.errors import InputError
 from graphring.normalize import account_key, address_key, identifier_key, phone_key
@@ -229,12 +230,30 @@ def _check_columns(path: Path, names: list[str]) -> None:
 
 def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    _check_columns(path, _header(path, body))
-    if body.strip():
+    names = _header(path, body)
+    _check_columns(path, names)
+    if body.strip() and names:
         try:
-            # Arrow's multithreaded reader for well-formed files; anything it refuses
-            # (bad UTF-8, ragged rows) is read again below, to say exactly what is wrong
-            return pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, engine="pyarrow")
+            # Arrow's multithreaded reader for well-formed files, every column read as
+            # text (pandas' pyarrow engine infers numbers first: "007" came back "7.0" and
+            # a 20-digit id "6.222e+19"); anything it refuses (bad UTF-8, ragged rows) is
+            # read again below, to say exactly what is wrong
+            code = [f"c{i}" for i in range(len(names))]
+            table = pacsv.read_csv(
+                io.BytesIO(body),
+                read_options=pacsv.ReadOptions(column_names=code, skip_rows=1),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.string() for c in code},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            return pd.DataFrame(
+                {
+                    n: table.column(c).to_numpy(zero_copy_only=False)
+                    for n, c in zip(names, code, strict=True)
+                }
+            )
         except Exception:  # the careful reader below reports the problem
             pass
     try:
@@ -439,26 +458,50 @@ def _is_in(values: pd.Series, known: pd.Index) -> pd.Series:
 
 def _keep_extra_numbers(spec: Table, frame: pd.DataFrame) -> pd.DataFrame:
     """Columns the contract does not name stay as attributes; those whose every value is a
-    finite number as numbers, the others as text (with NUL bytes dropped).
+    finite number as numbers (whole numbers as integers when none is empty), the others as
+    text (with NUL bytes dropped). A column holding a whole number of more than 18 digits
+    stays text: it is an id no float or 64-bit integer holds exactly.
 
-    The columns are built apart and joined once: assigning them one by one into a wide
-    frame takes time that grows with the square of the column count.
+    All extra columns are handled as one block of cells, not one by one: a wide file costs
+    time in proportion to its cells, not to the square of its columns.
     """
     named = {c.name for c in spec.columns} | {"_line"}
     extra = [col for col in frame.columns if col not in named]
     if not extra:
         return frame
-    out: dict[str, pd.Series] = {}
-    for col in extra:
-        s = frame[col].astype(str).str.strip().str.replace("\x00", "", regex=False)
-        nonempty = s != ""
-        num = pd.to_numeric(s.where(nonempty), errors="coerce")
-        if nonempty.any() and num[nonempty].notna().all() and np.isfinite(num[nonempty]).all():
-            out[col] = num
-        else:
-            out[col] = s
-    kept = pd.concat([frame[[c for c in frame.columns if c in named]], pd.DataFrame(out)], axis=1)
-    return kept[list(frame.columns)]
+    rows, width = len(frame), len(extra)
+    cells = pd.Series(frame[extra].astype(str).to_numpy(dtype=object).ravel(), dtype=object)
+    text = cells.str.strip().str.replace("\x00", "", regex=False)
+    filled = (text != "").to_numpy()
+    num = pd.to_numeric(text.where(filled), errors="coerce").to_numpy(dtype="float64")
+    whole = text.str.fullmatch(r"[+-]?\d{1,18}").to_numpy(dtype=bool)
+    too_long = text.str.fullmatch(r"[+-]?\d{19,}").to_numpy(dtype=bool)
+    grid = (rows, width)
+    filled_g, whole_g = filled.reshape(grid), whole.reshape(grid)
+    numeric = (
+        (np.isfinite(num).reshape(grid) | ~filled_g).all(axis=0)
+        & filled_g.any(axis=0)
+        & ~too_long.reshape(grid).any(axis=0)
+    )
+    integer = numeric & whole_g.all(axis=0)
+    ints = np.zeros(len(text), dtype=np.int64)
+    ints[whole] = text[whole].astype(np.int64).to_numpy()
+    names = np.array(extra, dtype=object)
+    parts = [
+        frame[[c for c in frame.columns if c in named]],
+        pd.DataFrame(ints.reshape(grid)[:, integer], columns=names[integer], index=frame.index),
+        pd.DataFrame(
+            num.reshape(grid)[:, numeric & ~integer],
+            columns=names[numeric & ~integer],
+            index=frame.index,
+        ),
+        pd.DataFrame(
+            text.to_numpy(dtype=object).reshape(grid)[:, ~numeric],
+            columns=names[~numeric],
+            index=frame.index,
+        ),
+    ]
+    return pd.concat(parts, axis=1)[list(frame.columns)]
 
 
 def empty_table(name: str) -> pd.DataFrame:

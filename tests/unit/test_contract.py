@@ -159,3 +159,37 @@ def test_big_inputs_read_over_processes_read_the_same(
         read_dataset(folder, processes=2)
     assert (err.value.file, err.value.column) == ("shipments.csv", "shipment_id")
     assert process_pools == [2, 2]
+
+
+def test_extra_columns_keep_numbers_and_long_ids_as_text(tmp_path: Path) -> None:
+    folder = write_tables(
+        tmp_path,
+        {
+            "merchants": "merchant_id,name,staff,share,card,note,blank\n"
+            "M1,a,3,0.5,62220000000000000001,x,\n"
+            "M2,b, 007 ,1e3,62220000000000000002,\x00,\n",
+        },
+    )
+    m = read_dataset(folder)["merchants"]
+    assert m["staff"].tolist() == [3, 7] and m["staff"].dtype == "int64"
+    assert m["share"].tolist() == [0.5, 1000.0]
+    # a 20-digit card number is an id: no float holds it exactly
+    assert m["card"].tolist() == ["62220000000000000001", "62220000000000000002"]
+    assert m["note"].tolist() == ["x", ""] and m["blank"].tolist() == ["", ""]
+    extras = ["staff", "share", "card", "note", "blank"]
+    assert [c for c in m.columns if c in extras] == extras
+
+
+def test_ids_that_look_like_numbers_are_read_verbatim(tmp_path: Path) -> None:
+    """The fast CSV reader once inferred numbers first: "007" came back "7.0"."""
+    folder = write_tables(
+        tmp_path,
+        {
+            "merchants": "merchant_id,name\n007,a\n62220000000000000001,b\n1.50,c\n",
+            "payment_accounts": "merchant_id,account\n007,0012\n1.50,0012\n",
+        },
+    )
+    ds = read_dataset(folder)
+    assert ds["merchants"]["merchant_id"].tolist() == ["007", "62220000000000000001", "1.50"]
+    assert ds["payment_accounts"]["merchant_id"].tolist() == ["007", "1.50"]
+    assert ds["payment_accounts"]["key"].tolist() == ["0012", "0012"]

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from graphring import review
 from graphring.config import Settings
 from graphring.errors import InputError, RunLockedError
 from graphring.export import write_run_into
@@ -121,6 +122,8 @@ def set_ring_status(
         "at": _now(),
         "run_id": previous.run_id,
         "members": sorted(previous.rings[ring_id]),
+        # the seal of the packet the decision was made on (see graphring.review)
+        "packet_seal": review.packet_seal(latest_run(workspace) or workspace, ring_id),
     }
     with open(workspace / "cases.jsonl", "a", encoding="utf-8") as handle:
         handle.write(json.dumps(case, ensure_ascii=False) + "\n")
@@ -203,13 +206,15 @@ def scheduled_run(
         runs.mkdir(exist_ok=True)
         for stale in runs.glob(".staging-*"):  # left by a run that was killed
             shutil.rmtree(stale, ignore_errors=True)
-        result = run_pipeline(data_dir, settings, store, previous=previous_run(workspace))
-        statuses = case_statuses(workspace)
-        result.rings = result.rings.assign(
-            status=result.rings["ring_id"].map(
-                lambda r: statuses[r]["status"] if r in statuses else "open"
-            )
+        result = run_pipeline(
+            data_dir,
+            settings,
+            store,
+            previous=previous_run(workspace),
+            excluded=review.exclusions(workspace),
         )
+        statuses = case_statuses(workspace)
+        result.rings = review.attach_decisions(result.rings, review.decisions(workspace))
         folder = runs / result.run_id
         alerts = alerts_for(result, statuses, folder / "packets")
         stage = runs / f".staging-{result.run_id}"

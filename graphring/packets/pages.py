@@ -63,7 +63,32 @@ dl.kv{display:grid;grid-template-columns:max-content auto;gap:2px 14px;font-size
 dl.kv dt{color:#555}dl.kv dd{margin:0}
 code{font-size:12px}td a{white-space:nowrap}
 table.timeline{width:auto}table.timeline td{padding:2px 6px}
-@media print{#graph,.controls,input{display:none}}
+.warn-box{border:1px solid #e0a040;background:#fff6e0;padding:6px 10px;margin:8px 0;font-size:13px}
+.warn-box ul{margin:4px 0;padding-left:20px}
+.decision{border-left:4px solid #4c78a8;background:#eef3f9;padding:6px 10px;margin:8px 0;
+font-size:14px}
+.seal{font-family:monospace;font-size:12px}
+.print-only{display:none}
+figure#graph-print svg{width:100%;height:auto}
+details.site-days{font-size:13px;margin:3px 0}
+@page{size:A4;margin:12mm}
+@media print{
+#graph,.controls,input,nav.toc,button,.screen-only{display:none!important}
+.print-only{display:block!important}
+body{font-size:11px}main{padding:0;max-width:none}
+header{background:none;color:#000;border-bottom:2px solid #000;padding:0 0 4px}
+header a{color:#000}
+table{font-size:9px;table-layout:fixed;width:100%}
+th,td{padding:2px 3px;word-break:break-word;overflow-wrap:anywhere}
+table.data th{white-space:normal}
+td a{white-space:normal}
+code{font-size:9px;word-break:break-all}
+pre{white-space:pre-wrap;font-size:8px}
+section{margin:10px 0}
+h2{break-after:avoid}
+tr,figure,.warn-box,.decision{break-inside:avoid}
+figure#graph-print{margin:0;break-before:page}
+}
 """
 
 TABLE_JS = """
@@ -92,6 +117,8 @@ if(f)f.addEventListener('input',function(){t._q=f.value;apply(t)});
 var m=document.querySelector('input[data-min-for="'+t.id+'"]');
 if(m){t._minCol=Number(m.dataset.col);m.addEventListener('input',function(){
 t._min=m.value===''?NaN:Number(m.value);apply(t)})}apply(t)});
+window.addEventListener('beforeprint',function(){
+document.querySelectorAll('details').forEach(function(d){d.open=true})});
 })();
 """
 
@@ -203,8 +230,10 @@ def table(
     filter_box: bool = True,
     min_filter: str | None = None,
     empty: str = "none",
+    multi_links: dict[str, str] | None = None,
 ) -> str:
-    """A sortable, filterable table. ``links`` maps a column to an href pattern ({}).
+    """A sortable, filterable table. ``links`` maps a column to an href pattern ({});
+    ``multi_links`` likewise for columns holding ``;``-separated values, each linked.
 
     ``min_filter`` names a numeric column that gets a "at least" box.
     """
@@ -226,6 +255,12 @@ def table(
             text = esc(fmt(val))
             if links and col in links:
                 cells.append(f'<td><a href="{esc(links[col].format(fmt(val)))}">{text}</a></td>')
+            elif multi_links and col in multi_links and fmt(val):
+                parts = [
+                    f'<a href="{esc(multi_links[col].format(v))}">{esc(v)}</a>'
+                    for v in fmt(val).split(";")
+                ]
+                cells.append(f"<td>{' '.join(parts)}</td>")
             elif col in numeric:
                 cells.append(f'<td class="num">{text}</td>')
             else:
@@ -301,19 +336,26 @@ def legend(entries: list[dict[str, Any]]) -> str:
     )
 
 
-def bars(counts: pd.DataFrame, labels: tuple[str, str]) -> str:
-    """Two counts per period side by side, each with its bar (a timeline as a table)."""
+def bars(counts: pd.DataFrame, labels: tuple[str, ...], period: str = "month") -> str:
+    """Counts per period, each column with its bar (a timeline as a table); ``labels`` name
+    the first ``len(labels)`` columns."""
     if counts.empty:
         return '<p class="muted">no dates in the data</p>'
-    tops = [max(int(counts[c].max()), 1) for c in counts.columns[:2]]
+    cols = list(counts.columns[: len(labels)])
+    tops = [max(int(counts[c].max()), 1) for c in cols]
+    head = "".join(f"<th>{esc(label)}</th><th></th>" for label in labels)
+    values = counts[cols].to_numpy(dtype="int64").tolist()
     rows = "".join(
-        f'<tr><td>{esc(period)}</td><td class="num">{int(a)}</td>'
-        f'<td><span class="bar a" style="width:{int(200 * a / tops[0])}px"></span></td>'
-        f'<td class="num">{int(b)}</td>'
-        f'<td><span class="bar b" style="width:{int(200 * b / tops[1])}px"></span></td></tr>'
-        for period, a, b in zip(counts.index, counts.iloc[:, 0], counts.iloc[:, 1], strict=True)
+        f"<tr><td>{esc(p)}</td>"
+        + "".join(
+            f'<td class="num">{v}</td><td><span class="bar {"ab"[i % 2]}" '
+            f'style="width:{int(200 * v / tops[i])}px"></span></td>'
+            for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for p, row in zip(counts.index, values, strict=True)
     )
     return (
-        f'<table class="timeline"><thead><tr><th>month</th><th>{esc(labels[0])}</th><th></th>'
-        f"<th>{esc(labels[1])}</th><th></th></tr></thead><tbody>{rows}</tbody></table>"
+        f'<table class="timeline"><thead><tr><th>{esc(period)}</th>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
     )

@@ -262,7 +262,7 @@ def kamada_kawai(g: nx.Graph) -> dict[Any, tuple[float, float]]:
     return {node: (float(x), float(y)) for node, (x, y) in zip(nodes, coords, strict=True)}
 
 
-def ring_svg(g: nx.Graph, width: int = 1000, height: int = 760, seed: int = 42) -> str:
+def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42) -> str:
     """A static picture of the ring graph for printed reports (same colours and shapes)."""
     rid = xml_text(g.graph.get("ring_id", ""))
     if g.number_of_nodes() == 0:
@@ -289,7 +289,7 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 760, seed: int = 42) 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" '
-        'font-size="8">',
+        'font-size="11">',
         f"<title>Ring {rid}</title>",
         f'<rect width="{width}" height="{height}" fill="white"/>',
         f'<text x="{pad}" y="24" font-size="16" font-weight="bold">Ring {rid}</text>',
@@ -327,7 +327,7 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 760, seed: int = 42) 
         marks.append(shape)
         if labels:
             texts.append(
-                f'<text x="{x:.1f}" y="{y + r + 8:.1f}" text-anchor="middle">'
+                f'<text x="{x:.1f}" y="{y + r + 11:.1f}" text-anchor="middle">'
                 f"{xml_text(_short(attrs['label'], 22))}</text>"
             )
     out.extend(marks)

@@ -68,7 +68,7 @@ table.timeline{width:auto}table.timeline td{padding:2px 6px}
 .decision{border-left:4px solid #4c78a8;background:#eef3f9;padding:6px 10px;margin:8px 0;
 font-size:14px}
 .seal{font-family:monospace;font-size:12px}
-.print-only{display:none}
+.print-only,.print-note{display:none}
 figure#graph-print svg{width:100%;height:auto}
 details.site-days{font-size:13px;margin:3px 0}
 @page{size:A4;margin:12mm}
@@ -78,8 +78,8 @@ details.site-days{font-size:13px;margin:3px 0}
 body{font-size:11px}main{padding:0;max-width:none}
 header{background:none;color:#000;border-bottom:2px solid #000;padding:0 0 4px}
 header a{color:#000}
-table{font-size:9px;table-layout:fixed;width:100%}
-th,td{padding:2px 3px;word-break:break-word;overflow-wrap:anywhere}
+table{font-size:9px;width:100%}
+th,td{padding:2px 3px;overflow-wrap:anywhere}
 table.data th{white-space:normal}
 td a{white-space:normal}
 code{font-size:9px;word-break:break-all}
@@ -87,7 +87,9 @@ pre{white-space:pre-wrap;font-size:8px}
 section{margin:10px 0}
 h2{break-after:avoid}
 tr,figure,.warn-box,.decision{break-inside:avoid}
-figure#graph-print{margin:0;break-before:page}
+#graph-section{break-before:page}figure#graph-print{margin:0}
+#listings tbody tr:nth-child(n+21){display:none}
+.print-note{display:block!important}
 }
 """
 

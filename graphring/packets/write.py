@@ -166,6 +166,19 @@ def _timeline(counts: pd.DataFrame | None) -> str:
     return pages.bars(full_months(frame), ("shops opened", "shipments sent"))
 
 
+#: A printed packet lists this many suspicious listings (the page and its files hold all).
+PRINTED_LISTINGS = 20
+
+
+def _print_cut(rows: int, what: str) -> str:
+    if rows <= PRINTED_LISTINGS:
+        return ""
+    return (
+        f'<p class="print-note muted">Printed: the first {PRINTED_LISTINGS} of {rows} {what}, '
+        "lowest share of retail first; the packet's page lists them all.</p>"
+    )
+
+
 def _weak_ties(rid: str, weak: pd.DataFrame) -> str:
     """The warning over weakly tied members, with the command that takes one out."""
     if weak.empty:
@@ -387,7 +400,8 @@ parcels sent from it.</p>
 <p class="muted">Branded listings under {int(CHEAP_SHARE * 100)}% of the brand's retail price
 (reference_price), and listings whose product image quotes another price (image_price, read
 from the image text) than the price field.</p>
-{pages.table(listings[LISTING_COLUMNS], "listings", empty="no suspicious listings")}</section>
+{pages.table(listings[LISTING_COLUMNS], "listings", empty="no suspicious listings")}
+{_print_cut(len(listings), "listings")}</section>
 <section id="timeline-section"><h2>Timeline</h2>
 <p class="muted">Shops opened and parcels sent per month; months with neither are kept.</p>
 {_timeline(timeline)}{_site_days(days, leads)}</section>

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ import pandas as pd
 
 from graphring import __version__
 from graphring.pipeline import RunResult
+from graphring.progress import stage_done
 
 
 @contextlib.contextmanager
@@ -210,7 +212,9 @@ def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> Non
         from graphring.packets.write import write_packets
         from graphring.review import packet_seal
 
+        started = time.perf_counter()
         write_packets(result, docs, folder / "packets")
+        stage_done("packets", time.perf_counter() - started, f"{len(docs)} packets")
         for doc in docs:
             seal = packet_seal(folder, doc["ring_id"])
             if seal:

@@ -29,6 +29,7 @@ from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
 from graphring.parallel import Background
+from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
 from graphring.scoring import merchant_risk, reference_date, ring_scores
 from graphring.stores.base import Store
@@ -96,15 +97,27 @@ def ring_id_for(members: list[str]) -> str:
     return "R-" + digest[:8]
 
 
+#: The stages a run times (run.json's stage_seconds), in order.
+STAGES = ("read_validate_normalize", "load", "link", "detect", "score", "leads", "write_back")
+
+
 class _Clock:
+    """Times each stage, logs it (``graphring -v``) and moves the terminal's stage bar."""
+
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
         self._t = time.perf_counter()
+        self._bar = stage_bar(len(STAGES), "run")
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.timings[stage] = round(now - self._t, 3)
         self._t = now
+        stage_done(stage, self.timings[stage])
+        self._bar.set_postfix_str(stage, refresh=False)
+        self._bar.update(1)
+        if len(self.timings) == len(STAGES):
+            self._bar.close()
 
 
 @dataclass(frozen=True)

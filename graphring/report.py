@@ -9,7 +9,6 @@ custody: a reader can tie the paper to the files.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -90,12 +89,3 @@ def pdf_pages(path: str | Path) -> int:
     """Pages of a PDF, counted from its page objects (enough for the PDFs Chromium writes)."""
     data = Path(path).read_bytes()
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
-
-
-def report_summary(run_dir: str | Path, ring_id: str) -> dict[str, Any]:
-    """The ring as rings.json holds it (what the report's first page says)."""
-    rings = json.loads((Path(run_dir) / "rings.json").read_text(encoding="utf-8"))
-    for ring in rings:
-        if ring["ring_id"] == ring_id:
-            return dict(ring)
-    raise InputError(f"ring {ring_id} is not in this run", file=str(run_dir))

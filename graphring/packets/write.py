@@ -23,6 +23,7 @@ from graphring.packets.case import backbone_order, full_months, seen, site_days,
 from graphring.packets.graph import ring_graph, ring_svg, vis_data
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
+from graphring.progress import bar
 from graphring.provenance import provenance_table
 from graphring.queries import query
 from graphring.scoring import CHEAP_SHARE, IMAGE_PRICE_TOLERANCE, image_prices
@@ -464,7 +465,9 @@ def _write_share(
 ) -> None:
     sources, docs, folder = shared
     first, step = share
-    for doc in docs[first::step]:
+    mine = docs[first::step]
+    # one bar when one process writes every packet; forked writers would draw over each other
+    for doc in bar(mine, len(mine), "packets") if step == 1 else mine:
         sources.write(doc, folder)
 
 

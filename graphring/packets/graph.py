@@ -71,6 +71,14 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _day(value: object) -> str:
+    """A date as ``YYYY-MM-DD`` for the graph's time filter; empty when there is none."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else str(value)
+    return text[:10]
+
+
 def xml_text(value: object) -> str:
     """Text safe inside SVG/XML: escaped, and without the control characters XML forbids."""
     return html.escape(_XML_BAD.sub("", _text(value)), quote=True)
@@ -117,6 +125,7 @@ def ring_graph(
                 if x
             ),
             size=(12 if row.core else 8) + risk / 8,
+            t=_day(getattr(row, "opened_on", None)),
         )
     budget = max_nodes - g.number_of_nodes()
     drawn_ev = evidence.head(max(budget, 0))
@@ -145,6 +154,7 @@ def ring_graph(
             title="\n".join(lines),
             size=8 + 3 * math.log2(1 + row.shops_in_ring) + math.log2(1 + ships),
             shipments=ships,
+            t=_day(getattr(row, "first_seen", None)),
         )
         for mid in _text(row.merchant_ids).split(";"):
             if g.has_node(f"m:{mid}"):
@@ -207,8 +217,16 @@ def vis_data(g: nx.Graph) -> dict[str, object]:
         net.add_node(
             node,
             label=attrs["label"],
+            idlabel=attrs["label"],
+            t=attrs.get("t", ""),
             title=attrs["title"],
-            color={"background": colour, "border": colour},
+            # selection and hover keep the kind's colour, with a dark border
+            color={
+                "background": colour,
+                "border": colour,
+                "highlight": {"background": colour, "border": "#111"},
+                "hover": {"background": colour, "border": "#111"},
+            },
             size=round(attrs["size"], 1),
             shape="dot" if attrs["kind"] in SHOP_KINDS else "square",
             kind=attrs["kind"],

@@ -49,7 +49,9 @@ border-radius:9px;background:#eee;margin:1px;font-size:12px}
 .status{display:inline-block;padding:2px 8px;border-radius:4px;background:#ffe9a8;font-size:13px;
 margin-left:10px;vertical-align:middle}
 #graph{height:640px;border:1px solid #ccc;position:relative}
-.legend span{margin-right:14px;font-size:12px;white-space:nowrap}
+.legend button{margin:0 6px 3px 0;font-size:12px;white-space:nowrap;background:#fff;
+border:1px solid #ccc;border-radius:4px;padding:1px 6px;cursor:pointer}
+.legend button[aria-pressed="false"]{opacity:.4;text-decoration:line-through}
 .legend i{display:inline-block;width:11px;height:11px;margin-right:4px;vertical-align:-1px}
 .legend i.dot{border-radius:6px}
 .controls{display:flex;gap:6px;align-items:center;flex-wrap:wrap;margin:4px 0}
@@ -126,6 +128,7 @@ document.querySelectorAll('details').forEach(function(d){d.open=true})});
 
 GRAPH_JS = """
 (function(){
+var READABLE=0.8;
 var data=JSON.parse(document.getElementById('graph-data').textContent);
 function tip(t){var d=document.createElement('div');d.className='gr-tip';d.textContent=t;return d}
 var text={};data.nodes.forEach(function(n){
@@ -140,15 +143,33 @@ avoidOverlap:0.2},stabilization:{enabled:true,iterations:400,updateInterval:50,f
 minVelocity:1},
 layout:{randomSeed:7,improvedLayout:true},
 interaction:{hover:true,tooltipDelay:120,hideEdgesOnDrag:true,navigationButtons:false},
-nodes:{font:{size:11},borderWidth:1},edges:{color:{color:'#bbb',highlight:'#222',hover:'#555'},
+nodes:{font:{size:14},borderWidth:1},edges:{color:{color:'#bbb',highlight:'#222',hover:'#555'},
 smooth:false}});
 var gr=window.graphring={network:net,nodes:nodes,edges:edges,stabilized:false,highlighted:[],
-find:find,clear:clear};
-net.once('stabilizationIterationsDone',function(){net.setOptions({physics:false});
+find:find,clear:clear,fit:fit,labels:labels,toggleKind:toggleKind,until:until,hiddenKinds:{},
+readable:READABLE};
+/* opens at a readable scale: fitted when the whole ring fits at READABLE or more, else at
+READABLE on the busiest node (the backbone); "fit" shows it all */
+function opening(){net.fit({animation:false});if(net.getScale()>=READABLE)return;
+var best=null,deg=-1;nodes.getIds().forEach(function(k){var d=net.getConnectedEdges(k).length;
+if(d>deg){deg=d;best=k}});var p=net.getPositions([best])[best];
+net.moveTo({position:p,scale:READABLE,animation:false})}
+net.once('stabilizationIterationsDone',function(){net.setOptions({physics:false});opening();
 gr.stabilized=true;box.dataset.ready='1';status.textContent=nodes.length+' nodes, '+
 edges.length+' links. Hover for details, search to highlight a node and its neighbours.'});
+function fit(){net.fit({animation:false})}
+function labels(by){nodes.update(nodes.get().map(function(n){var l=n.idlabel;
+if(by==='name'&&(n.kind==='shop'||n.kind==='associate')&&n.name)l=String(n.name);
+return{id:n.id,label:l}}));gr.labelBy=by}
+function shown(n){return !gr.hiddenKinds[n.kind]&&(!gr.cut||!n.t||n.t<=gr.cut)}
+function refresh(){nodes.update(nodes.get().map(function(n){return{id:n.id,hidden:!shown(n)}}))}
+function toggleKind(kind){gr.hiddenKinds[kind]=!gr.hiddenKinds[kind];refresh();
+document.querySelectorAll('.legend [data-kind="'+kind+'"]').forEach(function(b){
+b.setAttribute('aria-pressed',gr.hiddenKinds[kind]?'false':'true')});return !gr.hiddenKinds[kind]}
+function until(day){gr.cut=day||null;refresh();
+return nodes.get().filter(function(n){return !n.hidden}).length}
 function clear(){var ids=nodes.getIds();nodes.update(ids.map(function(i){return{id:i,opacity:1}}));
-net.unselectAll();gr.highlighted=[]}
+net.unselectAll();gr.highlighted=[];fit()}
 function find(q){q=String(q==null?'':q).trim().toLowerCase();if(!q){clear();return null}
 var ids=nodes.getIds(),hit=null,i;
 for(i=0;i<ids.length&&hit===null;i++){var n=nodes.get(ids[i]);
@@ -168,6 +189,18 @@ input.addEventListener('change',function(){find(input.value)});
 document.getElementById('node-search-go').addEventListener('click',function(){find(input.value)});
 document.getElementById('node-search-clear').addEventListener('click',function(){input.value='';
 clear();status.textContent=''});
+document.getElementById('graph-fit').addEventListener('click',fit);
+document.getElementById('graph-labels').addEventListener('change',function(e){labels(e.target.value)});
+document.querySelectorAll('.legend button[data-kind]').forEach(function(b){
+b.addEventListener('click',function(){toggleKind(b.dataset.kind)})});
+var days=nodes.get().map(function(n){return n.t}).filter(Boolean).sort(),
+slider=document.getElementById('graph-until'),shownDay=document.getElementById('graph-until-day');
+if(days.length){var months=[];days.forEach(function(d){var m=d.slice(0,7);
+if(months[months.length-1]!==m)months.push(m)});slider.max=months.length-1;
+slider.value=months.length-1;shownDay.textContent='all';
+slider.addEventListener('input',function(){var i=Number(slider.value),last=i>=months.length-1;
+var n=until(last?null:months[i]+'-31');shownDay.textContent=last?'all':'to '+months[i]+
+' ('+n+' nodes)'})}else{slider.disabled=true;shownDay.textContent='no dates'}
 })();
 """
 
@@ -325,13 +358,15 @@ def page(
 
 
 def legend(entries: list[dict[str, Any]]) -> str:
-    """The graph legend: one coloured mark per kind drawn, with its count."""
+    """The graph legend: one coloured mark per kind drawn, with its count; each is a button
+    that hides or shows that kind in the graph."""
     return (
-        '<div class="legend">'
+        '<div class="legend" title="click a kind to hide or show it">'
         + "".join(
-            f'<span><i class="{"dot" if e["kind"] in ("shop", "associate") else "sq"}" '
+            f'<button type="button" data-kind="{esc(e["kind"])}" aria-pressed="true">'
+            f'<i class="{"dot" if e["kind"] in ("shop", "associate") else "sq"}" '
             f'style="background:{esc(e["colour"])}"></i>{esc(e["label"])} '
-            f'<span class="muted">({int(e["count"])})</span></span>'
+            f'<span class="muted">({int(e["count"])})</span></button>'
             for e in entries
         )
         + "</div>"

@@ -369,6 +369,12 @@ def packet_html(
 placeholder="find a node: shop id or name, address, phone…" aria-label="find a node">
 <datalist id="node-names"></datalist><button id="node-search-go" type="button">find</button>
 <button id="node-search-clear" type="button">clear</button>
+<button id="graph-fit" type="button">fit</button>
+<label>labels <select id="graph-labels"><option value="id">shop id</option>
+<option value="name">shop name</option></select></label>
+<label>time <input id="graph-until" type="range" min="0" max="0" value="0"
+aria-label="show what was there up to a month"></label><span id="graph-until-day"
+class="muted"></span>
 <span id="graph-status" class="muted">laying out the graph…</span></div>
 <div id="graph"></div>{left_note}
 <figure class="print-only" id="graph-print">{svg}</figure>

@@ -72,6 +72,7 @@ font-size:14px}
 .seal{font-family:monospace;font-size:12px}
 .print-only,.print-note{display:none}
 figure#graph-print svg{width:100%;height:auto}
+figure#leads-map{margin:6px 0}figure#leads-map svg{max-width:100%;height:auto}
 details.site-days{font-size:13px;margin:3px 0}
 @page{size:A4;margin:12mm}
 @media print{

@@ -21,6 +21,7 @@ import pandas as pd
 from graphring.packets import pages
 from graphring.packets.case import backbone_order, full_months, seen, site_days, site_spans
 from graphring.packets.graph import ring_graph, ring_svg, vis_data
+from graphring.packets.leadmap import leads_map_svg
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
 from graphring.progress import bar
@@ -165,6 +166,13 @@ def _timeline(counts: pd.DataFrame | None) -> str:
         return '<p class="muted">no dates in the data</p>'
     frame = counts.droplevel(0) if isinstance(counts.index, pd.MultiIndex) else counts
     return pages.bars(full_months(frame), ("shops opened", "shipments sent"))
+
+
+def _lead_map(leads: pd.DataFrame) -> str:
+    svg = leads_map_svg(leads)
+    if not svg:
+        return '<p class="muted">No lead has coordinates: no map.</p>'
+    return f'<figure id="leads-map">{svg}</figure>'
 
 
 #: A printed packet lists this many suspicious listings (the page and its files hold all).
@@ -398,6 +406,7 @@ holds it and parcel sent from it.</p>
 (line 1 is the header). Also in <a href="provenance.csv">provenance.csv</a>.</p>
 {pages.table(prov, "provenance", empty="no source rows")}</section>
 <section id="leads-section"><h2>Offline sites (leads)</h2>
+{_lead_map(ld)}
 <p class="muted">ring_shipments: parcels this ring's shops sent from the site; shipments: all
 parcels sent from it.</p>
 {pages.table(ld[LEAD_COLUMNS], "leads", min_filter="score")}</section>

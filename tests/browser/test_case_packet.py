@@ -135,6 +135,14 @@ def test_case_sections(offline: tuple[Any, PageLog], hostile_run: HostileRun) ->
     assert days == sorted(set(days))
     parcels = sum(int(x) for x in site.locator("tbody td:nth-child(2)").all_inner_texts())
     assert f"{parcels} parcels on {len(days)} days" in site.locator("summary").inner_text()
+    # the offline map: one mark per lead with coordinates, on Natural Earth's outlines
+    leads = hostile_run.result.leads
+    ring_leads = leads.loc[leads["rings"].str.split(";").map(lambda r: hostile_run.ring_id in r)]
+    located = ring_leads.dropna(subset=["lat", "lon"])
+    assert len(located) > 0
+    assert page.locator("#leads-map circle.lead").count() == len(located)
+    assert page.locator("#leads-map path title", has_text="China").count() == 1
+    assert "Natural Earth" in page.inner_text("#leads-section")
     # decisions and the seal's place are there
     assert "No decision on this ring yet" in page.inner_text("#decisions")
     assert "run.json" in page.inner_text("#seal")

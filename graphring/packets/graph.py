@@ -280,6 +280,32 @@ def kamada_kawai(g: nx.Graph) -> dict[Any, tuple[float, float]]:
     return {node: (float(x), float(y)) for node, (x, y) in zip(nodes, coords, strict=True)}
 
 
+#: Label size in the print picture (px at 1000 px wide) and the width of one character.
+LABEL_PX = 11
+_CHAR_W = 0.62 * LABEL_PX
+
+
+def _labels(g: nx.Graph, xy: dict[Any, tuple[float, float]]) -> list[str]:
+    """Labels that do not overlap: shared identifiers first (most shops first), then shops
+    by risk; a label that would cover one already placed is left out (the tables list all)."""
+    order = sorted(
+        g.nodes(data=True), key=lambda na: (na[1]["kind"] in SHOP_KINDS, -na[1]["size"], na[0])
+    )
+    placed: list[tuple[float, float, float, float]] = []
+    texts = []
+    for node, attrs in order:
+        text = _short(attrs["label"], 22)
+        x, y = xy[node]
+        y += attrs["size"] / 3 + LABEL_PX
+        half = len(text) * _CHAR_W / 2
+        box = (x - half, y - LABEL_PX, x + half, y + 2)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        texts.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle">{xml_text(text)}</text>')
+    return texts
+
+
 def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42) -> str:
     """A static picture of the ring graph for printed reports (same colours and shapes)."""
     rid = xml_text(g.graph.get("ring_id", ""))
@@ -343,11 +369,8 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42)
                 f' fill="{colour}">{tip}</rect>'
             )
         marks.append(shape)
-        if labels:
-            texts.append(
-                f'<text x="{x:.1f}" y="{y + r + 11:.1f}" text-anchor="middle">'
-                f"{xml_text(_short(attrs['label'], 22))}</text>"
-            )
+    if labels:
+        texts = _labels(g, {k: (sx(v[0]), sy(v[1])) for k, v in pos.items()})
     out.extend(marks)
     out.append('<g fill="#333" stroke="white" stroke-width="2.5" paint-order="stroke">')
     out.extend(texts)

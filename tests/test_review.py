@@ -81,6 +81,9 @@ def test_exclude_a_weak_member_then_include_it_again(sample: SampleInfo, tmp_pat
         "at": case["at"],
         "run_id": day1.result.run_id,
     }
+    packet_doc = json.loads((day2.folder / "packets" / rid / "ring.json").read_text("utf-8"))
+    assert packet_doc["decision"] == ring2["decision"]
+    assert packet_doc["excluded"] == ring2["excluded"]
     leads2 = {x["address"] for x in ring2["leads"]}  # type: ignore[union-attr]
     assert not (only_own & leads2), "the shop's own sites leave with it"
     merchants = pd.read_csv(day2.folder / "merchants.csv", dtype=str, keep_default_na=False)

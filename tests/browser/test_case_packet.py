@@ -151,3 +151,24 @@ def test_case_sections(offline: tuple[Any, PageLog], hostile_run: HostileRun) ->
     assert page.is_hidden("#graph") and page.is_hidden("#node-search")
     assert page.is_visible("#graph-print svg")
     assert_clean(page, log)
+
+
+def test_overview_links_leads_to_packets_and_shows_seals(
+    offline: tuple[Any, PageLog], hostile_run: HostileRun
+) -> None:
+    import json
+    from pathlib import Path
+
+    page, log = offline
+    page.goto((hostile_run.folder / "index.html").as_uri())
+    page.wait_for_load_state("load")
+    seals = json.loads((hostile_run.folder / "run.json").read_text("utf-8"))["packet_seals"]
+    assert set(seals) == set(hostile_run.result.rings["ring_id"])
+    rings_text = page.inner_text("#rings")
+    assert all(seal in rings_text for seal in seals.values())
+    hrefs = page.locator("#leads tbody a").evaluate_all("as => as.map(a => a.href)")
+    assert len(hrefs) >= len(hostile_run.result.leads)
+    assert all(Path(h.removeprefix("file://")).is_file() for h in hrefs)
+    heads = page.locator("#leads thead th").all_inner_texts()
+    assert {"raw_address", "lat", "lon"} <= set(heads)
+    assert_clean(page, log)

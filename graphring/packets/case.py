@@ -93,3 +93,51 @@ def site_spans(days: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
+
+
+#: One hop of context per shop: at most this many identifiers it shares outside the ring,
+#: and this many outside shops per identifier (busiest first), so a packet stays small.
+CONTEXT_IDS = 8
+CONTEXT_SHOPS = 8
+
+
+def outside_context(
+    memberships: pd.DataFrame,
+    identifiers: pd.DataFrame,
+    members: pd.DataFrame,
+    merchants: pd.DataFrame,
+) -> pd.DataFrame:
+    """For each ring member, the identifiers it shares with shops outside its ring and those
+    shops: ring_id, merchant_id, kind, key, outside (merchant id), name, risk_score,
+    outside_ring. Supernodes are left out; at most CONTEXT_IDS identifiers per member
+    (most outside holders first) and CONTEXT_SHOPS outside shops per identifier.
+
+    ``memberships``, ``identifiers``: Links'; ``members``: ring_id, merchant_id;
+    ``merchants``: merchant_id, name, risk_score, ring_id (every merchant).
+    """
+    ids = identifiers.loc[~identifiers["supernode"], ["node", "kind", "key"]]
+    ms = memberships[["node", "merchant_id"]].merge(ids[["node"]], on="node")
+    mine = ms.merge(members[["ring_id", "merchant_id"]], on="merchant_id")
+    other = ms.rename(columns={"merchant_id": "outside"}).merge(
+        mine[["ring_id", "node"]].drop_duplicates(), on="node"
+    )
+    inside = pd.MultiIndex.from_frame(members[["ring_id", "merchant_id"]])
+    other = other.loc[~pd.MultiIndex.from_frame(other[["ring_id", "outside"]]).isin(inside)]
+    if other.empty:
+        cols = ["ring_id", "merchant_id", "kind", "key", "outside", "name", "risk_score"]
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*cols, "outside_ring"]})
+    other = other.sort_values(["ring_id", "node", "outside"], kind="stable")
+    other = other.loc[other.groupby(["ring_id", "node"]).cumcount() < CONTEXT_SHOPS]
+    spread = other.groupby(["ring_id", "node"]).size().rename("n").reset_index()
+    hops = mine.merge(spread, on=["ring_id", "node"])
+    hops = hops.sort_values(
+        ["ring_id", "merchant_id", "n", "node"], ascending=[True, True, False, True]
+    )
+    hops = hops.loc[hops.groupby(["ring_id", "merchant_id"]).cumcount() < CONTEXT_IDS]
+    out = hops[["ring_id", "merchant_id", "node"]].merge(other, on=["ring_id", "node"])
+    out = out.merge(ids, on="node")
+    info = merchants[["merchant_id", "name", "risk_score", "ring_id"]].rename(
+        columns={"merchant_id": "outside", "ring_id": "outside_ring"}
+    )
+    out = out.merge(info, on="outside", how="left")
+    return out.drop(columns="node").reset_index(drop=True)

@@ -33,6 +33,7 @@ KIND_COLOURS = {
     "email": "#e377c2",
     "ip": "#7f7f7f",
     "other": "#bcbd22",
+    "outside": "#9e9e9e",
 }
 #: What the legend says for each kind.
 KIND_LABELS = {
@@ -46,6 +47,7 @@ KIND_LABELS = {
     "email": "email",
     "ip": "IP address",
     "other": "other identifier",
+    "outside": "shop outside the ring",
 }
 SHOP_KINDS = ("shop", "associate")
 #: At most this many nodes in one ring's graph (shops first, then the rarest identifiers,
@@ -254,6 +256,62 @@ def vis_data(g: nx.Graph) -> dict[str, object]:
         "edges": edges,
         "legend": legend,
         "left_out": left_out(g),
+    }
+
+
+def context_data(context: pd.DataFrame) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """One hop outside the ring for the page to add on demand: shop node id -> the nodes
+    (identifiers it shares with outside shops, and those shops) and edges to add.
+
+    ``context``: one ring's rows of :func:`graphring.packets.case.outside_context`.
+    """
+    out: dict[str, dict[str, list[dict[str, object]]]] = {}
+    if context.empty:
+        return out
+    rows = context.assign(
+        shop="m:" + context["merchant_id"].astype(str),
+        ident="i:" + context["kind"].astype(str) + ":" + context["key"].astype(str),
+        other="x:" + context["outside"].astype(str),
+    )
+    for shop, part in rows.groupby("shop", sort=True):
+        nodes: dict[str, dict[str, object]] = {}
+        edges: dict[str, dict[str, object]] = {}
+        for r in part.to_dict("records"):
+            kind = r["kind"] if r["kind"] in KIND_COLOURS else "other"
+            nodes.setdefault(
+                r["ident"],
+                _context_node(r["ident"], _short(str(r["key"])), kind, f"{r['kind']}\n{r['key']}"),
+            )
+            risk = "" if pd.isna(r["risk_score"]) else f"risk {float(r['risk_score']):g}/100"
+            ring = f"in ring {r['outside_ring']}" if r["outside_ring"] else "in no ring"
+            title = "\n".join(
+                x for x in (f"{r['outside']} · {_text(r['name'])}", risk, ring, "outside") if x
+            )
+            nodes.setdefault(
+                r["other"], _context_node(r["other"], str(r["outside"]), "outside", title)
+            )
+            for a, b in ((shop, r["ident"]), (r["ident"], r["other"])):
+                edges.setdefault(f"{a}|{b}", {"id": f"{a}|{b}", "from": a, "to": b, "dashes": True})
+        out[str(shop)] = {"nodes": list(nodes.values()), "edges": list(edges.values())}
+    return out
+
+
+def _context_node(node: str, label: str, kind: str, title: str) -> dict[str, object]:
+    colour = KIND_COLOURS[kind]
+    return {
+        "id": node,
+        "label": label,
+        "idlabel": label,
+        "kind": kind,
+        "title": title,
+        "shape": "dot" if kind == "outside" else "square",
+        "size": 10,
+        "color": {
+            "background": colour,
+            "border": colour,
+            "highlight": {"background": colour, "border": "#111"},
+            "hover": {"background": colour, "border": "#111"},
+        },
     }
 
 

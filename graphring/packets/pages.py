@@ -148,7 +148,18 @@ nodes:{font:{size:14},borderWidth:1},edges:{color:{color:'#bbb',highlight:'#222'
 smooth:false}});
 var gr=window.graphring={network:net,nodes:nodes,edges:edges,stabilized:false,highlighted:[],
 find:find,clear:clear,fit:fit,labels:labels,toggleKind:toggleKind,until:until,hiddenKinds:{},
-readable:READABLE};
+readable:READABLE,expand:expand,expanded:{}};
+/* one hop outside the ring, carried in the page: a shop's identifiers shared with outside
+shops, and those shops, placed around it */
+function expand(id){var ctx=(data.context||{})[id];if(!ctx){status.textContent=
+'Nothing outside the ring shares an identifier with '+id+'.';return 0}
+if(gr.expanded[id])return 0;gr.expanded[id]=1;var p=net.getPositions([id])[id]||{x:0,y:0},
+add=ctx.nodes.filter(function(n){return !nodes.get(n.id)}),k=add.length;
+add.forEach(function(n,i){var a=2*Math.PI*i/Math.max(k,1),r=120+10*k;
+var c=Object.assign({},n);c.x=p.x+r*Math.cos(a);c.y=p.y+r*Math.sin(a);
+if(typeof c.title==='string')c.title=tip(c.title);nodes.add(c)});
+edges.add(ctx.edges.filter(function(e){return !edges.get(e.id)}));
+status.textContent='Added '+k+' nodes outside the ring around '+id+'.';return k}
 /* opens at a readable scale: fitted when the whole ring fits at READABLE or more, else at
 READABLE on the busiest node (the backbone); "fit" shows it all */
 function opening(){net.fit({animation:false});if(net.getScale()>=READABLE)return;
@@ -175,7 +186,7 @@ function find(q){q=String(q==null?'':q).trim().toLowerCase();if(!q){clear();retu
 var ids=nodes.getIds(),hit=null,i;
 for(i=0;i<ids.length&&hit===null;i++){var n=nodes.get(ids[i]);
 if(String(n.label).toLowerCase()===q||String(n.id).toLowerCase()===q)hit=ids[i]}
-for(i=0;i<ids.length&&hit===null;i++){if(text[ids[i]].indexOf(q)>=0)hit=ids[i]}
+for(i=0;i<ids.length&&hit===null;i++){if((text[ids[i]]||'').indexOf(q)>=0)hit=ids[i]}
 if(hit===null){clear();status.textContent='No node matches that search.';return null}
 var sel=[hit].concat(net.getConnectedNodes(hit)),keep={};sel.forEach(function(k){keep[k]=1});
 nodes.update(ids.map(function(k){return{id:k,opacity:keep[k]?1:0.15}}));
@@ -191,6 +202,11 @@ document.getElementById('node-search-go').addEventListener('click',function(){fi
 document.getElementById('node-search-clear').addEventListener('click',function(){input.value='';
 clear();status.textContent=''});
 document.getElementById('graph-fit').addEventListener('click',fit);
+document.getElementById('graph-expand').addEventListener('click',function(){
+var s=net.getSelectedNodes().filter(function(i){return String(i).indexOf('m:')===0});
+if(s.length)expand(s[0]);else status.textContent='Select a shop first (click it).'});
+net.on('doubleClick',function(e){if(e.nodes.length&&String(e.nodes[0]).indexOf('m:')===0)
+expand(e.nodes[0])});
 document.getElementById('graph-labels').addEventListener('change',function(e){labels(e.target.value)});
 document.querySelectorAll('.legend button[data-kind]').forEach(function(b){
 b.addEventListener('click',function(){toggleKind(b.dataset.kind)})});

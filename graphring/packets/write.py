@@ -19,8 +19,15 @@ from typing import Any
 import pandas as pd
 
 from graphring.packets import pages
-from graphring.packets.case import backbone_order, full_months, seen, site_days, site_spans
-from graphring.packets.graph import ring_graph, ring_svg, vis_data
+from graphring.packets.case import (
+    backbone_order,
+    full_months,
+    outside_context,
+    seen,
+    site_days,
+    site_spans,
+)
+from graphring.packets.graph import context_data, ring_graph, ring_svg, vis_data
 from graphring.packets.leadmap import leads_map_svg
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
@@ -378,6 +385,7 @@ placeholder="find a node: shop id or name, address, phone…" aria-label="find a
 <datalist id="node-names"></datalist><button id="node-search-go" type="button">find</button>
 <button id="node-search-clear" type="button">clear</button>
 <button id="graph-fit" type="button">fit</button>
+<button id="graph-expand" type="button" title="or double-click a shop">expand shop</button>
 <label>labels <select id="graph-labels"><option value="id">shop id</option>
 <option value="name">shop name</option></select></label>
 <label>time <input id="graph-until" type="range" min="0" max="0" value="0"
@@ -518,6 +526,20 @@ class _PacketSources:
         self.evidence_by = _group(backbone_order(evidence), "ring_id")
         days = site_days(members, shipments)
         self.days_by = _group(days, "ring_id")
+        links = result.links
+        context = (
+            outside_context(
+                links.memberships,
+                links.identifiers,
+                pairs,
+                result.merchants.merge(
+                    result.tables["merchants"][["merchant_id", "name"]], on="merchant_id"
+                ),
+            )
+            if links is not None
+            else None
+        )
+        self.context_by = _group(context, "ring_id") if context is not None else {}
         self.leads = result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring")
         spans = site_spans(days).rename(columns={"ring_id": "ring", "key": "address"})
         self.leads = self.leads.merge(spans, on=["ring", "address"], how="left")
@@ -580,7 +602,7 @@ class _PacketSources:
             ev,
             ld,
             self.listings_by.get(rid, _EMPTY_LISTINGS),
-            vis_data(g),
+            {**vis_data(g), "context": context_data(self.context_by.get(rid, _NO_CONTEXT))},
             self.chain,
             self.timeline.loc[rid] if rid in self.timeline_rings else None,
             files,
@@ -598,6 +620,7 @@ class _PacketSources:
 
 
 _EMPTY_LISTINGS = pd.DataFrame({c: pd.Series(dtype=object) for c in LISTING_COLUMNS})
+_NO_CONTEXT = pd.DataFrame(columns=["merchant_id", "kind", "key", "outside"])
 _NO_SPELLINGS = pd.DataFrame(columns=["kind", "key", "merchant_id", "raw", "file", "line"])
 
 

@@ -172,3 +172,44 @@ def test_overview_links_leads_to_packets_and_shows_seals(
     heads = page.locator("#leads thead th").all_inner_texts()
     assert {"raw_address", "lat", "lon"} <= set(heads)
     assert_clean(page, log)
+
+
+def test_expand_a_shop_one_hop_outside_the_ring(
+    offline: tuple[Any, PageLog], hostile_run: HostileRun
+) -> None:
+    import json
+    import re
+
+    page, log = offline
+    found = None
+    for html in sorted((hostile_run.folder / "packets").glob("*/index.html")):
+        text = html.read_text(encoding="utf-8")
+        m = re.search(r'<script id="graph-data" type="application/json">(.*?)</script>', text)
+        assert m
+        data = json.loads(m.group(1))
+        if data["context"]:
+            found = (html, data)
+            break
+    assert found, "some ring of the sample shares identifiers with shops outside it"
+    html, data = found
+    shop, ctx = next(iter(sorted(data["context"].items())))
+    drawn = {n["id"] for n in data["nodes"]}
+    new = {n["id"] for n in ctx["nodes"]} - drawn
+    outside = {n["id"] for n in ctx["nodes"] if n["kind"] == "outside"}
+    assert outside and outside <= new
+    open_packet(page, html)
+    before = page.evaluate("window.graphring.nodes.length")
+    page.evaluate(f"window.graphring.network.selectNodes([{json.dumps(shop)}])")
+    page.click("#graph-expand")
+    assert page.evaluate("window.graphring.nodes.length") == before + len(new)
+    assert f"Added {len(new)} nodes outside the ring" in page.inner_text("#graph-status")
+    edges = page.evaluate("window.graphring.edges.get().map(e => [e.from, e.to])")
+    for e in ctx["edges"]:
+        assert [e["from"], e["to"]] in edges
+    # a second expand adds nothing; search finds an outside shop
+    assert page.evaluate(f"window.graphring.expand({json.dumps(shop)})") == 0
+    some = sorted(outside)[0]
+    page.fill("#node-search", some.removeprefix("x:"))
+    page.press("#node-search", "Enter")
+    assert page.evaluate("window.graphring.highlighted")[0] == some
+    assert_clean(page, log)

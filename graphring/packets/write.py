@@ -341,7 +341,11 @@ def packet_html(
     for col in ("raw_values", "first_seen", "last_seen"):
         if col not in evidence:
             evidence = evidence.assign(**{col: ""})
-    ev = evidence.assign(shops=evidence["merchant_ids"].str.replace(";", " ", regex=False))
+    ev = backbone_order(
+        evidence.assign(
+            ring_id=rid, shops=evidence["merchant_ids"].str.replace(";", " ", regex=False)
+        )
+    )
     ld = leads.assign(roles=leads["roles"].str.replace(";", ", ", regex=False))
     left = graph.get("left_out", {})
     left_note = (
@@ -523,7 +527,8 @@ class _PacketSources:
         evidence = result.evidence.join(raw, on=["ring_id", "kind", "key"]).merge(
             seen(result.evidence, members, shipments), on=["ring_id", "kind", "key"], how="left"
         )
-        self.evidence_by = _group(backbone_order(evidence), "ring_id")
+        # evidence.csv keeps the run's order (rarest first); the page lists the backbone first
+        self.evidence_by = _group(evidence, "ring_id")
         days = site_days(members, shipments)
         self.days_by = _group(days, "ring_id")
         links = result.links

@@ -34,8 +34,9 @@ class ReportError(GraphringError):
 
 def _footer(ring_id: str, seal: str) -> str:
     return (
+        # no ligatures: the seal copied out of the PDF must be the same characters
         '<div style="font-size:7px;width:100%;padding:0 10mm;color:#555;'
-        'display:flex;justify-content:space-between">'
+        'font-variant-ligatures:none;display:flex;justify-content:space-between">'
         f"<span>graphring case report · ring {ring_id} · packet seal {seal}</span>"
         '<span>page <span class="pageNumber"></span> of <span class="totalPages"></span>'
         "</span></div>"

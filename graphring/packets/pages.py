@@ -69,7 +69,8 @@ table.timeline{width:auto}table.timeline td{padding:2px 6px}
 .warn-box ul{margin:4px 0;padding-left:20px}
 .decision{border-left:4px solid #4c78a8;background:#eef3f9;padding:6px 10px;margin:8px 0;
 font-size:14px}
-.seal{font-family:monospace;font-size:12px}
+.seal{font-family:monospace;font-size:12px;font-variant-ligatures:none}
+code{font-variant-ligatures:none}
 .print-only,.print-note{display:none}
 figure#graph-print svg{width:100%;height:auto}
 figure#leads-map{margin:6px 0}figure#leads-map svg{max-width:100%;height:auto}

@@ -227,6 +227,47 @@ def ring_status(ring_id: str, status: str, workspace: str, note: str, by: str | 
     click.echo(f"{ring_id}: {case['status']} by {case['by']} at {case['at']}")
 
 
+def _member_command(action: str) -> Any:
+    @click.argument("ring_id")
+    @click.argument("merchant_id")
+    @click.option("--workspace", type=click.Path(file_okay=False), required=True)
+    @click.option("--note", default="", help="Why: shown in packets, kept in exclusions.jsonl.")
+    @click.option("--by", default=None, help="Who decided (default: the login name).")
+    def command(ring_id: str, merchant_id: str, workspace: str, note: str, by: str | None) -> None:
+        from graphring.review import set_member
+
+        line = set_member(workspace, ring_id, merchant_id, action, note, by)
+        click.echo(
+            f"{ring_id}: {merchant_id} {action}d by {line['by']} at {line['at']} "
+            "(from the next run on)"
+        )
+
+    return command
+
+
+ring.command(
+    "exclude",
+    help="Take MERCHANT_ID out of RING_ID from the workspace's next run on (its leads go with "
+    "it unless other members use them); `ring include` undoes it.",
+)(_member_command("exclude"))
+ring.command("include", help="Put MERCHANT_ID back into RING_ID from the next run on.")(
+    _member_command("include")
+)
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("ring_id")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="The PDF to write.")
+def report(run_dir: str, ring_id: str, out: str) -> None:
+    """Print RING_ID's case report (its packet, in print layout) to a PDF through headless
+    Chromium. Refuses a packet whose files no longer match its SHA256SUMS."""
+    from graphring.report import write_report
+
+    info = write_report(run_dir, ring_id, out)
+    click.echo(f"{info['pdf']}: {info['pages']} pages, packet seal {info['seal']}")
+
+
 def main() -> None:
     """Entry point: maps graphring's errors to exit statuses, with no traceback."""
     try:

@@ -8,6 +8,7 @@ Only a new folder, an empty one or a run folder graphring wrote is replaced (run
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ import pandas as pd
 
 from graphring import __version__
 from graphring.pipeline import RunResult
+from graphring.progress import stage_done
 from graphring.runfolder import SIGNATURE, staged_dir
 from graphring.sheets import write_sheet_csv
 
@@ -94,10 +96,26 @@ def ring_documents(result: RunResult) -> list[dict[str, Any]]:
             "ring_shops": int(lead["ring_shops"]),
         },
     )
+    excluded = _by_ring(
+        result.excluded if result.excluded is not None else pd.DataFrame({"ring_id": []}),
+        "ring_id",
+        lambda x: {k: x[k] for k in ("merchant_id", "note", "by", "at", "run_id")},
+    )
     docs = []
     for ring in result.rings.to_dict("records"):
         rid = ring["ring_id"]
         mem = members[rid]
+        decision = (
+            {
+                "status": str(ring["status"]),
+                "note": ring["note"],
+                "by": ring["decided_by"],
+                "at": ring["decided_at"],
+                "run_id": ring["decided_run"],
+            }
+            if ring.get("decided_at")
+            else None
+        )
         docs.append(
             {
                 "ring_id": rid,
@@ -110,6 +128,8 @@ def ring_documents(result: RunResult) -> list[dict[str, Any]]:
                 "shared_identifiers": evidence.get(rid, []),
                 "provinces": ring["province_list"].split(";") if ring["province_list"] else [],
                 "leads": leads.get(rid, []),
+                "decision": decision,
+                "excluded": excluded.get(rid, []),
             }
         )
     return docs
@@ -125,7 +145,8 @@ def _by_ring(
     return out
 
 
-def run_document(result: RunResult) -> dict[str, Any]:
+def run_document(result: RunResult, seals: dict[str, str] | None = None) -> dict[str, Any]:
+    """run.json; ``seals``: each packet's seal (the SHA-256 of its SHA256SUMS)."""
     rejects = result.rejects
     return {
         "written_by": SIGNATURE,
@@ -148,6 +169,7 @@ def run_document(result: RunResult) -> dict[str, Any]:
         "supernodes": _records(result.supernodes),
         "stage_seconds": result.timings,
         "changes": result.changes if result.changes is not None else {"previous_run": None},
+        "packet_seals": seals or {},
     }
 
 
@@ -177,11 +199,20 @@ def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> Non
     write_sheet_csv(result.rejects, folder / "rejects.csv")
     docs = ring_documents(result)
     _dump(folder / "rings.json", docs)
-    _dump(folder / "run.json", run_document(result))
+    seals: dict[str, str] = {}
     if packets:
         from graphring.packets.write import write_packets
+        from graphring.review import packet_seal
 
+        started = time.perf_counter()
         write_packets(result, docs, folder / "packets")
+        stage_done("packets", time.perf_counter() - started, f"{len(docs)} packets")
+        for doc in docs:
+            seal = packet_seal(folder, doc["ring_id"])
+            if seal:
+                seals[doc["ring_id"]] = seal
+    # written after the packets: run.json and the overview carry each packet's seal
+    _dump(folder / "run.json", run_document(result, seals))
     from graphring.packets.write import overview_html
 
-    (folder / "index.html").write_text(overview_html(result), encoding="utf-8")
+    (folder / "index.html").write_text(overview_html(result, seals), encoding="utf-8")

@@ -18,12 +18,13 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from graphring import review
 from graphring.config import Settings
 from graphring.errors import InputError, RunLockedError
 from graphring.export import write_run_into
@@ -100,38 +101,45 @@ def previous_run(workspace: Path) -> PreviousRun | None:
     return PreviousRun(run["run_id"], {r["ring_id"]: set(r["members"]) for r in rings})
 
 
-def case_statuses(workspace: Path) -> dict[str, dict[str, Any]]:
-    """The latest decision on each ring (from cases.jsonl).
+def json_lines(path: Path, whole: Callable[[Any], bool]) -> list[dict[str, Any]]:
+    """The JSON objects of an append-only ``.jsonl`` file that ``whole`` accepts.
 
-    A line that is not a whole decision (a write cut short by a kill or a full disk) is
-    skipped with a warning naming it; the decisions on the other lines stand.
+    A line that is not whole (a write cut short by a kill or a full disk) is skipped with a
+    warning naming it; the other lines stand.
     """
-    path = workspace / "cases.jsonl"
-    out: dict[str, dict[str, Any]] = {}
     if not path.exists():
-        return out
+        return []
+    out: list[dict[str, Any]] = []
     text = path.read_bytes().decode("utf-8", errors="replace")
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            case = json.loads(line)
-            ok = (
-                isinstance(case, dict)
-                and isinstance(case.get("ring_id"), str)
-                and case.get("status") in STATUSES
-                and isinstance(case.get("members", []), list)
-            )
+            item = json.loads(line)
+            ok = isinstance(item, dict) and whole(item)
         except ValueError:
             ok = False
         if not ok:
-            log.warning("%s line %d is not a whole decision; skipped: %.80s", path, number, line)
+            log.warning("%s line %d is not whole; skipped: %.80s", path, number, line)
             continue
-        out[case["ring_id"]] = case
+        out.append(item)
     return out
 
 
-def _append_line(path: Path, line: str) -> None:
+def _whole_case(case: dict[str, Any]) -> bool:
+    return (
+        isinstance(case.get("ring_id"), str)
+        and case.get("status") in STATUSES
+        and isinstance(case.get("members", []), list)
+    )
+
+
+def case_statuses(workspace: Path) -> dict[str, dict[str, Any]]:
+    """The latest decision on each ring (from cases.jsonl; see :func:`json_lines`)."""
+    return {c["ring_id"]: c for c in json_lines(workspace / "cases.jsonl", _whole_case)}
+
+
+def append_line(path: Path, line: str) -> None:
     """Append ``line`` on a line of its own, even after a partial last line."""
     with open(path, "ab") as handle:
         if handle.tell() > 0:
@@ -165,9 +173,11 @@ def set_ring_status(
         "at": _now(),
         "run_id": previous.run_id,
         "members": sorted(previous.rings[ring_id]),
+        # the seal of the packet the decision was made on (see graphring.review)
+        "packet_seal": review.packet_seal(latest_run(workspace) or workspace, ring_id),
     }
     case_statuses(workspace)  # says which lines a cut-short write left, if any
-    _append_line(workspace / "cases.jsonl", json.dumps(case, ensure_ascii=False))
+    append_line(workspace / "cases.jsonl", json.dumps(case, ensure_ascii=False))
     return case
 
 
@@ -261,13 +271,15 @@ def scheduled_run(
                 shutil.rmtree(stale, ignore_errors=True)
         for link in workspace.glob(".latest-*"):
             link.unlink(missing_ok=True)
-        result = run_pipeline(data_dir, settings, store, previous=previous_run(workspace))
-        statuses = case_statuses(workspace)
-        result.rings = result.rings.assign(
-            status=result.rings["ring_id"].map(
-                lambda r: statuses[r]["status"] if r in statuses else "open"
-            )
+        result = run_pipeline(
+            data_dir,
+            settings,
+            store,
+            previous=previous_run(workspace),
+            excluded=review.exclusions(workspace),
         )
+        statuses = case_statuses(workspace)
+        result.rings = review.attach_decisions(result.rings, review.decisions(workspace))
         folder = runs / result.run_id
         alerts = alerts_for(result, statuses, folder / "packets")
         stage = runs / f".staging-{result.run_id}"

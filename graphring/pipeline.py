@@ -35,8 +35,11 @@ from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
 from graphring.parallel import Background
+from graphring.progress import stage_bar, stage_done
+from graphring.provenance import spellings
 from graphring.scoring import merchant_risk, ring_scores
 from graphring.stores.base import Store
+from graphring.ties import member_ties
 
 #: Columns of :attr:`RunResult.evidence` (and of a packet's evidence.csv).
 EVIDENCE_COLUMNS = [
@@ -84,6 +87,9 @@ class RunResult:
     changes: dict[str, Any] | None = None
     #: "today" of the run: {"date": YYYY-MM-DD, "from": "run date" or "as_of setting"}
     today: dict[str, str] = field(default_factory=dict)
+    #: shops investigators took out of rings (graphring.review): ring_id, merchant_id, note,
+    #: by, at, run_id, recorded_ring (the ring id the exclusion was recorded on)
+    excluded: pd.DataFrame | None = None
 
     def ring(self, ring_id: str) -> pd.Series:
         return self.rings.set_index("ring_id").loc[ring_id]
@@ -99,15 +105,27 @@ def ring_id_for(members: list[str]) -> str:
     return "R-" + digest[:8]
 
 
+#: The stages a run times (run.json's stage_seconds), in order.
+STAGES = ("read_validate_normalize", "load", "link", "detect", "score", "leads", "write_back")
+
+
 class _Clock:
+    """Times each stage, logs it (``graphring -v``) and moves the terminal's stage bar."""
+
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
         self._t = time.perf_counter()
+        self._bar = stage_bar(len(STAGES), "run")
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.timings[stage] = round(now - self._t, 3)
         self._t = now
+        stage_done(stage, self.timings[stage])
+        self._bar.set_postfix_str(stage, refresh=False)
+        self._bar.update(1)
+        if len(self.timings) == len(STAGES):
+            self._bar.close()
 
 
 @dataclass(frozen=True)
@@ -138,11 +156,14 @@ def run_pipeline(
     settings: Settings | None = None,
     store: Store | None = None,
     previous: PreviousRun | None = None,
+    excluded: pd.DataFrame | None = None,
 ) -> RunResult:
     """Load a data folder into ``store`` (the embedded one by default), link, detect, score.
 
     With ``previous``, rings that are substantially the same group keep their ids and
-    ``changes`` lists what is new, grown, shrunk, merged, split or dissolved.
+    ``changes`` lists what is new, grown, shrunk, merged, split or dissolved; ``excluded``
+    (ring_id, merchant_id, note, by, at: :func:`graphring.review.exclusions`) takes shops out
+    of the groups that carry those rings of ``previous`` on.
 
     Raises :class:`graphring.errors.InputError` for input it cannot use, before anything
     is written to the store.
@@ -187,6 +208,11 @@ def run_pipeline(
 
     risk, risk_reasons = shop_risk.result()
     groups = partition.members
+    applied = None
+    if previous is not None and excluded is not None and len(excluded):
+        from graphring.review import apply_exclusions
+
+        groups, applied = apply_exclusions(groups, excluded, previous.rings, settings.min_ring_size)
     core = groups.loc[groups["core"]]
     ids = core.groupby("group")["merchant_id"].agg(lambda m: ring_id_for(list(m)))
     # ring ids carry over from the previous run while a ring is substantially the same
@@ -202,6 +228,11 @@ def run_pipeline(
     )
     ids = ids.map(lineage.ids)
     groups = groups.assign(ring_id=groups["group"].map(ids))
+    if applied is not None:
+        applied = applied.rename(columns={"ring_id": "recorded_ring"}).assign(
+            ring_id=applied["group"].map(ids)
+        )
+        applied = applied.loc[applied["ring_id"].notna()].drop(columns="group")
     core = groups.loc[groups["core"]]
     evidence = _evidence(core, links)
     # ring_scores works on any group label: here the ring_id itself
@@ -216,6 +247,11 @@ def run_pipeline(
     reasons = reasons.rename(columns={"group": "ring_id"})
     rings = _rings_table(scores, reasons, groups, merchants)
     members = _members_table(groups, merchants, risk, rings)
+    members = (
+        members.merge(member_ties(groups, links), on=["ring_id", "merchant_id"], how="left")
+        if len(members)
+        else members.assign(ties=pd.Series(dtype="int64"), tied_by=pd.Series(dtype=object))
+    )
     merchant_table = risk.merge(core[["merchant_id", "ring_id"]], on="merchant_id", how="left")[
         ["merchant_id", "risk_score", "ring_id", "reasons"]
     ]
@@ -268,6 +304,8 @@ def run_pipeline(
         engine=partition.engine,
         timings=clock.timings,
         tables={
+            # raw spellings (file, line) behind every shared identifier of a ring
+            "spellings": spellings(dataset, evidence),
             "merchants": merchants,
             "listings": listings,
             "shipments": shipments,
@@ -276,6 +314,7 @@ def run_pipeline(
         links=links,
         changes=changes,
         today={"date": f"{today:%Y-%m-%d}", "from": today_from},
+        excluded=applied,
     )
 
 

@@ -78,7 +78,7 @@ def test_a_broken_line_in_cases_is_skipped_and_never_appended_onto(tmp_path: Pat
     cases.write_text(whole + '{"ring_id": "' + ring_id + '", "stat')  # a write cut short
     proc = graphring("ring", "status", ring_id, "dismissed", "--workspace", str(ws))
     assert proc.returncode == 0, proc.stderr
-    assert "line 2 is not a whole decision" in proc.stderr
+    assert "cases.jsonl line 2 is not whole" in proc.stderr
     lines = cases.read_text().splitlines()
     assert len(lines) == 3 and lines[1].endswith('"stat')
     assert json.loads(lines[2])["status"] == "dismissed"

@@ -35,6 +35,7 @@ KIND_COLOURS = {
     "email": "#e377c2",
     "ip": "#7f7f7f",
     "other": "#bcbd22",
+    "outside": "#9e9e9e",
 }
 #: What the legend says for each kind.
 KIND_LABELS = {
@@ -48,6 +49,7 @@ KIND_LABELS = {
     "email": "email",
     "ip": "IP address",
     "other": "other identifier",
+    "outside": "shop outside the ring",
 }
 SHOP_KINDS = ("shop", "associate")
 #: At most this many nodes in one ring's graph (shops first, then the rarest identifiers,
@@ -71,6 +73,14 @@ def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value)
+
+
+def _day(value: object) -> str:
+    """A date as ``YYYY-MM-DD`` for the graph's time filter; empty when there is none."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else str(value)
+    return text[:10]
 
 
 def xml_text(value: object) -> str:
@@ -119,6 +129,7 @@ def ring_graph(
                 if x
             ),
             size=(12 if row.core else 8) + risk / 8,
+            t=_day(getattr(row, "opened_on", None)),
         )
     budget = max_nodes - g.number_of_nodes()
     drawn_ev = evidence.head(max(budget, 0))
@@ -147,6 +158,7 @@ def ring_graph(
             title="\n".join(lines),
             size=8 + 3 * math.log2(1 + row.shops_in_ring) + math.log2(1 + ships),
             shipments=ships,
+            t=_day(getattr(row, "first_seen", None)),
         )
         for mid in _text(row.merchant_ids).split(";"):
             if g.has_node(f"m:{mid}"):
@@ -209,8 +221,16 @@ def vis_data(g: nx.Graph) -> dict[str, object]:
         net.add_node(
             node,
             label=attrs["label"],
+            idlabel=attrs["label"],
+            t=attrs.get("t", ""),
             title=attrs["title"],
-            color={"background": colour, "border": colour},
+            # selection and hover keep the kind's colour, with a dark border
+            color={
+                "background": colour,
+                "border": colour,
+                "highlight": {"background": colour, "border": "#111"},
+                "hover": {"background": colour, "border": "#111"},
+            },
             size=round(attrs["size"], 1),
             shape="dot" if attrs["kind"] in SHOP_KINDS else "square",
             kind=attrs["kind"],
@@ -241,6 +261,62 @@ def vis_data(g: nx.Graph) -> dict[str, object]:
     }
 
 
+def context_data(context: pd.DataFrame) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """One hop outside the ring for the page to add on demand: shop node id -> the nodes
+    (identifiers it shares with outside shops, and those shops) and edges to add.
+
+    ``context``: one ring's rows of :func:`graphring.packets.case.outside_context`.
+    """
+    out: dict[str, dict[str, list[dict[str, object]]]] = {}
+    if context.empty:
+        return out
+    rows = context.assign(
+        shop="m:" + context["merchant_id"].astype(str),
+        ident="i:" + context["kind"].astype(str) + ":" + context["key"].astype(str),
+        other="x:" + context["outside"].astype(str),
+    )
+    for shop, part in rows.groupby("shop", sort=True):
+        nodes: dict[str, dict[str, object]] = {}
+        edges: dict[str, dict[str, object]] = {}
+        for r in part.to_dict("records"):
+            kind = r["kind"] if r["kind"] in KIND_COLOURS else "other"
+            nodes.setdefault(
+                r["ident"],
+                _context_node(r["ident"], _short(str(r["key"])), kind, f"{r['kind']}\n{r['key']}"),
+            )
+            risk = "" if pd.isna(r["risk_score"]) else f"risk {float(r['risk_score']):g}/100"
+            ring = f"in ring {r['outside_ring']}" if r["outside_ring"] else "in no ring"
+            title = "\n".join(
+                x for x in (f"{r['outside']} · {_text(r['name'])}", risk, ring, "outside") if x
+            )
+            nodes.setdefault(
+                r["other"], _context_node(r["other"], str(r["outside"]), "outside", title)
+            )
+            for a, b in ((shop, r["ident"]), (r["ident"], r["other"])):
+                edges.setdefault(f"{a}|{b}", {"id": f"{a}|{b}", "from": a, "to": b, "dashes": True})
+        out[str(shop)] = {"nodes": list(nodes.values()), "edges": list(edges.values())}
+    return out
+
+
+def _context_node(node: str, label: str, kind: str, title: str) -> dict[str, object]:
+    colour = KIND_COLOURS[kind]
+    return {
+        "id": node,
+        "label": label,
+        "idlabel": label,
+        "kind": kind,
+        "title": title,
+        "shape": "dot" if kind == "outside" else "square",
+        "size": 10,
+        "color": {
+            "background": colour,
+            "border": colour,
+            "highlight": {"background": colour, "border": "#111"},
+            "hover": {"background": colour, "border": "#111"},
+        },
+    }
+
+
 def left_out(g: nx.Graph) -> dict[str, int]:
     """How many shops, shared identifiers and origins the graph leaves out (over MAX_NODES)."""
     return dict(g.graph.get("left_out", {"shops": 0, "identifiers": 0, "origins": 0}))
@@ -264,7 +340,33 @@ def kamada_kawai(g: nx.Graph) -> dict[Any, tuple[float, float]]:
     return {node: (float(x), float(y)) for node, (x, y) in zip(nodes, coords, strict=True)}
 
 
-def ring_svg(g: nx.Graph, width: int = 1000, height: int = 760, seed: int = 42) -> str:
+#: Label size in the print picture (px at 1000 px wide) and the width of one character.
+LABEL_PX = 11
+_CHAR_W = 0.62 * LABEL_PX
+
+
+def _labels(g: nx.Graph, xy: dict[Any, tuple[float, float]]) -> list[str]:
+    """Labels that do not overlap: shared identifiers first (most shops first), then shops
+    by risk; a label that would cover one already placed is left out (the tables list all)."""
+    order = sorted(
+        g.nodes(data=True), key=lambda na: (na[1]["kind"] in SHOP_KINDS, -na[1]["size"], na[0])
+    )
+    placed: list[tuple[float, float, float, float]] = []
+    texts = []
+    for node, attrs in order:
+        text = _short(attrs["label"], 22)
+        x, y = xy[node]
+        y += attrs["size"] / 3 + LABEL_PX
+        half = len(text) * _CHAR_W / 2
+        box = (x - half, y - LABEL_PX, x + half, y + 2)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        texts.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle">{xml_text(text)}</text>')
+    return texts
+
+
+def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42) -> str:
     """A static picture of the ring graph for printed reports (same colours and shapes)."""
     rid = xml_text(g.graph.get("ring_id", ""))
     if g.number_of_nodes() == 0:
@@ -291,7 +393,7 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 760, seed: int = 42) 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" '
-        'font-size="8">',
+        'font-size="11">',
         f"<title>Ring {rid}</title>",
         f'<rect width="{width}" height="{height}" fill="white"/>',
         f'<text x="{pad}" y="24" font-size="16" font-weight="bold">Ring {rid}</text>',
@@ -327,11 +429,8 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 760, seed: int = 42) 
                 f' fill="{colour}">{tip}</rect>'
             )
         marks.append(shape)
-        if labels:
-            texts.append(
-                f'<text x="{x:.1f}" y="{y + r + 8:.1f}" text-anchor="middle">'
-                f"{xml_text(_short(attrs['label'], 22))}</text>"
-            )
+    if labels:
+        texts = _labels(g, {k: (sx(v[0]), sy(v[1])) for k, v in pos.items()})
     out.extend(marks)
     out.append('<g fill="#333" stroke="white" stroke-width="2.5" paint-order="stroke">')
     out.extend(texts)

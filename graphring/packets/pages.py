@@ -49,7 +49,9 @@ border-radius:9px;background:#eee;margin:1px;font-size:12px}
 .status{display:inline-block;padding:2px 8px;border-radius:4px;background:#ffe9a8;font-size:13px;
 margin-left:10px;vertical-align:middle}
 #graph{height:640px;border:1px solid #ccc;position:relative}
-.legend span{margin-right:14px;font-size:12px;white-space:nowrap}
+.legend button{margin:0 6px 3px 0;font-size:12px;white-space:nowrap;background:#fff;
+border:1px solid #ccc;border-radius:4px;padding:1px 6px;cursor:pointer}
+.legend button[aria-pressed="false"]{opacity:.4;text-decoration:line-through}
 .legend i{display:inline-block;width:11px;height:11px;margin-right:4px;vertical-align:-1px}
 .legend i.dot{border-radius:6px}
 .controls{display:flex;gap:6px;align-items:center;flex-wrap:wrap;margin:4px 0}
@@ -63,7 +65,36 @@ dl.kv{display:grid;grid-template-columns:max-content auto;gap:2px 14px;font-size
 dl.kv dt{color:#555}dl.kv dd{margin:0}
 code{font-size:12px}td a{white-space:nowrap}
 table.timeline{width:auto}table.timeline td{padding:2px 6px}
-@media print{#graph,.controls,input{display:none}}
+.warn-box{border:1px solid #e0a040;background:#fff6e0;padding:6px 10px;margin:8px 0;font-size:13px}
+.warn-box ul{margin:4px 0;padding-left:20px}
+.decision{border-left:4px solid #4c78a8;background:#eef3f9;padding:6px 10px;margin:8px 0;
+font-size:14px}
+.seal{font-family:monospace;font-size:12px;font-variant-ligatures:none}
+code{font-variant-ligatures:none}
+.print-only,.print-note{display:none}
+figure#graph-print svg{width:100%;height:auto}
+figure#leads-map{margin:6px 0}figure#leads-map svg{max-width:100%;height:auto}
+details.site-days{font-size:13px;margin:3px 0}
+@page{size:A4;margin:12mm}
+@media print{
+#graph,.controls,input,nav.toc,button,.screen-only{display:none!important}
+.print-only{display:block!important}
+body{font-size:11px}main{padding:0;max-width:none}
+header{background:none;color:#000;border-bottom:2px solid #000;padding:0 0 4px}
+header a{color:#000}
+table{font-size:9px;width:100%}
+th,td{padding:2px 3px;overflow-wrap:anywhere}
+table.data th{white-space:normal}
+td a{white-space:normal}
+code{font-size:9px;word-break:break-all}
+pre{white-space:pre-wrap;font-size:8px}
+section{margin:10px 0}
+h2{break-after:avoid}
+tr,figure,.warn-box,.decision{break-inside:avoid}
+#graph-section{break-before:page}figure#graph-print{margin:0}
+#listings tbody tr:nth-child(n+21){display:none}
+.print-note{display:block!important}
+}
 """
 
 TABLE_JS = """
@@ -92,11 +123,14 @@ if(f)f.addEventListener('input',function(){t._q=f.value;apply(t)});
 var m=document.querySelector('input[data-min-for="'+t.id+'"]');
 if(m){t._minCol=Number(m.dataset.col);m.addEventListener('input',function(){
 t._min=m.value===''?NaN:Number(m.value);apply(t)})}apply(t)});
+window.addEventListener('beforeprint',function(){
+document.querySelectorAll('details').forEach(function(d){d.open=true})});
 })();
 """
 
 GRAPH_JS = """
 (function(){
+var READABLE=0.8;
 var data=JSON.parse(document.getElementById('graph-data').textContent);
 function tip(t){var d=document.createElement('div');d.className='gr-tip';d.textContent=t;return d}
 var text={};data.nodes.forEach(function(n){
@@ -111,20 +145,49 @@ avoidOverlap:0.2},stabilization:{enabled:true,iterations:400,updateInterval:50,f
 minVelocity:1},
 layout:{randomSeed:7,improvedLayout:true},
 interaction:{hover:true,tooltipDelay:120,hideEdgesOnDrag:true,navigationButtons:false},
-nodes:{font:{size:11},borderWidth:1},edges:{color:{color:'#bbb',highlight:'#222',hover:'#555'},
+nodes:{font:{size:14},borderWidth:1},edges:{color:{color:'#bbb',highlight:'#222',hover:'#555'},
 smooth:false}});
 var gr=window.graphring={network:net,nodes:nodes,edges:edges,stabilized:false,highlighted:[],
-find:find,clear:clear};
-net.once('stabilizationIterationsDone',function(){net.setOptions({physics:false});
+find:find,clear:clear,fit:fit,labels:labels,toggleKind:toggleKind,until:until,hiddenKinds:{},
+readable:READABLE,expand:expand,expanded:{}};
+/* one hop outside the ring, carried in the page: a shop's identifiers shared with outside
+shops, and those shops, placed around it */
+function expand(id){var ctx=(data.context||{})[id];if(!ctx){status.textContent=
+'Nothing outside the ring shares an identifier with '+id+'.';return 0}
+if(gr.expanded[id])return 0;gr.expanded[id]=1;var p=net.getPositions([id])[id]||{x:0,y:0},
+add=ctx.nodes.filter(function(n){return !nodes.get(n.id)}),k=add.length;
+add.forEach(function(n,i){var a=2*Math.PI*i/Math.max(k,1),r=120+10*k;
+var c=Object.assign({},n);c.x=p.x+r*Math.cos(a);c.y=p.y+r*Math.sin(a);
+if(typeof c.title==='string')c.title=tip(c.title);nodes.add(c)});
+edges.add(ctx.edges.filter(function(e){return !edges.get(e.id)}));
+status.textContent='Added '+k+' nodes outside the ring around '+id+'.';return k}
+/* opens at a readable scale: fitted when the whole ring fits at READABLE or more, else at
+READABLE on the busiest node (the backbone); "fit" shows it all */
+function opening(){net.fit({animation:false});if(net.getScale()>=READABLE)return;
+var best=null,deg=-1;nodes.getIds().forEach(function(k){var d=net.getConnectedEdges(k).length;
+if(d>deg){deg=d;best=k}});var p=net.getPositions([best])[best];
+net.moveTo({position:p,scale:READABLE,animation:false})}
+net.once('stabilizationIterationsDone',function(){net.setOptions({physics:false});opening();
 gr.stabilized=true;box.dataset.ready='1';status.textContent=nodes.length+' nodes, '+
 edges.length+' links. Hover for details, search to highlight a node and its neighbours.'});
+function fit(){net.fit({animation:false})}
+function labels(by){nodes.update(nodes.get().map(function(n){var l=n.idlabel;
+if(by==='name'&&(n.kind==='shop'||n.kind==='associate')&&n.name)l=String(n.name);
+return{id:n.id,label:l}}));gr.labelBy=by}
+function shown(n){return !gr.hiddenKinds[n.kind]&&(!gr.cut||!n.t||n.t<=gr.cut)}
+function refresh(){nodes.update(nodes.get().map(function(n){return{id:n.id,hidden:!shown(n)}}))}
+function toggleKind(kind){gr.hiddenKinds[kind]=!gr.hiddenKinds[kind];refresh();
+document.querySelectorAll('.legend [data-kind="'+kind+'"]').forEach(function(b){
+b.setAttribute('aria-pressed',gr.hiddenKinds[kind]?'false':'true')});return !gr.hiddenKinds[kind]}
+function until(day){gr.cut=day||null;refresh();
+return nodes.get().filter(function(n){return !n.hidden}).length}
 function clear(){var ids=nodes.getIds();nodes.update(ids.map(function(i){return{id:i,opacity:1}}));
-net.unselectAll();gr.highlighted=[]}
+net.unselectAll();gr.highlighted=[];fit()}
 function find(q){q=String(q==null?'':q).trim().toLowerCase();if(!q){clear();return null}
 var ids=nodes.getIds(),hit=null,i;
 for(i=0;i<ids.length&&hit===null;i++){var n=nodes.get(ids[i]);
 if(String(n.label).toLowerCase()===q||String(n.id).toLowerCase()===q)hit=ids[i]}
-for(i=0;i<ids.length&&hit===null;i++){if(text[ids[i]].indexOf(q)>=0)hit=ids[i]}
+for(i=0;i<ids.length&&hit===null;i++){if((text[ids[i]]||'').indexOf(q)>=0)hit=ids[i]}
 if(hit===null){clear();status.textContent='No node matches that search.';return null}
 var sel=[hit].concat(net.getConnectedNodes(hit)),keep={};sel.forEach(function(k){keep[k]=1});
 nodes.update(ids.map(function(k){return{id:k,opacity:keep[k]?1:0.15}}));
@@ -139,6 +202,23 @@ input.addEventListener('change',function(){find(input.value)});
 document.getElementById('node-search-go').addEventListener('click',function(){find(input.value)});
 document.getElementById('node-search-clear').addEventListener('click',function(){input.value='';
 clear();status.textContent=''});
+document.getElementById('graph-fit').addEventListener('click',fit);
+document.getElementById('graph-expand').addEventListener('click',function(){
+var s=net.getSelectedNodes().filter(function(i){return String(i).indexOf('m:')===0});
+if(s.length)expand(s[0]);else status.textContent='Select a shop first (click it).'});
+net.on('doubleClick',function(e){if(e.nodes.length&&String(e.nodes[0]).indexOf('m:')===0)
+expand(e.nodes[0])});
+document.getElementById('graph-labels').addEventListener('change',function(e){labels(e.target.value)});
+document.querySelectorAll('.legend button[data-kind]').forEach(function(b){
+b.addEventListener('click',function(){toggleKind(b.dataset.kind)})});
+var days=nodes.get().map(function(n){return n.t}).filter(Boolean).sort(),
+slider=document.getElementById('graph-until'),shownDay=document.getElementById('graph-until-day');
+if(days.length){var months=[];days.forEach(function(d){var m=d.slice(0,7);
+if(months[months.length-1]!==m)months.push(m)});slider.max=months.length-1;
+slider.value=months.length-1;shownDay.textContent='all';
+slider.addEventListener('input',function(){var i=Number(slider.value),last=i>=months.length-1;
+var n=until(last?null:months[i]+'-31');shownDay.textContent=last?'all':'to '+months[i]+
+' ('+n+' nodes)'})}else{slider.disabled=true;shownDay.textContent='no dates'}
 })();
 """
 
@@ -231,8 +311,10 @@ def table(
     filter_box: bool = True,
     min_filter: str | None = None,
     empty: str = "none",
+    multi_links: dict[str, str] | None = None,
 ) -> str:
-    """A sortable, filterable table. ``links`` maps a column to an href pattern ({}).
+    """A sortable, filterable table. ``links`` maps a column to an href pattern ({});
+    ``multi_links`` likewise for columns holding ``;``-separated values, each linked.
 
     ``min_filter`` names a numeric column that gets a "at least" box.
     """
@@ -254,6 +336,12 @@ def table(
             text = esc(fmt(val))
             if links and col in links:
                 cells.append(f'<td><a href="{esc(links[col].format(fmt(val)))}">{text}</a></td>')
+            elif multi_links and col in multi_links and fmt(val):
+                parts = [
+                    f'<a href="{esc(multi_links[col].format(v))}">{esc(v)}</a>'
+                    for v in fmt(val).split(";")
+                ]
+                cells.append(f"<td>{' '.join(parts)}</td>")
             elif col in numeric:
                 cells.append(f'<td class="num">{text}</td>')
             else:
@@ -316,32 +404,41 @@ def page(
 
 
 def legend(entries: list[dict[str, Any]]) -> str:
-    """The graph legend: one coloured mark per kind drawn, with its count."""
+    """The graph legend: one coloured mark per kind drawn, with its count; each is a button
+    that hides or shows that kind in the graph."""
     return (
-        '<div class="legend">'
+        '<div class="legend" title="click a kind to hide or show it">'
         + "".join(
-            f'<span><i class="{"dot" if e["kind"] in ("shop", "associate") else "sq"}" '
+            f'<button type="button" data-kind="{esc(e["kind"])}" aria-pressed="true">'
+            f'<i class="{"dot" if e["kind"] in ("shop", "associate") else "sq"}" '
             f'style="background:{esc(e["colour"])}"></i>{esc(e["label"])} '
-            f'<span class="muted">({int(e["count"])})</span></span>'
+            f'<span class="muted">({int(e["count"])})</span></button>'
             for e in entries
         )
         + "</div>"
     )
 
 
-def bars(counts: pd.DataFrame, labels: tuple[str, str]) -> str:
-    """Two counts per period side by side, each with its bar (a timeline as a table)."""
+def bars(counts: pd.DataFrame, labels: tuple[str, ...], period: str = "month") -> str:
+    """Counts per period, each column with its bar (a timeline as a table); ``labels`` name
+    the first ``len(labels)`` columns."""
     if counts.empty:
         return '<p class="muted">no dates in the data</p>'
-    tops = [max(int(counts[c].max()), 1) for c in counts.columns[:2]]
+    cols = list(counts.columns[: len(labels)])
+    tops = [max(int(counts[c].max()), 1) for c in cols]
+    head = "".join(f"<th>{esc(label)}</th><th></th>" for label in labels)
+    values = counts[cols].to_numpy(dtype="int64").tolist()
     rows = "".join(
-        f'<tr><td>{esc(period)}</td><td class="num">{int(a)}</td>'
-        f'<td><span class="bar a" style="width:{int(200 * a / tops[0])}px"></span></td>'
-        f'<td class="num">{int(b)}</td>'
-        f'<td><span class="bar b" style="width:{int(200 * b / tops[1])}px"></span></td></tr>'
-        for period, a, b in zip(counts.index, counts.iloc[:, 0], counts.iloc[:, 1], strict=True)
+        f"<tr><td>{esc(p)}</td>"
+        + "".join(
+            f'<td class="num">{v}</td><td><span class="bar {"ab"[i % 2]}" '
+            f'style="width:{int(200 * v / tops[i])}px"></span></td>'
+            for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for p, row in zip(counts.index, values, strict=True)
     )
     return (
-        f'<table class="timeline"><thead><tr><th>month</th><th>{esc(labels[0])}</th><th></th>'
-        f"<th>{esc(labels[1])}</th><th></th></tr></thead><tbody>{rows}</tbody></table>"
+        f'<table class="timeline"><thead><tr><th>{esc(period)}</th>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
     )

@@ -19,18 +19,32 @@ from typing import Any
 import pandas as pd
 
 from graphring.packets import pages
-from graphring.packets.graph import ring_graph, ring_svg, vis_data
+from graphring.packets.case import (
+    backbone_order,
+    full_months,
+    outside_context,
+    seen,
+    site_days,
+    site_spans,
+)
+from graphring.packets.graph import context_data, ring_graph, ring_svg, vis_data
+from graphring.packets.leadmap import leads_map_svg
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
+from graphring.progress import bar
+from graphring.provenance import provenance_table
 from graphring.queries import query
 from graphring.scoring import CHEAP_SHARE, IMAGE_PRICE_TOLERANCE, image_prices
 from graphring.sheets import write_sheet_csv
+from graphring.ties import WEAK_RISK, weakly_tied
 
 MEMBER_COLUMNS = [
     "merchant_id",
     "name",
     "role",
     "risk_score",
+    "tied_by",
+    "warning",
     "reasons",
     "province",
     "city",
@@ -43,11 +57,14 @@ MEMBER_COLUMNS = [
 EVIDENCE_COLUMNS = [
     "kind",
     "key",
+    "raw_values",
     "roles",
-    "rarity",
     "shops_in_ring",
-    "shops_total",
     "shipments",
+    "rarity",
+    "shops_total",
+    "first_seen",
+    "last_seen",
     "shops",
 ]
 LEAD_COLUMNS = [
@@ -63,6 +80,9 @@ LEAD_COLUMNS = [
     "city",
     "lat",
     "lon",
+    "first_parcel",
+    "last_parcel",
+    "days_active",
     "reasons",
 ]
 LISTING_COLUMNS = [
@@ -79,7 +99,7 @@ LISTING_COLUMNS = [
     "why",
 ]
 #: Files whose SHA-256 ring.json records (index.html and ring.json are in SHA256SUMS).
-HASHED_IN_JSON = ["members.csv", "evidence.csv", "graph.svg", "ring.cypher"]
+HASHED_IN_JSON = ["members.csv", "evidence.csv", "provenance.csv", "graph.svg", "ring.cypher"]
 
 
 def listing_evidence(listings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -153,7 +173,113 @@ def _timeline(counts: pd.DataFrame | None) -> str:
     if counts is None or counts.empty:
         return '<p class="muted">no dates in the data</p>'
     frame = counts.droplevel(0) if isinstance(counts.index, pd.MultiIndex) else counts
-    return pages.bars(frame, ("shops opened", "shipments sent"))
+    return pages.bars(full_months(frame), ("shops opened", "shipments sent"))
+
+
+def _lead_map(leads: pd.DataFrame) -> str:
+    svg = leads_map_svg(leads)
+    if not svg:
+        return '<p class="muted">No lead has coordinates: no map.</p>'
+    return f'<figure id="leads-map">{svg}</figure>'
+
+
+#: A printed packet lists this many suspicious listings (the page and its files hold all).
+PRINTED_LISTINGS = 20
+
+
+def _print_cut(rows: int, what: str) -> str:
+    if rows <= PRINTED_LISTINGS:
+        return ""
+    return (
+        f'<p class="print-note muted">Printed: the first {PRINTED_LISTINGS} of {rows} {what}, '
+        "lowest share of retail first; the packet's page lists them all.</p>"
+    )
+
+
+def _weak_ties(rid: str, weak: pd.DataFrame) -> str:
+    """The warning over weakly tied members, with the command that takes one out."""
+    if weak.empty:
+        return ""
+    esc = pages.esc
+    items = "".join(
+        f"<li><b>{esc(r['merchant_id'])}</b> {esc(r['name'])}: risk "
+        f"{esc(pages.fmt(r['risk_score']))}, tied only by {esc(r['tied_by'] or 'nothing shared')}"
+        f"<br><code>graphring ring exclude {esc(rid)} {esc(r['merchant_id'])} --workspace WS "
+        '--note "…"</code></li>'
+        for r in weak.to_dict("records")
+    )
+    return (
+        f'<div class="warn-box" id="weak-ties"><b>&#9888; {len(weak)} weakly tied member'
+        f"{'s' if len(weak) != 1 else ''}</b> (one tie to the ring and a risk under "
+        f"{WEAK_RISK:g}): possibly an honest shop caught by one shared identifier. Check before "
+        f"deciding on the ring; a shop taken out leaves it from the next run on.<ul>{items}</ul>"
+        "</div>"
+    )
+
+
+def _decision(doc: dict[str, Any]) -> str:
+    """The latest decision on the ring: status, note, who, when and on which run."""
+    d = doc.get("decision")
+    if not d:
+        return ""
+    esc = pages.esc
+    note = f"<br>note: <q>{esc(d['note'])}</q>" if d.get("note") else ""
+    return (
+        f'<div class="decision" id="decision"><b>{esc(d["status"])}</b> by {esc(d["by"])} at '
+        f"{esc(d['at'])} (on run {esc(d['run_id'])}){note}</div>"
+    )
+
+
+def _no_decision(rid: str) -> str:
+    return (
+        '<p class="muted">No decision on this ring yet: <code>graphring ring status '
+        f'{pages.esc(rid)} confirmed|dismissed --workspace WS --note "…"</code>.</p>'
+    )
+
+
+def _excluded(doc: dict[str, Any]) -> str:
+    """Shops investigators took out of this ring, with their notes."""
+    rows = doc.get("excluded") or []
+    if not rows:
+        return '<p class="muted">No shop has been taken out of this ring.</p>'
+    esc = pages.esc
+    items = "".join(
+        f"<tr><td>{esc(x['merchant_id'])}</td><td>{esc(x['note'])}</td><td>{esc(x['by'])}</td>"
+        f"<td>{esc(x['at'])}</td><td>{esc(x['run_id'])}</td></tr>"
+        for x in rows
+    )
+    return (
+        '<h3>Shops taken out of this ring</h3><table id="excluded"><thead><tr><th>shop</th>'
+        "<th>note</th><th>by</th><th>at</th><th>recorded on run</th></tr></thead>"
+        f"<tbody>{items}</tbody></table>"
+    )
+
+
+#: Sites whose day-by-day parcels a packet lists (the busiest of the ring).
+DAY_SITES = 8
+
+
+def _site_days(days: pd.DataFrame | None, leads: pd.DataFrame) -> str:
+    """Parcels per day for the ring's busiest sites, one foldable table each."""
+    if days is None or days.empty:
+        return ""
+    esc = pages.esc
+    totals = days.groupby("key")["parcels"].sum().sort_values(ascending=False, kind="stable")
+    raw = dict(zip(leads["address"], leads.get("raw_address", leads["address"]), strict=True))
+    parts = []
+    for key in totals.index[:DAY_SITES]:
+        d = days.loc[days["key"] == key].set_index("day")[["parcels"]]
+        parts.append(
+            f'<details class="site-days"><summary>{esc(raw.get(key) or key)} · '
+            f"{int(totals[key])} parcels on {len(d)} days, {esc(d.index.min())} to "
+            f"{esc(d.index.max())}</summary>"
+            + pages.bars(d, ("parcels",), period="day")
+            + "</details>"
+        )
+    return (
+        "<h3>Parcels per day from the busiest sites</h3>"
+        '<p class="muted">Days with parcels only; open a site to see them.</p>' + "".join(parts)
+    )
 
 
 def provinces_by_ring(members: pd.DataFrame) -> pd.DataFrame:
@@ -182,9 +308,14 @@ def packet_html(
     timeline: pd.DataFrame | None = None,
     files: dict[str, str] | None = None,
     provinces: pd.DataFrame | None = None,
+    provenance: pd.DataFrame | None = None,
+    days: pd.DataFrame | None = None,
+    svg: str = "",
 ) -> str:
-    """One ring's page. ``members`` carries a ``shipments`` count per shop; ``leads`` a
-    ``ring_shipments`` count per site; ``files`` maps the packet's files to their SHA-256."""
+    """One ring's page. ``members`` carries a ``shipments`` count per shop (and ``ties``,
+    ``tied_by``); ``leads`` a ``ring_shipments`` count per site; ``files`` maps the packet's
+    files to their SHA-256; ``provenance`` lists the raw spellings behind the shared
+    identifiers; ``days`` the parcels per day from each site; ``svg`` the graph for print."""
     rid = doc["ring_id"]
     esc = pages.esc
     reasons = "".join(
@@ -200,10 +331,22 @@ def packet_html(
     )
     status = doc.get("status")
     status_html = f'<span class="status">status: {esc(status)}</span>' if status else ""
+    if "ties" not in members:
+        members = members.assign(ties=0, tied_by="")
+    weak = weakly_tied(members)
     mem = members.assign(
-        role=members["core"].map({True: "core", False: "associate"}).fillna("core")
+        role=members["core"].map({True: "core", False: "associate"}).fillna("core"),
+        warning=weak.map({True: "weakly tied: check before deciding", False: ""}),
     )
-    ev = evidence.assign(shops=evidence["merchant_ids"].str.replace(";", " ", regex=False))
+    mem = pd.concat([mem.loc[weak], mem.loc[~weak]])
+    for col in ("raw_values", "first_seen", "last_seen"):
+        if col not in evidence:
+            evidence = evidence.assign(**{col: ""})
+    ev = backbone_order(
+        evidence.assign(
+            ring_id=rid, shops=evidence["merchant_ids"].str.replace(";", " ", regex=False)
+        )
+    )
     ld = leads.assign(roles=leads["roles"].str.replace(";", ", ", regex=False))
     left = graph.get("left_out", {})
     left_note = (
@@ -225,16 +368,20 @@ def packet_html(
         for name, digest in (files or {}).items()
     )
     n_ship = int(members["shipments"].sum()) if "shipments" in members else 0
+    weak_html = _weak_ties(rid, mem.loc[weak])
+    decision_html = _decision(doc)
+    prov = provenance if provenance is not None else pd.DataFrame(columns=["kind"])
     body = f"""
 <nav class="toc"><a href="#summary">summary</a><a href="#graph-section">graph</a>
 <a href="#members-section">members</a><a href="#evidence-section">shared identifiers</a>
 <a href="#leads-section">offline sites</a><a href="#provinces-section">provinces</a>
 <a href="#listings-section">listings</a><a href="#timeline-section">timeline</a>
-<a href="#custody">chain of custody</a></nav>
+<a href="#decisions">decisions</a><a href="#custody">chain of custody</a></nav>
 <section id="summary"><div class="score">{float(doc["score"]):g}/100 {status_html}</div>
 <p>{int(doc["size"])} shops ({len(doc.get("associates", []))} associates) in
 {len(doc["provinces"])} provinces; {len(evidence)} shared identifiers; {len(leads)} offline sites;
 {n_ship} shipments; {len(listings)} suspicious listings.</p>
+{decision_html}{weak_html}
 <h3>Why this ring scores {float(doc["score"]):g}</h3><ul>{reasons}</ul>
 <p>Provinces: {pills or '<span class="muted">not given in the data</span>'}</p></section>
 <section id="graph-section"><h2>Graph</h2>{pages.legend(graph.get("legend", []))}
@@ -242,19 +389,37 @@ def packet_html(
 placeholder="find a node: shop id or name, address, phone…" aria-label="find a node">
 <datalist id="node-names"></datalist><button id="node-search-go" type="button">find</button>
 <button id="node-search-clear" type="button">clear</button>
+<button id="graph-fit" type="button">fit</button>
+<button id="graph-expand" type="button" title="or double-click a shop">expand shop</button>
+<label>labels <select id="graph-labels"><option value="id">shop id</option>
+<option value="name">shop name</option></select></label>
+<label>time <input id="graph-until" type="range" min="0" max="0" value="0"
+aria-label="show what was there up to a month"></label><span id="graph-until-day"
+class="muted"></span>
 <span id="graph-status" class="muted">laying out the graph…</span></div>
 <div id="graph"></div>{left_note}
+<figure class="print-only" id="graph-print">{svg}</figure>
 <p class="muted">Shops are circles sized by risk; shared identifiers and shipment origins are
 squares sized by how many of the ring's shops use them and how many parcels leave from them.
 Shipments are counted per origin address (hover an orange line for a shop's count). A static
 picture for print: <a href="graph.svg">graph.svg</a>.</p></section>
 <section id="members-section"><h2>Members</h2>
+<p class="muted">tied_by: the identifiers each shop shares with other members of this ring.
+Weakly tied members (one tie, risk under {WEAK_RISK:g}) come first.</p>
 {pages.table(mem[MEMBER_COLUMNS], "members", min_filter="risk_score")}</section>
-<section id="evidence-section"><h2>Shared identifiers, rarest first</h2>
-<p class="muted">rarity: how rare the identifier is in the whole marketplace (1 = held by these
-shops only). shops_total counts every shop that holds it, in this ring or not.</p>
-{pages.table(ev[EVIDENCE_COLUMNS], "evidence")}</section>
+<section id="evidence-section"><h2>Shared identifiers, backbone first</h2>
+<p class="muted">Ordered by how many of the ring's shops share the identifier, then parcels
+sent from it, then rarity (how rare it is in the whole marketplace: 1 = held by these shops
+only). shops_total counts every shop that holds it, in this ring or not. raw_values: the
+spellings in the input; first_seen/last_seen: the earliest and latest opening of a shop that
+holds it and parcel sent from it.</p>
+{pages.table(ev[EVIDENCE_COLUMNS], "evidence")}
+<h3 id="provenance">Raw values and their sources</h3>
+<p class="muted">Every input row behind a shared identifier: its spelling, file and line
+(line 1 is the header). Also in <a href="provenance.csv">provenance.csv</a>.</p>
+{pages.table(prov, "provenance", empty="no source rows")}</section>
 <section id="leads-section"><h2>Offline sites (leads)</h2>
+{_lead_map(ld)}
 <p class="muted">ring_shipments: parcels this ring's shops sent from the site; shipments: all
 parcels sent from it.</p>
 {pages.table(ld[LEAD_COLUMNS], "leads", min_filter="score")}</section>
@@ -264,9 +429,13 @@ parcels sent from it.</p>
 <p class="muted">Branded listings under {int(CHEAP_SHARE * 100)}% of the brand's retail price
 (reference_price), and listings whose product image quotes another price (image_price, read
 from the image text) than the price field.</p>
-{pages.table(listings[LISTING_COLUMNS], "listings", empty="no suspicious listings")}</section>
+{pages.table(listings[LISTING_COLUMNS], "listings", empty="no suspicious listings")}
+{_print_cut(len(listings), "listings")}</section>
 <section id="timeline-section"><h2>Timeline</h2>
-<p class="muted">Shops opened and parcels sent per month.</p>{_timeline(timeline)}</section>
+<p class="muted">Shops opened and parcels sent per month; months with neither are kept.</p>
+{_timeline(timeline)}{_site_days(days, leads)}</section>
+<section id="decisions"><h2>Decisions</h2>{decision_html or _no_decision(rid)}
+{_excluded(doc)}</section>
 <section id="custody"><h2>Chain of custody</h2>
 {
         pages.kv(
@@ -281,7 +450,10 @@ from the image text) than the price field.</p>
 <h3>Input files</h3><table id="inputs"><thead><tr><th>table</th><th>file</th><th>rows</th>
 <th>SHA-256</th></tr></thead><tbody>{inputs}</tbody></table>
 <h3>Files of this packet</h3><p class="muted">SHA256SUMS in this folder lists these and this
-page (check with <code>sha256sum -c SHA256SUMS</code>).</p>
+page (check with <code>sha256sum -c SHA256SUMS</code>). The packet's seal, the SHA-256 of
+SHA256SUMS itself, is kept outside it: in the run's run.json and overview, and in the
+workspace's cases.jsonl with every decision.</p>
+<p id="seal" class="seal">seal: see run.json (packet_seals)</p>
 <table id="files"><thead><tr><th>file</th><th>SHA-256</th></tr></thead>
 <tbody>{file_rows}</tbody></table>
 <h3>Parameters</h3><pre>{esc(json.dumps(custody["parameters"], indent=1, sort_keys=True))}</pre>
@@ -302,6 +474,8 @@ def write_packets(result: RunResult, docs: list[dict[str, Any]], folder: Path) -
     ``settings.processes()`` forked processes when there are enough rings to pay for it
     (each packet depends only on its ring, so the files are the same for any number)."""
     folder.mkdir(parents=True, exist_ok=True)
+    if not docs:
+        return
     sources = _PacketSources(result)
     workers = min(result.settings.processes(), len(docs) // PACKETS_PER_PROCESS)
     # every process takes every n-th ring: rings come largest score first, and interleaving
@@ -319,7 +493,9 @@ def _write_share(
 ) -> None:
     sources, docs, folder = shared
     first, step = share
-    for doc in docs[first::step]:
+    mine = docs[first::step]
+    # one bar when one process writes every packet; forked writers would draw over each other
+    for doc in bar(mine, len(mine), "packets") if step == 1 else mine:
         sources.write(doc, folder)
 
 
@@ -333,8 +509,46 @@ class _PacketSources:
         self.chain = custody(result)
         members = result.members
         self.members_by = _group(members, "ring_id")
-        self.evidence_by = _group(result.evidence, "ring_id")
+        shipments = result.tables["shipments"]
+        pairs = members[["ring_id", "merchant_id"]]
+        spell = result.tables.get("spellings")
+        if spell is None or spell.empty:
+            spell = pd.DataFrame(columns=["ring_id", "kind", "key", "merchant_id", "raw"])
+        else:
+            spell = spell.merge(pairs, on="merchant_id").merge(
+                result.evidence[["ring_id", "kind", "key"]], on=["ring_id", "kind", "key"]
+            )
+        self.spellings_by = _group(spell, "ring_id")
+        raw = (
+            spell.drop_duplicates(["ring_id", "kind", "key", "raw"])
+            .groupby(["ring_id", "kind", "key"])["raw"]
+            .agg(" | ".join)
+            .rename("raw_values")
+        )
+        evidence = result.evidence.join(raw, on=["ring_id", "kind", "key"]).merge(
+            seen(result.evidence, members, shipments), on=["ring_id", "kind", "key"], how="left"
+        )
+        # evidence.csv keeps the run's order (rarest first); the page lists the backbone first
+        self.evidence_by = _group(evidence, "ring_id")
+        days = site_days(members, shipments)
+        self.days_by = _group(days, "ring_id")
+        links = result.links
+        context = (
+            outside_context(
+                links.memberships,
+                links.identifiers,
+                pairs,
+                result.merchants.merge(
+                    result.tables["merchants"][["merchant_id", "name"]], on="merchant_id"
+                ),
+            )
+            if links is not None
+            else None
+        )
+        self.context_by = _group(context, "ring_id") if context is not None else {}
         self.leads = result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring")
+        spans = site_spans(days).rename(columns={"ring_id": "ring", "key": "address"})
+        self.leads = self.leads.merge(spans, on=["ring", "address"], how="left")
         self.leads_by = _group(self.leads, "ring")
         origins = ring_origins(result.tables["holdings"], members, result.supernodes)
         self.origins_by = _group(origins, "ring_id")
@@ -366,6 +580,8 @@ class _PacketSources:
         )
         write_sheet_csv(mem, out / "members.csv")
         write_sheet_csv(ev, out / "evidence.csv")
+        prov = provenance_table(self.spellings_by.get(rid, _NO_SPELLINGS), mem["merchant_id"])
+        write_sheet_csv(prov, out / "provenance.csv")
         ids = [str(m) for m in mem["merchant_id"]]
         (out / "ring.cypher").write_text(
             f"// Ring {rid}: paste into Neo4j Browser against a graph loaded by graphring.\n"
@@ -373,7 +589,8 @@ class _PacketSources:
             encoding="utf-8",
         )
         g = ring_graph(rid, mem, ev, self.origins_by.get(rid, self.no_origins))
-        (out / "graph.svg").write_text(ring_svg(g), encoding="utf-8")
+        svg = ring_svg(g)
+        (out / "graph.svg").write_text(svg, encoding="utf-8")
         files = {name: sha256_file(out / name) for name in HASHED_IN_JSON}
         _dump(out / "ring.json", {**doc, "custody": self.chain, "files": files})
         files["ring.json"] = sha256_file(out / "ring.json")
@@ -391,11 +608,14 @@ class _PacketSources:
             ev,
             ld,
             self.listings_by.get(rid, _EMPTY_LISTINGS),
-            vis_data(g),
+            {**vis_data(g), "context": context_data(self.context_by.get(rid, _NO_CONTEXT))},
             self.chain,
             self.timeline.loc[rid] if rid in self.timeline_rings else None,
             files,
             self.provinces_by[rid],
+            prov,
+            self.days_by.get(rid),
+            svg,
         )
         (out / "index.html").write_text(page, encoding="utf-8")
         files["index.html"] = sha256_file(out / "index.html")
@@ -406,10 +626,13 @@ class _PacketSources:
 
 
 _EMPTY_LISTINGS = pd.DataFrame({c: pd.Series(dtype=object) for c in LISTING_COLUMNS})
+_NO_CONTEXT = pd.DataFrame(columns=["merchant_id", "kind", "key", "outside"])
+_NO_SPELLINGS = pd.DataFrame(columns=["kind", "key", "merchant_id", "raw", "file", "line"])
 
 
-def overview_html(result: RunResult) -> str:
-    """The run's front page: summary, rings by score (linked to packets), leads."""
+def overview_html(result: RunResult, seals: dict[str, str] | None = None) -> str:
+    """The run's front page: summary, rings by score (linked to packets) with their
+    decisions and packet seals, leads. ``seals``: ring id -> SHA-256 of its SHA256SUMS."""
     esc = pages.esc
     c = result.counts
     sn = result.supernodes
@@ -432,11 +655,19 @@ def overview_html(result: RunResult) -> str:
     rings = result.rings.assign(
         province_list=result.rings["province_list"].str.replace(";", ", ", regex=False),
         reasons=result.rings["reasons"].str.replace(";", "; ", regex=False),
+        seal=result.rings["ring_id"].map(seals or {}).fillna(""),
     )
+    if "decided_at" in rings.columns:
+        decided = rings["decided_at"].astype(str) != ""
+        rings["decision"] = (
+            (rings["status"] + " by " + rings["decided_by"] + " at " + rings["decided_at"])
+            + rings["note"].map(lambda n: f": {n}" if n else "")
+        ).where(decided, "")
     ring_cols = [
         "ring_id",
         "ring_score",
         *(["status"] if "status" in rings.columns else []),
+        *(["decision"] if "decision" in rings.columns else []),
         "size",
         "associates",
         "provinces",
@@ -444,6 +675,7 @@ def overview_html(result: RunResult) -> str:
         "density",
         "province_list",
         "reasons",
+        "seal",
     ]
     alert = result.settings.public().get("alert_score")
     over = (
@@ -477,12 +709,28 @@ def overview_html(result: RunResult) -> str:
             empty="no rings found",
         )
         + '</section><section id="leads-section"><h2>Offline sites (leads)</h2>'
+        + '<p class="muted">address: the normalized key that joins every spelling; '
+        "raw_address: one spelling from the input.</p>"
         + pages.table(
             result.leads.assign(roles=result.leads["roles"].str.replace(";", ", ", regex=False)),
             "leads",
-            ["address", "score", "rings", "ring_shops", "shops", "shipments", "roles", "province"],
+            [
+                "address",
+                "raw_address",
+                "score",
+                "rings",
+                "ring_shops",
+                "shops",
+                "shipments",
+                "roles",
+                "province",
+                "city",
+                "lat",
+                "lon",
+            ],
             min_filter="score",
             empty="no leads",
+            multi_links={"rings": "packets/{}/index.html"},
         )
         + '</section><section id="counts-section"><h2>Rows read, loaded and set aside</h2>'
         + pages.table(tables, "tables", filter_box=False)

@@ -37,10 +37,16 @@ def test_packet_from_merchants_and_accounts_only(tmp_path: Path) -> None:
         "graph.svg",
         "members.csv",
         "evidence.csv",
+        "provenance.csv",
         "ring.json",
         "ring.cypher",
         "SHA256SUMS",
     }
+    # the three spellings of account 1111 are one row: the same raw text on three lines
+    prov = pd.read_csv(packet / "provenance.csv", dtype=str)
+    assert prov[["kind", "key", "raw", "file", "rows", "lines"]].values.tolist() == [
+        ["account", "1111", "1111", "payment_accounts.csv", "3", "2, 3, 4"]
+    ]
     page = (packet / "index.html").read_text(encoding="utf-8")
     assert "&lt;b&gt;e&lt;/b&gt;" in page and "<b>e</b>" not in page
     assert "no suspicious listings" in page and "no dates in the data" in page

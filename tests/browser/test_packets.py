@@ -182,6 +182,7 @@ def test_hostile_names_stay_text_in_tables_and_tooltips(
         assert name in cells, f"{name!r} is not shown as text in the members table"
     assert listing_cells & set(HOSTILE_NAMES), "hostile shop names missing from listings"
     # tooltips: hover each renamed shop's node; vis-network shows its title as text
+    page.locator("#graph").scroll_into_view_if_needed()
     for mid, name in hostile_run.names.items():
         page.evaluate(f"window.graphring.network.focus('m:{mid}', {{animation: false}})")
         pos = page.evaluate(

@@ -1,0 +1,1 @@
+"""Map outlines shipped with graphring (see NOTICE): no map is ever fetched at run time."""

@@ -1,0 +1,89 @@
+"""Where each shared identifier came from: the raw spellings behind a normalized key, with
+the input file and line of every row that spelled it so.
+
+``13268313450``, ``0086 13268313450`` and ``+86 132-6831-3450`` are one phone; a defence
+lawyer asks which rows said which. The contract reader keeps each row's line (``_line``),
+so this is a few vectorised selections over the dataset, cut to the identifiers a ring's
+evidence lists.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from graphring.contract import Dataset
+
+#: Columns of :func:`spellings`: one row per input row that holds an evidence identifier.
+SPELLING_COLUMNS = ["kind", "key", "merchant_id", "raw", "file", "line"]
+#: Columns of :func:`provenance_table` (a packet's provenance.csv).
+PROVENANCE_COLUMNS = ["kind", "key", "raw", "file", "rows", "lines", "shops"]
+#: A provenance row lists at most this many line numbers (``rows`` counts them all).
+MAX_LINES = 12
+
+#: (table, raw column, key column, kind): a kind of None takes the row's own ``kind``.
+_SOURCES = [
+    ("addresses", "address", "key", "address"),
+    ("payment_accounts", "account", "key", "account"),
+    ("shipments", "origin", "origin_key", "address"),
+    ("shipments", "sender_phone", "sender_phone_key", "phone"),
+    ("identifiers", "value", "key", None),
+]
+
+
+def spellings(dataset: Dataset, wanted: pd.DataFrame) -> pd.DataFrame:
+    """Every input row holding one of ``wanted``'s (kind, key) pairs: SPELLING_COLUMNS."""
+    parts = []
+    want = pd.MultiIndex.from_frame(wanted[["kind", "key"]].drop_duplicates())
+    for table, raw_col, key_col, kind in _SOURCES:
+        frame = dataset.tables.get(table)
+        src = dataset.sources.get(table)
+        if frame is None or src is None or frame.empty or raw_col not in frame:
+            continue
+        kinds = frame["kind"].astype(str) if kind is None else pd.Series(kind, index=frame.index)
+        hit = pd.MultiIndex.from_arrays([kinds, frame[key_col].astype(str)]).isin(want)
+        if not hit.any():
+            continue
+        rows = frame.loc[hit]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "kind": kinds[hit].to_numpy(),
+                    "key": rows[key_col].astype(str).to_numpy(),
+                    "merchant_id": rows["merchant_id"].astype(str).to_numpy(),
+                    "raw": rows[raw_col].astype(str).to_numpy(),
+                    "file": src.path.name,
+                    "line": rows["_line"].to_numpy(),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SPELLING_COLUMNS})
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["kind", "key", "file", "line"], kind="stable").reset_index(drop=True)
+
+
+def provenance_table(rows: pd.DataFrame, members: pd.Series) -> pd.DataFrame:
+    """One ring's raw spellings: per (kind, key, raw spelling, file) the rows that said it,
+    their first MAX_LINES line numbers and the ring's shops that wrote it.
+
+    ``rows``: :func:`spellings` rows; ``members``: the ring's merchant ids.
+
+    >>> rows = pd.DataFrame({"kind": "phone", "key": "+8613268313450",
+    ...     "merchant_id": ["M1", "M2", "M9"], "raw": ["0086 13268313450"] * 2 + ["x"],
+    ...     "file": "identifiers.csv", "line": [4, 9, 12]})
+    >>> print(*provenance_table(rows, pd.Series(["M1", "M2"])).iloc[0], sep=" | ")
+    phone | +8613268313450 | 0086 13268313450 | identifiers.csv | 2 | 4, 9 | M1 M2
+    """
+    mine = rows.loc[rows["merchant_id"].isin(set(members))]
+    if mine.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROVENANCE_COLUMNS})
+    mine = mine.sort_values(["kind", "key", "raw", "file", "line"], kind="stable")
+    out = mine.groupby(["kind", "key", "raw", "file"], sort=False).agg(
+        rows=("line", "size"),
+        lines=("line", lambda x: ", ".join(map(str, x.iloc[:MAX_LINES]))),
+        shops=("merchant_id", lambda m: " ".join(sorted(set(m)))),
+    )
+    out = out.reset_index()
+    more = out["rows"] > MAX_LINES
+    out.loc[more, "lines"] = out.loc[more, "lines"] + " …"
+    return out[PROVENANCE_COLUMNS]

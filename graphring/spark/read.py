@@ -88,8 +88,16 @@ def _find_file(spark: SparkSession, folder: str, name: str) -> str | None:
 
 
 def _sha256(spark: SparkSession, path: str) -> str:
-    """The file's SHA-256, streamed through the driver a megabyte at a time."""
+    """The file's SHA-256, streamed through the driver a megabyte at a time (read here
+    when the file is local, through Hadoop's file system otherwise)."""
     p, fs = _hadoop_path(spark, path)
+    uri = p.toUri()
+    if uri.getScheme() in (None, "file"):
+        local = hashlib.sha256()
+        with open(uri.getPath(), "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                local.update(chunk)
+        return local.hexdigest()
     left = int(fs.getFileStatus(p).getLen())
     jvm = spark.sparkContext._jvm
     assert jvm is not None

@@ -21,6 +21,18 @@ REQUIRED_CONF: dict[str, str] = {
 }
 
 
+#: The master when none is given: every core of this machine.
+DEFAULT_MASTER = "local[*]"
+
+
+def _submitted_master() -> bool:
+    """True when spark-submit started this process (it hands the Python driver its JVM's
+    gateway port), so a master is set already."""
+    import os
+
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
 def spark_session(master: str, conf: dict[str, Any] | None = None) -> SparkSession:
     """The active session if there is one (``spark-submit``, a Databricks notebook), else
     a new one on ``master``. ``conf`` adds settings to a new session (tests: few shuffle
@@ -32,7 +44,10 @@ def spark_session(master: str, conf: dict[str, Any] | None = None) -> SparkSessi
     if active is not None:
         session = active
     else:
-        builder = SparkSession.builder.appName("graphring").master(master)
+        builder = SparkSession.builder.appName("graphring")
+        # spark-submit's --master wins over the default; an explicit --spark-master over it
+        if master != DEFAULT_MASTER or not _submitted_master():
+            builder = builder.master(master)
         for key, value in (conf or {}).items():
             builder = builder.config(key, str(value))
         session = builder.getOrCreate()

@@ -99,6 +99,8 @@ def run_on_spark(
     from pyspark.sql import functions as F
 
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # run.json names the master the run had (spark-submit's or a notebook's, when it set it)
+    settings = settings.replace(spark_master=spark.sparkContext.master)
     clock = _Clock()
     dataset = read_dataset_spark(spark, str(data_dir), settings.default_region)
     t = dataset.tables

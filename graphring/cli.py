@@ -44,11 +44,16 @@ _common = [
     click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file."),
     click.option(
         "--backend",
-        type=click.Choice(["memory", "neo4j"]),
+        type=click.Choice(["memory", "neo4j", "spark"]),
         default=None,
         help="Where the graph lives (default memory; env GRAPHRING_BACKEND).",
     ),
     click.option("--neo4j-uri", default=None, help="Bolt URI (env NEO4J_URI)."),
+    click.option(
+        "--spark-master",
+        default=None,
+        help="Spark master for --backend spark (default local[*]; env GRAPHRING_SPARK_MASTER).",
+    ),
     click.option("--seed", type=int, default=None, help="Seed for community detection."),
     click.option("--resolution", type=float, default=None, help="Louvain resolution."),
     click.option("--min-ring-size", type=int, default=None, help="Smallest ring (default 3)."),

@@ -61,6 +61,9 @@ class Settings:
     default_region: str = "CN"
     kind_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
     backend: str = "memory"
+    #: The Spark master for ``backend = "spark"`` (``local[*]``, ``spark://host:7077``,
+    #: ``yarn``...); a session already active (spark-submit, Databricks) is used as it is.
+    spark_master: str = "local[*]"
     neo4j_uri: str = "bolt://127.0.0.1:7687"
     neo4j_user: str = "neo4j"
     neo4j_password: str = field(default="", repr=False)
@@ -210,5 +213,5 @@ def _validate(s: Settings) -> None:
         )
     if s.detection != "local" and s.backend != "neo4j":
         raise ConfigError("in-database detection (gds-*) needs --backend neo4j")
-    if s.backend not in {"memory", "neo4j"}:
-        raise ConfigError(f"backend must be memory or neo4j, not {s.backend!r}")
+    if s.backend not in {"memory", "neo4j", "spark"}:
+        raise ConfigError(f"backend must be memory, neo4j or spark, not {s.backend!r}")

@@ -169,6 +169,10 @@ def run_pipeline(
     is written to the store.
     """
     settings = settings or load_settings()
+    if settings.backend == "spark" or (store is not None and store.name == "spark"):
+        from graphring.spark.store import run_with_spark
+
+        return run_with_spark(data_dir, settings, store, previous)
     if store is None:
         from graphring.stores.memory import MemoryStore
 

@@ -1,0 +1,205 @@
+"""The whole job on Spark, end to end, on sample marketplaces (default: 1M shops, local[2]).
+
+    python benchmarks/spark.py                                   # 1M shops on local[2]
+    python benchmarks/spark.py --sizes 100000 1000000 --keep /tmp/markets
+    python benchmarks/spark.py --sizes 5000000 --driver-memory 8g --write /tmp/spark.md
+
+Each size runs in a fresh process: a Spark session on ``--master`` (one JVM holds the
+driver and the executor in local mode), the pipeline with ``--backend spark`` (read and
+validate with normalization, holdings, components, links and cutting, shop risk, rings,
+leads) and the export of the run folder with its packets. Generation is timed apart.
+
+Memory is sampled five times a second from /proc: the peak resident size of the Python
+driver, of the JVM (driver and executor together in local mode; its heap is capped by
+``--driver-memory``) and of the Python workers Spark starts for the pandas steps (summed
+over the workers alive at each sample). Spark spills what does not fit to its local
+directory (``--local-dir``); its size at the end is printed too.
+
+Benchmarks never fail on time; they print what they measured, with the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+CHILD = r"""
+import json, sys, time
+from graphring.config import Settings
+from graphring.export import write_run
+from graphring.pipeline import run_pipeline
+from graphring.spark.store import SparkStore
+data, out, master, conf = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+settings = Settings(backend="spark", spark_master=master)
+t0 = time.perf_counter()
+store = SparkStore.connect(settings, conf)
+t1 = time.perf_counter()
+result = run_pipeline(data, settings, store)
+t2 = time.perf_counter()
+write_run(result, out)
+t3 = time.perf_counter()
+print(json.dumps({
+    "session": round(t1 - t0, 1), "stages": result.timings, "pipeline": round(t2 - t1, 1),
+    "export": round(t3 - t2, 1), "rings": len(result.rings), "links": result.counts["links"],
+    "shops": result.counts["tables"]["merchants"]["loaded"],
+}))
+store.session.stop()
+"""
+
+
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _cmd(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class Sampler(threading.Thread):
+    """Peak resident MB of the driver, the JVM and the Python workers of one run."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = {"driver": 0.0, "jvm": 0.0, "workers": 0.0}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            kids = _children()
+            tree, stack = [], [self.pid]
+            while stack:
+                p = stack.pop()
+                tree.append(p)
+                stack.extend(kids.get(p, []))
+            now = {"driver": _rss_mb(self.pid), "jvm": 0.0, "workers": 0.0}
+            for p in tree[1:]:
+                cmd = _cmd(p)
+                if "java" in cmd.split(" ", 1)[0]:
+                    now["jvm"] += _rss_mb(p)
+                elif "python" in cmd:
+                    now["workers"] += _rss_mb(p)
+            for k, v in now.items():
+                self.peak[k] = max(self.peak[k], v)
+
+
+def _du_mb(path: Path) -> float:
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.path.getsize(os.path.join(root, name))
+    return total / 2**20
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
+    ap.add_argument("--keep", type=Path, default=None, help="reuse/keep marketplaces here")
+    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--driver-memory", default="6g")
+    ap.add_argument("--shuffle-partitions", type=int, default=16)
+    ap.add_argument("--local-dir", type=Path, default=None)
+    ap.add_argument("--write", type=Path, default=None, help="append the table here")
+    args = ap.parse_args()
+    from graphring.sample import write_sample
+
+    base = args.keep or Path(tempfile.mkdtemp(prefix="graphring-spark-"))
+    rows = []
+    for n in args.sizes:
+        folder = base / f"m{n}"
+        if not (folder / "data" / "merchants.csv").is_file():
+            t = time.perf_counter()
+            write_sample(folder, n_shops=n, seed=7)
+            print(f"generated {n:,} shops in {time.perf_counter() - t:.0f} s", flush=True)
+        local_dir = args.local_dir or Path(tempfile.mkdtemp(prefix="spark-local-"))
+        conf = {
+            "spark.ui.enabled": "false",
+            "spark.driver.memory": args.driver_memory,
+            "spark.sql.shuffle.partitions": str(args.shuffle_partitions),
+            "spark.local.dir": str(local_dir),
+        }
+        out = Path(tempfile.mkdtemp(prefix="spark-run-")) / "run"
+        load = os.getloadavg()
+        t = time.perf_counter()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                str(folder / "data"),
+                str(out),
+                args.master,
+                json.dumps(conf),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        sampler = Sampler(proc.pid)
+        sampler.start()
+        stdout, _ = proc.communicate()
+        sampler.done.set()
+        wall = time.perf_counter() - t
+        if proc.returncode != 0:
+            print(f"{n:,} shops: failed with status {proc.returncode}", flush=True)
+            continue
+        res = json.loads(stdout.strip().splitlines()[-1])
+        spill = _du_mb(local_dir)
+        row = {
+            "shops": res["shops"],
+            "wall": round(wall, 1),
+            **res,
+            "peak_driver_mb": round(sampler.peak["driver"]),
+            "peak_jvm_mb": round(sampler.peak["jvm"]),
+            "peak_workers_mb": round(sampler.peak["workers"]),
+            "local_dir_mb": round(spill),
+            "load_before": [round(x, 2) for x in load],
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+        }
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+        shutil.rmtree(out.parent, ignore_errors=True)
+        if args.local_dir is None:
+            shutil.rmtree(local_dir, ignore_errors=True)
+    if args.write and rows:
+        with open(args.write, "a", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r) + "\n")
+
+
+if __name__ == "__main__":
+    main()

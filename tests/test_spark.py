@@ -1,0 +1,228 @@
+"""The whole job on a real Spark session (``local[2]``, Java 17): the same answer as the
+embedded store, the reader's line numbers and rejects, components, and the command line.
+
+Spark adds about a minute to the suite on an idle 2-core machine (a session starts in
+about 10 s; each Spark run of the 2,500-shop sample is a few dozen small jobs).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components as scipy_components
+
+from graphring.config import Settings
+from graphring.contract import read_dataset
+from graphring.jobs import scheduled_run
+from graphring.pipeline import RunResult, run_pipeline
+from graphring.sample import SampleInfo
+from tests.conftest import run_cli, write_tables
+
+pytestmark = pytest.mark.spark
+
+SETTINGS = Settings(engine="louvain", workers=1)
+#: Small and quiet: two cores, two shuffle partitions, no web UI.
+TEST_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.driver.memory": "1g",
+}
+
+
+@pytest.fixture(scope="session")
+def spark_store() -> Iterator[object]:
+    from graphring.spark.store import SparkStore
+
+    store = SparkStore.connect(SETTINGS.replace(spark_master="local[2]"), TEST_CONF)
+    yield store
+    store.session.stop()
+
+
+@pytest.fixture(scope="session")
+def both(spark_store: object, sample: SampleInfo) -> tuple[RunResult, RunResult]:
+    """The sample run on the embedded store and on Spark, once for the tests below."""
+    memory = run_pipeline(sample.data_dir, SETTINGS)
+    spark = run_pipeline(sample.data_dir, SETTINGS.replace(backend="spark"), spark_store)  # type: ignore[arg-type]
+    return memory, spark
+
+
+def test_spark_gives_the_embedded_answer(both: tuple[RunResult, RunResult]) -> None:
+    """Identical rings, members, scores and reasons, evidence, leads, shop risk and rejects."""
+    memory, spark = both
+    for name in [
+        "rings",
+        "members",
+        "ring_reasons",
+        "evidence",
+        "leads",
+        "merchants",
+        "supernodes",
+        "rejects",
+    ]:
+        pd.testing.assert_frame_equal(
+            getattr(memory, name), getattr(spark, name), check_dtype=False, obj=name
+        )
+    assert memory.counts == spark.counts
+    assert spark.engine == memory.engine == "louvain"
+    assert len(spark.rings) >= 5 and spark.counts["rejected_rows"] == 3
+
+
+def test_the_driver_holds_the_rings_shops_only(
+    both: tuple[RunResult, RunResult], sample: SampleInfo
+) -> None:
+    """What packets draw on is the ring members' rows, and the same rows as the embedded
+    store has for them."""
+    memory, spark = both
+    shops = set(spark.members["merchant_id"])
+    assert set(spark.tables["merchants"]["merchant_id"]) == shops
+    assert len(spark.tables["merchants"]) < spark.counts["tables"]["merchants"]["loaded"] / 4
+    for name, key in [("shipments", "shipment_id"), ("listings", "listing_id")]:
+        mine = memory.tables[name].loc[memory.tables[name]["merchant_id"].isin(shops)]
+        pd.testing.assert_frame_equal(
+            mine.reset_index(drop=True), spark.tables[name], check_dtype=False, obj=name
+        )
+        assert spark.tables[name][key].is_unique
+
+
+def test_line_numbers_and_rejects_match_across_partitions(
+    spark_store: object, tmp_path: Path
+) -> None:
+    """A file read in many splits still numbers its rows as the file does; every kind of
+    reject (empty id, bad number and date, unknown shop, duplicate, no key) comes out as the
+    embedded reader gives it, and an all-number extra column stays a number."""
+    from graphring.spark.read import read_dataset_spark
+
+    rows = ["merchant_id,name,rating,opened_on,floor_space"]
+    for i in range(400):
+        rating = "4.5" if i != 150 else "four"
+        opened = "2025-01-02" if i != 260 else "2025-13-40"
+        mid = f"M{i:04d}" if i not in (300, 301) else ("" if i == 300 else "M0002")
+        rows.append(f"{mid},Shop {i},{rating},{opened},{10 + i}")
+    data = write_tables(
+        tmp_path / "data",
+        {
+            "merchants": "\n".join(rows) + "\n",
+            "payment_accounts": "merchant_id,account\nM0001,6222-0001\nM9999,1\nM0003,---\n"
+            "M0004, 6222 0001 \n",
+            "identifiers": "merchant_id,kind,value\nM0001,phone,138 0013 8000\nM0002,Bad Kind,x\n"
+            "M0003,phone,+86 13800138000\n",
+        },
+    )
+    session = spark_store.session  # type: ignore[attr-defined]
+    session.conf.set("spark.sql.files.maxPartitionBytes", "2048")
+    try:
+        spark = read_dataset_spark(session, str(data))
+        n_parts = session.read.csv(str(data / "merchants.csv")).rdd.getNumPartitions()
+    finally:
+        session.conf.unset("spark.sql.files.maxPartitionBytes")
+    assert n_parts >= 3
+    memory = read_dataset(data)
+    pd.testing.assert_frame_equal(memory.rejects, spark.rejects, check_dtype=False)
+    assert set(memory.rejects["reason"]) >= {
+        "empty merchant_id",
+        "rating is not a number",
+        "opened_on is not a date (YYYY-MM-DD)",
+        "unknown merchant_id",
+        "duplicate merchant_id (first on line 4)",
+        "account has no letters or digits to identify it",
+        "kind must be one lowercase word (e.g. phone)",
+    }
+    for name, key in [("merchants", "merchant_id"), ("payment_accounts", "_line")]:
+        mine = memory.tables[name].sort_values(key).reset_index(drop=True)
+        theirs = spark.tables[name].toPandas().sort_values(key).reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            mine, theirs[mine.columns], check_dtype=False, check_datetimelike_compat=True, obj=name
+        )
+    assert spark.counts() == memory.counts()
+
+
+def test_components_on_spark_match_scipy(spark_store: object) -> None:
+    """Large-star/small-star finds every component, labelled by its smallest node."""
+    from graphring.spark.components import connected_components
+
+    rng = np.random.default_rng(5)
+    src = rng.integers(0, 3000, 2500)
+    dst = rng.integers(0, 3000, 2500)
+    # a long path as well: the worst case for label propagation
+    path = np.arange(5000, 5600)
+    src = np.concatenate([src, path[:-1]])
+    dst = np.concatenate([dst, path[1:]])
+    session = spark_store.session  # type: ignore[attr-defined]
+    edges = session.createDataFrame(pd.DataFrame({"src": src, "dst": dst}), "src long, dst long")
+    got = connected_components(edges).toPandas().set_index("node")["component"].sort_index()
+    nodes = np.unique(np.concatenate([src, dst]))
+    index = pd.Index(nodes)
+    adj = coo_matrix(
+        (np.ones(len(src)), (index.get_indexer(src), index.get_indexer(dst))),
+        shape=(len(nodes), len(nodes)),
+    )
+    _, label = scipy_components(adj, directed=False)
+    smallest = pd.Series(nodes).groupby(label).transform("min").to_numpy()
+    expected = pd.Series(smallest, index=nodes).sort_index()
+    np.testing.assert_array_equal(got.index.to_numpy(), expected.index.to_numpy())
+    np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
+
+
+def test_scheduled_runs_on_spark_keep_ring_ids(
+    spark_store: object, sample: SampleInfo, tmp_path: Path, both: tuple[RunResult, RunResult]
+) -> None:
+    """`graphring run --backend spark`: a run folder under the workspace, ring ids kept."""
+    settings = SETTINGS.replace(backend="spark")
+    first = scheduled_run(sample.data_dir, tmp_path / "ws", settings, spark_store)  # type: ignore[arg-type]
+    second = scheduled_run(sample.data_dir, tmp_path / "ws", settings, spark_store)  # type: ignore[arg-type]
+    assert set(second.result.rings["ring_id"]) == set(first.result.rings["ring_id"])
+    assert set(first.result.rings["ring_id"]) == set(both[0].rings["ring_id"])
+    assert second.result.changes and second.result.changes["previous_run"] == first.result.run_id
+    assert (tmp_path / "ws" / "latest" / "run.json").is_file()
+
+
+def test_cli_detect_on_spark_writes_the_run_folder(sample: SampleInfo, tmp_path: Path) -> None:
+    """`graphring detect DATA --out DIR --backend spark` in a fresh process, as a user runs it."""
+    out = tmp_path / "run"
+    proc = run_cli(
+        "detect",
+        str(sample.data_dir),
+        "--out",
+        str(out),
+        "--backend",
+        "spark",
+        "--engine",
+        "louvain",
+        env={
+            "GRAPHRING_SPARK_MASTER": "local[2]",
+            "PYSPARK_SUBMIT_ARGS": "--conf spark.ui.enabled=false "
+            "--conf spark.sql.shuffle.partitions=2 pyspark-shell",
+        },
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "rings from 2500 shops (3 rows set aside in rejects.csv)" in proc.stdout
+    for name in ["rings.csv", "rings.json", "merchants.csv", "leads.csv", "run.json"]:
+        assert (out / name).is_file(), name
+    for name in ["rejects.csv", "index.html"]:
+        assert (out / name).is_file(), name
+    run = json.loads((out / "run.json").read_text())
+    assert run["parameters"]["backend"] == "spark"
+    assert run["parameters"]["spark_master"] == "local[2]"
+    rings = pd.read_csv(out / "rings.csv")
+    assert sorted(p.name for p in (out / "packets").iterdir()) == sorted(rings["ring_id"].unique())
+
+
+def test_a_missing_pyspark_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from graphring import spark
+    from graphring.errors import ConfigError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name)
+    )
+    with pytest.raises(ConfigError, match=r"pip install 'graphring\[spark\]'"):
+        spark.require_pyspark()

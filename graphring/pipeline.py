@@ -29,7 +29,7 @@ from graphring.contract import (
     rows_set_aside,
     values_left_empty,
 )
-from graphring.detect import detect_rings
+from graphring.detect import Partition, detect_rings
 from graphring.errors import ConfigError
 from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
@@ -172,7 +172,7 @@ def run_pipeline(
     if settings.backend == "spark" or (store is not None and store.name == "spark"):
         from graphring.spark.store import run_with_spark
 
-        return run_with_spark(data_dir, settings, store, previous)
+        return run_with_spark(data_dir, settings, store, previous, excluded)
     if store is None:
         from graphring.stores.memory import MemoryStore
 
@@ -211,55 +211,10 @@ def run_pipeline(
     clock.lap("detect")
 
     risk, risk_reasons = shop_risk.result()
-    groups = partition.members
-    applied = None
-    if previous is not None and excluded is not None and len(excluded):
-        from graphring.review import apply_exclusions
-
-        groups, applied = apply_exclusions(groups, excluded, previous.rings, settings.min_ring_size)
-    core = groups.loc[groups["core"]]
-    ids = core.groupby("group")["merchant_id"].agg(lambda m: ring_id_for(list(m)))
-    # ring ids carry over from the previous run while a ring is substantially the same
-    current = dict(zip(ids, core.groupby("group")["merchant_id"].agg(set), strict=True))
-    lineage = match_rings(
-        current,
-        previous.rings if previous else {},
-        # provinces of the shops in this run's rings and the previous run's
-        _provinces(
-            merchants,
-            set(core["merchant_id"]).union(*(previous.rings.values() if previous else [])),
-        ),
-    )
-    ids = ids.map(lineage.ids)
-    groups = groups.assign(ring_id=groups["group"].map(ids))
-    if applied is not None:
-        applied = applied.rename(columns={"ring_id": "recorded_ring"}).assign(
-            ring_id=applied["group"].map(ids)
-        )
-        applied = applied.loc[applied["ring_id"].notna()].drop(columns="group")
-    core = groups.loc[groups["core"]]
-    evidence = _evidence(core, links)
-    # ring_scores works on any group label: here the ring_id itself
-    scores, reasons = ring_scores(
-        core.assign(group=core["ring_id"]),
-        risk,
-        links.edges,
-        evidence.rename(columns={"ring_id": "group"}),
-        merchants,
-    )
-    scores = scores.rename(columns={"group": "ring_id"})
-    reasons = reasons.rename(columns={"group": "ring_id"})
-    rings = _rings_table(scores, reasons, groups, merchants)
-    members = _members_table(groups, merchants, risk, rings)
-    members = (
-        members.merge(member_ties(groups, links), on=["ring_id", "merchant_id"], how="left")
-        if len(members)
-        else members.assign(ties=pd.Series(dtype="int64"), tied_by=pd.Series(dtype=object))
-    )
-    merchant_table = risk.merge(core[["merchant_id", "ring_id"]], on="merchant_id", how="left")[
-        ["merchant_id", "risk_score", "ring_id", "reasons"]
-    ]
-    merchant_table["ring_id"] = merchant_table["ring_id"].fillna("")
+    cut = rings_from(partition, links, merchants, risk, previous, excluded, settings)
+    core, rings, reasons = cut.core, cut.rings, cut.reasons
+    members, evidence, merchant_table = cut.members, cut.evidence, cut.merchant_table
+    lineage, applied = cut.lineage, cut.excluded
     clock.lap("score")
     supernodes = links.supernodes
     sites = site_holdings(
@@ -319,6 +274,88 @@ def run_pipeline(
         changes=changes,
         today={"date": f"{today:%Y-%m-%d}", "from": today_from},
         excluded=applied,
+    )
+
+
+@dataclass
+class RingCut:
+    """Rings made of a partition: ids, scores, members, evidence (every backend's)."""
+
+    groups: pd.DataFrame
+    core: pd.DataFrame
+    rings: pd.DataFrame
+    reasons: pd.DataFrame
+    members: pd.DataFrame
+    evidence: pd.DataFrame
+    merchant_table: pd.DataFrame
+    lineage: Any
+    excluded: pd.DataFrame | None
+
+
+def rings_from(
+    partition: Partition,
+    links: Links,
+    merchants: pd.DataFrame,
+    risk: pd.DataFrame,
+    previous: PreviousRun | None,
+    excluded: pd.DataFrame | None,
+    settings: Settings,
+) -> RingCut:
+    """From a partition to rings: investigators' exclusions applied, ring ids carried over
+    from ``previous``, evidence, scores with reasons, members with what ties them. One
+    definition for the embedded store, Neo4j and Spark (``merchants`` needs only the shops
+    of this run's and the previous run's rings)."""
+    groups = partition.members
+    applied = None
+    if previous is not None and excluded is not None and len(excluded):
+        from graphring.review import apply_exclusions
+
+        groups, applied = apply_exclusions(groups, excluded, previous.rings, settings.min_ring_size)
+    core = groups.loc[groups["core"]]
+    ids = core.groupby("group")["merchant_id"].agg(lambda m: ring_id_for(list(m)))
+    # ring ids carry over from the previous run while a ring is substantially the same
+    current = dict(zip(ids, core.groupby("group")["merchant_id"].agg(set), strict=True))
+    lineage = match_rings(
+        current,
+        previous.rings if previous else {},
+        # provinces of the shops in this run's rings and the previous run's
+        _provinces(
+            merchants,
+            set(core["merchant_id"]).union(*(previous.rings.values() if previous else [])),
+        ),
+    )
+    ids = ids.map(lineage.ids)
+    groups = groups.assign(ring_id=groups["group"].map(ids))
+    if applied is not None:
+        applied = applied.rename(columns={"ring_id": "recorded_ring"}).assign(
+            ring_id=applied["group"].map(ids)
+        )
+        applied = applied.loc[applied["ring_id"].notna()].drop(columns="group")
+    core = groups.loc[groups["core"]]
+    evidence = _evidence(core, links)
+    # ring_scores works on any group label: here the ring_id itself
+    scores, reasons = ring_scores(
+        core.assign(group=core["ring_id"]),
+        risk,
+        links.edges,
+        evidence.rename(columns={"ring_id": "group"}),
+        merchants,
+    )
+    scores = scores.rename(columns={"group": "ring_id"})
+    reasons = reasons.rename(columns={"group": "ring_id"})
+    rings = _rings_table(scores, reasons, groups, merchants)
+    members = _members_table(groups, merchants, risk, rings)
+    members = (
+        members.merge(member_ties(groups, links), on=["ring_id", "merchant_id"], how="left")
+        if len(members)
+        else members.assign(ties=pd.Series(dtype="int64"), tied_by=pd.Series(dtype=object))
+    )
+    merchant_table = risk.merge(core[["merchant_id", "ring_id"]], on="merchant_id", how="left")[
+        ["merchant_id", "risk_score", "ring_id", "reasons"]
+    ]
+    merchant_table["ring_id"] = merchant_table["ring_id"].fillna("")
+    return RingCut(
+        groups, core, rings, reasons, members, evidence, merchant_table, lineage, applied
     )
 
 

@@ -19,20 +19,16 @@ import pandas as pd
 from graphring.config import Settings
 from graphring.detect import Partition, choose_engine
 from graphring.leads import SITE_ROLES, find_leads, site_holdings
-from graphring.lineage import match_rings
 from graphring.linking import Links
 from graphring.pipeline import (
     PreviousRun,
     RunResult,
     _Clock,
-    _evidence,
-    _members_table,
-    _provinces,
-    _rings_table,
     _run_id,
-    ring_id_for,
+    rings_from,
+    run_date,
 )
-from graphring.scoring import merchant_risk, reference_date, ring_scores
+from graphring.scoring import merchant_risk
 from graphring.spark.graph import SparkGraph, buckets_for, holdings, link_and_cut
 from graphring.spark.read import read_dataset_spark
 from graphring.spark.session import arrow_ready, to_pandas
@@ -90,6 +86,7 @@ def run_on_spark(
     settings: Settings,
     spark: SparkSession,
     previous: PreviousRun | None = None,
+    excluded: pd.DataFrame | None = None,
 ) -> RunResult:
     """:func:`graphring.pipeline.run_pipeline` on a Spark session: the same RunResult,
     with the tables the packets draw on holding the ring members' rows only."""
@@ -102,18 +99,13 @@ def run_on_spark(
     # run.json names the master the run had (spark-submit's or a notebook's, when it set it)
     settings = settings.replace(spark_master=spark.sparkContext.master)
     clock = _Clock()
-    dataset = read_dataset_spark(spark, str(data_dir), settings.default_region)
+    today, today_from = run_date(settings)
+    dataset = read_dataset_spark(spark, str(data_dir), today, settings.default_region)
     t = dataset.tables
     clock.lap("read_validate_normalize")
     held = holdings(t).persist(StorageLevel.MEMORY_AND_DISK)
     n_merchants = dataset.loaded["merchants"]
     loaded = _node_counts(t, held, n_merchants)
-    dates = t["merchants"].agg(F.max("opened_on")).collect()[0][0]
-    shipped = t["shipments"].agg(F.max("shipped_at")).collect()[0][0]
-    today = reference_date(
-        pd.DataFrame({"opened_on": pd.to_datetime(pd.Series([dates]))}),
-        pd.DataFrame({"shipped_at": pd.to_datetime(pd.Series([shipped]))}),
-    )
     clock.lap("load")
     buckets = buckets_for(spark.sparkContext.defaultParallelism)
     graph = link_and_cut(held, n_merchants, settings, buckets)
@@ -152,37 +144,10 @@ def run_on_spark(
     merchants = _merchants(t["merchants"], F.broadcast(_ids_frame(spark, sorted(wanted))))
     links = _ring_links(graph, shop_ids)
 
-    groups = partition.members
-    core = groups.loc[groups["core"]]
-    ids = core.groupby("group")["merchant_id"].agg(lambda x: ring_id_for(list(x)))
-    current = dict(zip(ids, core.groupby("group")["merchant_id"].agg(set), strict=True))
-    lineage = match_rings(
-        current,
-        previous.rings if previous else {},
-        _provinces(
-            merchants,
-            set(core["merchant_id"]).union(*(previous.rings.values() if previous else [])),
-        ),
-    )
-    ids = ids.map(lineage.ids)
-    groups = groups.assign(ring_id=groups["group"].map(ids))
-    core = groups.loc[groups["core"]]
-    evidence = _evidence(core, links)
-    scores, reasons = ring_scores(
-        core.assign(group=core["ring_id"]),
-        risk,
-        links.edges,
-        evidence.rename(columns={"ring_id": "group"}),
-        merchants,
-    )
-    scores = scores.rename(columns={"group": "ring_id"})
-    reasons = reasons.rename(columns={"group": "ring_id"})
-    rings = _rings_table(scores, reasons, groups, merchants)
-    members_table = _members_table(groups, merchants, risk, rings)
-    merchant_table = risk.merge(core[["merchant_id", "ring_id"]], on="merchant_id", how="left")[
-        ["merchant_id", "risk_score", "ring_id", "reasons"]
-    ]
-    merchant_table["ring_id"] = merchant_table["ring_id"].fillna("")
+    cut = rings_from(partition, links, merchants, risk, previous, excluded, settings)
+    core, rings, reasons = cut.core, cut.rings, cut.reasons
+    members_table, evidence, merchant_table = cut.members, cut.evidence, cut.merchant_table
+    lineage = cut.lineage
     clock.lap("score")
 
     supernodes = links.supernodes
@@ -257,6 +222,8 @@ def run_on_spark(
         tables=tables,
         links=links,
         changes=changes,
+        today={"date": f"{today:%Y-%m-%d}", "from": today_from},
+        excluded=cut.excluded,
     )
 
 

@@ -209,7 +209,7 @@ def _combined(kept: pd.DataFrame, rejects: _Rejects, columns: list[str]) -> pd.D
 
 
 def _row_checks(
-    name: str, file: str, extras: list[str]
+    name: str, file: str, extras: list[str], today: pd.Timestamp
 ) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
     """The contract's checks that need one row only (table-wide ones are Spark's)."""
     spec = dataclasses.replace(TABLES[name], unique=None, links_merchant=False)
@@ -219,7 +219,7 @@ def _row_checks(
         for frame in batches:
             rejects = _Rejects()
             extra = frame[["_line", *extras]]
-            kept = _validate(spec, frame.drop(columns=extras), file, rejects, None)
+            kept = _validate(spec, frame.drop(columns=extras), file, rejects, None, today)
             # extra columns stay text here: whether one is all numbers is a table-wide fact
             kept = kept[[c for c in kept.columns if c not in extras]].merge(extra, on="_line")
             for e in extras:
@@ -272,6 +272,7 @@ def _table(
     path: str,
     region: str,
     known: DataFrame | None,
+    today: pd.Timestamp,
 ) -> tuple[DataFrame, list[DataFrame], SourceFile]:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -291,7 +292,8 @@ def _table(
     source = SourceFile(name, Path(path), _sha256(spark, path), rows)
     checked = lined.select("_line", *(c.name for c in spec.columns), *(f"`{e}`" for e in extras))
     kept, rejected = _split(
-        checked.mapInPandas(_row_checks(name, file, extras), _schema(name, extras, False)), file
+        checked.mapInPandas(_row_checks(name, file, extras, today), _schema(name, extras, False)),
+        file,
     )
     rejects = [rejected]
     if known is not None and spec.links_merchant:
@@ -357,10 +359,13 @@ def _numbers(frame: DataFrame, extras: list[str]) -> DataFrame:
     return frame
 
 
-def read_dataset_spark(spark: SparkSession, folder: str, region: str = "CN") -> SparkDataset:
+def read_dataset_spark(
+    spark: SparkSession, folder: str, today: pd.Timestamp, region: str = "CN"
+) -> SparkDataset:
     """Read, validate and normalize a data folder Spark can read (a local folder,
-    ``s3a://``, ``hdfs://``, ``abfss://``...). Raises :class:`InputError` for a missing
-    folder, file or column, or an unreadable file, before anything is written."""
+    ``s3a://``, ``hdfs://``, ``abfss://``...); dates after ``today`` are rejects. Raises
+    :class:`InputError` for a missing folder, file or column, or an unreadable file, before
+    anything is written."""
     from pyspark import StorageLevel
 
     root, fs = _hadoop_path(spark, folder)
@@ -376,7 +381,7 @@ def read_dataset_spark(spark: SparkSession, folder: str, region: str = "CN") -> 
     tables: dict[str, DataFrame] = {}
     sources: dict[str, SourceFile] = {}
     reject_parts: list[DataFrame] = []
-    merchants, parts, source = _table(spark, "merchants", paths["merchants"], region, None)
+    merchants, parts, source = _table(spark, "merchants", paths["merchants"], region, None, today)
     merchants = merchants.persist(StorageLevel.MEMORY_AND_DISK)
     tables["merchants"], sources["merchants"] = merchants, source
     reject_parts += parts
@@ -388,7 +393,7 @@ def read_dataset_spark(spark: SparkSession, folder: str, region: str = "CN") -> 
         if path is None:
             tables[name] = _empty(spark, name)
             continue
-        frame, parts, source = _table(spark, name, path, region, known)
+        frame, parts, source = _table(spark, name, path, region, known, today)
         tables[name] = frame.persist(StorageLevel.MEMORY_AND_DISK)
         sources[name] = source
         reject_parts += parts

@@ -80,11 +80,15 @@ class SparkStore(Store):
         return finish_addresses(frame, keys)
 
     def run(
-        self, data_dir: str | Path, settings: Settings, previous: PreviousRun | None = None
+        self,
+        data_dir: str | Path,
+        settings: Settings,
+        previous: PreviousRun | None = None,
+        excluded: pd.DataFrame | None = None,
     ) -> RunResult:
         from graphring.spark.pipeline import run_on_spark
 
-        self._last = run_on_spark(data_dir, settings, self.session, previous)
+        self._last = run_on_spark(data_dir, settings, self.session, previous, excluded)
         return self._last
 
 
@@ -93,6 +97,7 @@ def run_with_spark(
     settings: Settings,
     store: Store | None,
     previous: PreviousRun | None,
+    excluded: pd.DataFrame | None = None,
 ) -> RunResult:
     """The pipeline's Spark branch: on ``store`` (a :class:`SparkStore`) or a new one."""
     if isinstance(data_dir, Dataset):
@@ -101,4 +106,4 @@ def run_with_spark(
         store = SparkStore.connect(settings)
     if not isinstance(store, SparkStore):
         raise ConfigError(f"backend 'spark' needs the Spark store, not {store.name!r}")
-    return store.run(data_dir, settings, previous)
+    return store.run(data_dir, settings, previous, excluded)

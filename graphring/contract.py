@@ -177,16 +177,24 @@ class Dataset:
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Rows read, loaded and set aside, per table."""
-        out = {}
-        aside = self.rejects.loc[self.rejects["action"] == SET_ASIDE]
-        rejected = aside.drop_duplicates(["file", "line"])["file"].value_counts()
-        for name, src in self.sources.items():
-            out[name] = {
-                "read": src.rows,
-                "loaded": len(self.tables[name]),
-                "rejected": int(rejected.get(src.path.name, 0)),
-            }
-        return out
+        return table_counts(self.sources, {n: len(t) for n, t in self.tables.items()}, self.rejects)
+
+
+def table_counts(
+    sources: dict[str, SourceFile], loaded: dict[str, int], rejects: pd.DataFrame
+) -> dict[str, dict[str, int]]:
+    """Rows read, loaded and set aside (whole rows: a value left empty keeps its row), per
+    table, whichever backend read them."""
+    aside = rejects.loc[rejects["action"] == SET_ASIDE]
+    rejected = aside.drop_duplicates(["file", "line"])["file"].value_counts()
+    return {
+        name: {
+            "read": src.rows,
+            "loaded": loaded[name],
+            "rejected": int(rejected.get(src.path.name, 0)),
+        }
+        for name, src in sources.items()
+    }
 
 
 def _find_file(folder: Path, name: str) -> Path | None:

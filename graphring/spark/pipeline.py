@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from graphring.config import Settings
+from graphring.contract import rows_set_aside, values_left_empty
 from graphring.detect import Partition, choose_engine
 from graphring.leads import SITE_ROLES, find_leads, site_holdings
 from graphring.linking import Links
@@ -176,7 +177,8 @@ def run_on_spark(
         "links": int(graph.edges.count()),
         "components": partition.components,
         "rings": len(rings),
-        "rejected_rows": int(dataset.rejects.drop_duplicates(["file", "line"]).shape[0]),
+        "rejected_rows": rows_set_aside(dataset.rejects),
+        "values_left_empty": values_left_empty(dataset.rejects),
     }
     ring_shops = _ids_frame(spark, shops)
     tables = {

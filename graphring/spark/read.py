@@ -29,11 +29,13 @@ from graphring.contract import (
     KEYED,
     NUMBER,
     REJECT_COLUMNS,
+    SET_ASIDE,
     TABLES,
     SourceFile,
     _add_keys,
     _Rejects,
     _validate,
+    table_counts,
 )
 from graphring.errors import InputError
 from graphring.spark.session import arrow_ready, to_pandas
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 
 _SPARK_TYPES = {NUMBER: "double", DATE: "timestamp", DATETIME: "timestamp"}
 #: Columns a row set aside carries through a pandas pass (beside ``_line``).
-_REJECT_FIELDS = ["_r_column", "_r_reason", "_r_value"]
+_REJECT_FIELDS = ["_r_column", "_r_reason", "_r_value", "_r_action"]
 
 
 @dataclass
@@ -58,15 +60,7 @@ class SparkDataset:
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Rows read, loaded and set aside, per table (as :meth:`Dataset.counts`)."""
-        rejected = self.rejects.drop_duplicates(["file", "line"])["file"].value_counts()
-        return {
-            name: {
-                "read": src.rows,
-                "loaded": self.loaded[name],
-                "rejected": int(rejected.get(src.path.name, 0)),
-            }
-            for name, src in self.sources.items()
-        }
+        return table_counts(self.sources, self.loaded, self.rejects)
 
 
 def _hadoop_path(spark: SparkSession, path: str) -> tuple[Any, Any]:
@@ -205,6 +199,7 @@ def _combined(kept: pd.DataFrame, rejects: _Rejects, columns: list[str]) -> pd.D
     out["_r_column"] = r["column"].astype(str).to_numpy()
     out["_r_reason"] = r["reason"].astype(str).to_numpy()
     out["_r_value"] = r["value"].astype(str).to_numpy()
+    out["_r_action"] = r["action"].astype(str).to_numpy()
     return arrow_ready(pd.concat([kept, out], ignore_index=True))
 
 
@@ -262,6 +257,7 @@ def _split(frame: DataFrame, file: str) -> tuple[DataFrame, DataFrame]:
         F.col("_r_column").alias("column"),
         F.col("_r_reason").alias("reason"),
         F.col("_r_value").alias("value"),
+        F.col("_r_action").alias("action"),
     )
     return kept, rejected
 
@@ -305,6 +301,7 @@ def _table(
                 F.lit("merchant_id").alias("column"),
                 F.lit("unknown merchant_id").alias("reason"),
                 F.col("merchant_id").alias("value"),
+                F.lit(SET_ASIDE).alias("action"),
             )
         )
         kept = kept.join(known, "merchant_id", "left_semi")
@@ -321,6 +318,7 @@ def _table(
                     F.lit(")"),
                 ).alias("reason"),
                 F.col(spec.unique).alias("value"),
+                F.lit(SET_ASIDE).alias("action"),
             )
         )
         kept = first.filter(F.col("_line") == F.col("_first")).drop("_first")
@@ -411,7 +409,9 @@ def _collect_rejects(parts: list[DataFrame]) -> pd.DataFrame:
     if out.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in REJECT_COLUMNS})
     out["line"] = out["line"].astype(np.int64)
-    out = out.astype({"file": object, "column": object, "reason": object, "value": object})
+    out = out.astype(
+        {"file": object, "column": object, "reason": object, "value": object, "action": object}
+    )
     return out.sort_values(["file", "line", "column"], kind="stable").reset_index(drop=True)
 
 

@@ -9,13 +9,26 @@ shops that use two warehouses) are joined again; shops hanging on a ring by a si
 are peeled off as associates. Nodes and edges are fed in sorted order, so the same input
 and seed give the same rings whatever PYTHONHASHSEED is (python-louvain varies with node
 order otherwise).
+
+A giant component (everyday honest sharing knits a real marketplace into one: more than
+``leiden_min_shops`` shops) still has the resolution limit inside it, so it is cut with
+igraph's Leiden and the constant Potts model (CPM, ``cpm_resolution`` in link-weight
+units: a community keeps together only while its links weigh more than the resolution per
+pair of its shops), in this process; its pieces are then spread over the workers like
+components. No group of more than ``loose_ring_shops`` shops with fewer than
+``ring_density_floor`` of its pairs linked is a ring: it is cut again with CPM at twice the
+resolution until its pieces are small or dense enough.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
+import random
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -52,18 +65,26 @@ def choose_engine(requested: str) -> str:
     return requested
 
 
+@contextlib.contextmanager
+def _igraph_seeded(seed: int) -> Iterator[Any]:
+    """igraph with its own random generator seeded (the global ``random`` left alone)."""
+    import igraph as ig
+
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        yield ig
+    finally:
+        ig.set_random_number_generator(random)
+
+
 def _louvain(nodes: np.ndarray, edges: pd.DataFrame, settings: Settings, engine: str) -> np.ndarray:
     """Community label per node (positions into ``nodes``) of one component."""
     if engine == "igraph":
-        import igraph as ig
-
-        g = ig.Graph(n=len(nodes), edges=edges[["ia", "ib"]].to_numpy().tolist())
-        import random
-
-        random.seed(settings.seed)
-        parts = g.community_multilevel(
-            weights=edges["weight"].to_list(), resolution=settings.resolution
-        )
+        with _igraph_seeded(settings.seed) as ig:
+            g = ig.Graph(n=len(nodes), edges=edges[["ia", "ib"]].to_numpy())
+            parts = g.community_multilevel(
+                weights=edges["weight"].to_numpy(), resolution=settings.resolution
+            )
         return np.asarray(parts.membership)
     import community as community_louvain
 
@@ -74,6 +95,78 @@ def _louvain(nodes: np.ndarray, edges: pd.DataFrame, settings: Settings, engine:
         g, weight="weight", resolution=settings.resolution, random_state=settings.seed
     )
     return np.array([part[i] for i in range(len(nodes))])
+
+
+def leiden_cpm(n: int, edges: pd.DataFrame, resolution: float, seed: int) -> np.ndarray:
+    """Community label per node of a graph of ``n`` nodes cut by igraph's Leiden with the
+    constant Potts model: a community stays together while its links weigh more than
+    ``resolution`` per pair of its nodes (no resolution limit: the same rings come out of a
+    thousand shops or a million).
+
+    >>> e = pd.DataFrame({"ia": [0, 0, 1, 3, 3, 4, 2], "ib": [1, 2, 2, 4, 5, 5, 3],
+    ...                   "weight": [1.0, 1, 1, 1, 1, 1, 0.1]})
+    >>> leiden_cpm(6, e, 0.5, seed=1).tolist()
+    [0, 0, 0, 1, 1, 1]
+    """
+    with _igraph_seeded(seed) as ig:
+        g = ig.Graph(n=n, edges=edges[["ia", "ib"]].to_numpy())
+        parts = g.community_leiden(
+            objective_function="CPM",
+            weights=edges["weight"].to_numpy(),
+            resolution=resolution,
+            n_iterations=-1,
+        )
+    return pd.factorize(np.asarray(parts.membership), sort=False)[0]
+
+
+def _tighten(n: int, edges: pd.DataFrame, labels: np.ndarray, settings: Settings) -> np.ndarray:
+    """Cut again every group of more than ``loose_ring_shops`` nodes with fewer than
+    ``ring_density_floor`` of its pairs linked: CPM at twice the resolution each round, until
+    every group is small or dense enough (a group still loose after
+    :data:`TIGHTEN_ROUNDS` rounds is split into single nodes: it is no ring)."""
+    resolution = settings.cpm_resolution
+    for _ in range(TIGHTEN_ROUNDS):
+        loose = _loose_groups(edges, labels, settings)
+        if not loose.any():
+            return labels
+        resolution *= 2
+        nodes = np.flatnonzero(loose[labels])
+        inside = loose[labels[edges["ia"].to_numpy()]] & (
+            labels[edges["ia"].to_numpy()] == labels[edges["ib"].to_numpy()]
+        )
+        sub = edges.loc[inside]
+        local = pd.DataFrame(
+            {
+                "ia": np.searchsorted(nodes, sub["ia"].to_numpy()),
+                "ib": np.searchsorted(nodes, sub["ib"].to_numpy()),
+                "weight": sub["weight"].to_numpy(),
+            }
+        )
+        # the loose groups are cut together (they share no edge): one compiled call
+        new = leiden_cpm(len(nodes), local, resolution, settings.seed)
+        labels = labels.copy()
+        labels[nodes] = int(labels.max()) + 1 + new
+    loose = _loose_groups(edges, labels, settings)
+    if loose.any():
+        labels = labels.copy()
+        stray = np.flatnonzero(loose[labels])
+        labels[stray] = int(labels.max()) + 1 + np.arange(len(stray))
+    return labels
+
+
+#: Rounds of :func:`_tighten` (resolution doubled each round).
+TIGHTEN_ROUNDS = 6
+
+
+def _loose_groups(edges: pd.DataFrame, labels: np.ndarray, settings: Settings) -> np.ndarray:
+    """Per label: more than ``loose_ring_shops`` nodes and linked pairs under the floor."""
+    k = int(labels.max()) + 1 if len(labels) else 0
+    size = np.bincount(labels, minlength=k)
+    la, lb = labels[edges["ia"].to_numpy()], labels[edges["ib"].to_numpy()]
+    links = np.bincount(la[la == lb], minlength=k)
+    pairs = size * (size - 1) / 2
+    density = np.divide(links, pairs, out=np.ones(k), where=pairs > 0)
+    return (size > settings.loose_ring_shops) & (density < settings.ring_density_floor)
 
 
 def _join_bridged(labels: np.ndarray, edges: pd.DataFrame, bridges: int) -> np.ndarray:
@@ -131,11 +224,15 @@ def _core(n: int, edges: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
         alive &= ~drop
 
 
-def _cut(
-    task: tuple[np.ndarray, np.ndarray, np.ndarray, Settings, str],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Communities and core flags of one component (global node ids in, local labels out)."""
-    ia_g, ib_g, weight, settings, engine = task
+#: One unit of cutting: global node ids of its edges' ends, weights, settings, engine, and
+#: whether it is a piece of a giant component already cut (then only tightened and peeled).
+Task = tuple[np.ndarray, np.ndarray, np.ndarray, Settings, str, bool]
+
+
+def _cut(task: Task) -> tuple[np.ndarray, np.ndarray]:
+    """Communities and core flags of one component or piece (global node ids in, local
+    labels out)."""
+    ia_g, ib_g, weight, settings, engine, piece = task
     local_nodes = np.unique(np.concatenate([ia_g, ib_g]))
     local = pd.DataFrame(
         {
@@ -144,20 +241,50 @@ def _cut(
             "weight": weight,
         }
     )
-    labels = _louvain(local_nodes, local, settings, engine)
-    if labels.max() > 0:
-        labels = _join_bridged(labels, local, settings.merge_bridges)
+    if piece:
+        labels = np.zeros(len(local_nodes), dtype=np.int64)
+    else:
+        labels = _louvain(local_nodes, local, settings, engine)
+        if labels.max() > 0:
+            labels = _join_bridged(labels, local, settings.merge_bridges)
+    if engine == "igraph" and len(local_nodes) > settings.loose_ring_shops:
+        labels = _tighten(len(local_nodes), local, pd.factorize(labels)[0], settings)
     labels = pd.factorize(labels, sort=True)[0]
     return local_nodes, np.stack([labels, _core(len(local_nodes), local, labels)])
+
+
+def _giant_pieces(
+    ia: np.ndarray, ib: np.ndarray, w: np.ndarray, settings: Settings
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """A giant component cut by Leiden (CPM) here, communities joined where shops bridge
+    them: the edges inside each piece of ``min_ring_size`` shops or more, in piece order."""
+    nodes = np.unique(np.concatenate([ia, ib]))
+    local = pd.DataFrame(
+        {"ia": np.searchsorted(nodes, ia), "ib": np.searchsorted(nodes, ib), "weight": w}
+    )
+    labels = leiden_cpm(len(nodes), local, settings.cpm_resolution, settings.seed)
+    # cells of one ring bridged by shops are joined, but only through shops at the core of
+    # a piece: honest trees hanging off everything would join every piece to its neighbours
+    core = _core(len(nodes), local, labels)
+    both = core[local["ia"].to_numpy()] & core[local["ib"].to_numpy()]
+    if both.any():
+        labels = _join_bridged(labels, local.loc[both], settings.merge_bridges)
+    labels = pd.factorize(labels, sort=True)[0]
+    # pieces with too few core shops for a ring are not worth a worker's time
+    size = np.bincount(labels[_core(len(nodes), local, labels)], minlength=int(labels.max()) + 1)
+    la = labels[local["ia"].to_numpy()]
+    keep = (la == labels[local["ib"].to_numpy()]) & (size[la] >= settings.min_ring_size)
+    order = np.argsort(la[keep], kind="stable")
+    pa, pb, pw, pl = (x[keep][order] for x in (ia, ib, w, la))
+    bounds = np.flatnonzero(np.r_[True, pl[1:] != pl[:-1], True]) if len(pl) else np.array([0])
+    return [(pa[s:t], pb[s:t], pw[s:t]) for s, t in itertools.pairwise(bounds.tolist())]
 
 
 #: Links to cut from which components are cut over several processes.
 PARALLEL_DETECT_EDGES = 50_000
 
 
-def _cut_all(
-    tasks: list[tuple[np.ndarray, np.ndarray, np.ndarray, Settings, str]], workers: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
+def _cut_all(tasks: list[Task], workers: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Cut components one after another, or over ``workers`` processes (same results: each
     component is cut on its own, and results come back in component order). Small graphs
     are cut here: forking would cost more than it saves."""
@@ -166,9 +293,7 @@ def _cut_all(
     return fork_map(_cut_task, None, tasks, workers)
 
 
-def _cut_task(
-    _: None, task: tuple[np.ndarray, np.ndarray, np.ndarray, Settings, str]
-) -> tuple[np.ndarray, np.ndarray]:
+def _cut_task(_: None, task: Task) -> tuple[np.ndarray, np.ndarray]:
     return _cut(task)
 
 
@@ -211,9 +336,20 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
         np.flatnonzero(np.r_[True, cuts[1:] != cuts[:-1], True]).tolist() if len(le) else []
     )
     ia_a, ib_a, w_a = le["ia"].to_numpy(), le["ib"].to_numpy(), le["weight"].to_numpy()
-    tasks = [
-        (ia_a[s:t], ib_a[s:t], w_a[s:t], settings, engine) for s, t in itertools.pairwise(bounds)
-    ]
+    # a community's core shops are core in their component too: a component with fewer
+    # core shops than a ring needs (a tree of everyday sharing) cannot hold a ring
+    comp_core = np.bincount(comp[_core(n, le, comp)], minlength=n_comp) >= settings.min_ring_size
+    tasks: list[Task] = []
+    for s, t in itertools.pairwise(bounds):
+        if not comp_core[cuts[s]]:
+            continue
+        if engine == "igraph" and sizes[cuts[s]] > settings.leiden_min_shops:
+            tasks += [
+                (pa, pb, pw, settings, engine, True)
+                for pa, pb, pw in _giant_pieces(ia_a[s:t], ib_a[s:t], w_a[s:t], settings)
+            ]
+        else:
+            tasks.append((ia_a[s:t], ib_a[s:t], w_a[s:t], settings, engine, False))
     offset = n_comp
     for local_nodes, (labels, core) in _cut_all(tasks, settings.processes()):
         parts.append((local_nodes, labels + offset, core.astype(bool)))

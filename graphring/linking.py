@@ -4,7 +4,8 @@ A link between two shops weighs more the rarer the identifiers they share (an ID
 number of shops holding each, floored for small marketplaces) and the more different kinds
 they share. An identifier held by more than ``supernode_max_merchants`` shops (a national
 fulfilment hub, a platform escrow account) is a supernode: it links nobody and is listed
-in run.json instead.
+in run.json instead. An identifier many shops share that its holders share little else
+beside is a service (:mod:`graphring.services`): its links are down-weighted.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from graphring.config import Settings
+from graphring.services import find_services
 from graphring.stores.base import HOLDING_COLUMNS
 
 #: Identifier kinds whose role matters for weight.
@@ -27,7 +29,8 @@ class Links:
 
     #: one row per linked pair: a < b, weight, kinds (comma-joined), shared (identifiers)
     edges: pd.DataFrame
-    #: one row per identifier held by 2+ shops: node, kind, key, holders, rarity, supernode
+    #: one row per identifier held by 2+ shops: node, kind, key, holders, rarity, supernode,
+    #: service, cohesion, weight_factor (see :mod:`graphring.services`)
     identifiers: pd.DataFrame
     #: one row per (merchant, identifier) for identifiers held by 2+ shops: node, merchant_id,
     #: role, shipments
@@ -37,6 +40,13 @@ class Links:
     def supernodes(self) -> pd.DataFrame:
         ids = self.identifiers
         return ids.loc[ids["supernode"], ["kind", "key", "holders"]].reset_index(drop=True)
+
+    @property
+    def services(self) -> pd.DataFrame:
+        """Identifiers recognised as services: kind, key, holders, cohesion, weight_factor."""
+        ids = self.identifiers
+        cols = ["kind", "key", "holders", "cohesion", "weight_factor"]
+        return ids.loc[ids["service"], cols].reset_index(drop=True)
 
 
 def link_weight_label(kind: pd.Series, role: pd.Series) -> pd.Series:
@@ -130,7 +140,22 @@ def build_links(holdings: pd.DataFrame, n_merchants: int, settings: Settings) ->
     pairs = left.merge(left, on="node", suffixes=("_a", "_b"))
     pairs = pairs.loc[pairs["m_a"].to_numpy() < pairs["m_b"].to_numpy()]
     pnode = pairs["node"].to_numpy()
-    contrib = np.minimum(pairs["w_a"].to_numpy(), pairs["w_b"].to_numpy()) * rarity[pnode]
+    svc = find_services(
+        pnode,
+        pairs["m_a"].to_numpy(),
+        pairs["m_b"].to_numpy(),
+        holders,
+        settings.service_min_holders,
+        settings.service_max_cohesion,
+    )
+    ids["service"] = svc.service
+    ids["cohesion"] = svc.cohesion.round(4)
+    ids["weight_factor"] = svc.factor.round(4)
+    contrib = (
+        np.minimum(pairs["w_a"].to_numpy(), pairs["w_b"].to_numpy())
+        * rarity[pnode]
+        * svc.factor[pnode]
+    )
     n_kinds = len(kind_u)
     pkind = hk[starts][pnode]
     # per (pair, kind): summed contribution, capped -- several shared accounts say more than

@@ -53,3 +53,35 @@ def evaluate(result: RunResult, truth: pd.DataFrame, jaccard: float = 0.8) -> Qu
         precision_at_50=round(float(high["positive"].mean()), 4) if len(high) else 1.0,
         rings=len(ranked),
     )
+
+
+#: Planted groups reported as rings by design (benign ones scored low); every other shop
+#: of a generated marketplace is honest background (service users included).
+GROUP_KINDS = ("counterfeit", "chain", "mall", "coworking")
+
+
+@dataclass(frozen=True)
+class Background:
+    """Honest background shops among the core members of reported rings."""
+
+    ring_members: int
+    background: int
+    share: float
+    largest_ring: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def background_in_rings(result: RunResult, truth: pd.DataFrame) -> Background:
+    """How many core ring members belong to no planted group (honest background shops)."""
+    core = result.members.loc[result.members["core"]]
+    grouped = set(truth.loc[truth["kind"].isin(GROUP_KINDS), "merchant_id"])
+    bg = int((~core["merchant_id"].isin(grouped)).sum())
+    sizes = core.groupby("ring_id").size()
+    return Background(
+        ring_members=len(core),
+        background=bg,
+        share=round(bg / len(core), 4) if len(core) else 0.0,
+        largest_ring=int(sizes.max()) if len(sizes) else 0,
+    )

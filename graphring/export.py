@@ -21,6 +21,7 @@ import pandas as pd
 
 from graphring import __version__
 from graphring.pipeline import RunResult
+from graphring.services import service_rule
 
 
 @contextlib.contextmanager
@@ -164,6 +165,12 @@ def run_document(result: RunResult) -> dict[str, Any]:
             },
         },
         "supernodes": _records(result.supernodes),
+        "services": {
+            "rule": service_rule(
+                result.settings.service_min_holders, result.settings.service_max_cohesion
+            ),
+            "identifiers": _records(result.services),
+        },
         "stage_seconds": result.timings,
         "changes": result.changes if result.changes is not None else {"previous_run": None},
     }

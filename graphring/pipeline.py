@@ -76,6 +76,9 @@ class RunResult:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     links: Links | None = None
     changes: dict[str, Any] | None = None
+    #: identifiers recognised as services (graphring.services): kind, key, holders,
+    #: cohesion, weight_factor
+    services: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def ring(self, ring_id: str) -> pd.Series:
         return self.rings.set_index("ring_id").loc[ring_id]
@@ -255,6 +258,7 @@ def run_pipeline(
         },
         links=links,
         changes=changes,
+        services=links.services if settings.detection == "local" else pd.DataFrame(),
     )
 
 

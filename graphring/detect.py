@@ -77,6 +77,12 @@ def _igraph_seeded(seed: int) -> Iterator[Any]:
         ig.set_random_number_generator(random)
 
 
+def has_igraph() -> bool:
+    """Leiden (CPM) for giant components and loose groups needs igraph (the fast extra);
+    without it every component is cut by python-louvain."""
+    return importlib.util.find_spec("igraph") is not None
+
+
 def _louvain(nodes: np.ndarray, edges: pd.DataFrame, settings: Settings, engine: str) -> np.ndarray:
     """Community label per node (positions into ``nodes``) of one component."""
     if engine == "igraph":
@@ -247,7 +253,7 @@ def _cut(task: Task) -> tuple[np.ndarray, np.ndarray]:
         labels = _louvain(local_nodes, local, settings, engine)
         if labels.max() > 0:
             labels = _join_bridged(labels, local, settings.merge_bridges)
-    if engine == "igraph" and len(local_nodes) > settings.loose_ring_shops:
+    if has_igraph() and len(local_nodes) > settings.loose_ring_shops:
         labels = _tighten(len(local_nodes), local, pd.factorize(labels)[0], settings)
     labels = pd.factorize(labels, sort=True)[0]
     return local_nodes, np.stack([labels, _core(len(local_nodes), local, labels)])
@@ -343,7 +349,7 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
     for s, t in itertools.pairwise(bounds):
         if not comp_core[cuts[s]]:
             continue
-        if engine == "igraph" and sizes[cuts[s]] > settings.leiden_min_shops:
+        if has_igraph() and sizes[cuts[s]] > settings.leiden_min_shops:
             tasks += [
                 (pa, pb, pw, settings, engine, True)
                 for pa, pb, pw in _giant_pieces(ia_a[s:t], ib_a[s:t], w_a[s:t], settings)

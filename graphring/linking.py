@@ -9,11 +9,13 @@ in run.json instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from graphring.calibrate import calibrate_weights
 from graphring.config import Settings
 from graphring.stores.base import HOLDING_COLUMNS
 
@@ -25,13 +27,16 @@ ROLE_KINDS = {"address"}
 class Links:
     """The merchant graph and the identifiers behind it."""
 
-    #: one row per linked pair: a < b, weight, kinds (comma-joined), shared (identifiers)
+    #: one row per linked pair: a < b, weight, kinds (comma-joined), shared (identifiers),
+    #: tie (the weight of the strongest single identifier the pair shares)
     edges: pd.DataFrame
     #: one row per identifier held by 2+ shops: node, kind, key, holders, rarity, supernode
     identifiers: pd.DataFrame
     #: one row per (merchant, identifier) for identifiers held by 2+ shops: node, merchant_id,
     #: role, shipments
     memberships: pd.DataFrame
+    #: one row per weight label: configured, chance_factor, feedback, weight (run.json)
+    weights: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def supernodes(self) -> pd.DataFrame:
@@ -45,7 +50,12 @@ def link_weight_label(kind: pd.Series, role: pd.Series) -> pd.Series:
     return kind.where(~kind.isin(ROLE_KINDS), kind + ":" + role)
 
 
-def build_links(holdings: pd.DataFrame, n_merchants: int, settings: Settings) -> Links:
+def build_links(
+    holdings: pd.DataFrame,
+    n_merchants: int,
+    settings: Settings,
+    feedback: Mapping[str, float] | None = None,
+) -> Links:
     """Link shops through what they share. ``holdings`` has :data:`HOLDING_COLUMNS`.
 
     The work is done on integer codes (merchants, identifiers, kinds, roles factorized in
@@ -53,8 +63,6 @@ def build_links(holdings: pd.DataFrame, n_merchants: int, settings: Settings) ->
     """
     h = holdings.loc[holdings["key"] != "", HOLDING_COLUMNS]
     label = link_weight_label(h["kind"], h["role"])
-    weights = {lab: settings.kind_weight(lab) for lab in pd.unique(label)}
-    w = label.map(weights).to_numpy(dtype="float64")
     # holdings come sorted by merchant (finish_holdings): then first-seen order is sorted
     mcode, merchant_u = pd.factorize(
         h["merchant_id"], sort=not h["merchant_id"].is_monotonic_increasing
@@ -65,6 +73,12 @@ def build_links(holdings: pd.DataFrame, n_merchants: int, settings: Settings) ->
     keycode, key_u = pd.factorize(h["key"], sort=False)
     node_all, _ = pd.factorize(kcode.astype(np.int64) * max(len(key_u), 1) + keycode)
     rcode, role_u = pd.factorize(h["role"].fillna(""), sort=True)
+    # kind weights calibrated on the data (and verdicts): graphring/calibrate.py
+    weight_table = calibrate_weights(
+        label.to_numpy(dtype=object), node_all, mcode, settings, feedback
+    )
+    weights = dict(zip(weight_table["label"], weight_table["weight"], strict=True))
+    w = label.map(weights).to_numpy(dtype="float64")
     ship = h["shipments"].to_numpy(dtype="int64")
 
     # one row per (identifier, shop): its strongest role, its shipments from there
@@ -140,7 +154,7 @@ def build_links(holdings: pd.DataFrame, n_merchants: int, settings: Settings) ->
     )
     per_kind = (
         per_kind.groupby(["a", "b", "kind"], sort=True)
-        .agg(c=("c", "sum"), shared=("c", "size"))
+        .agg(c=("c", "sum"), shared=("c", "size"), tie=("c", "max"))
         .reset_index()
     )
     per_kind["c"] = per_kind["c"].clip(upper=1.5)
@@ -152,6 +166,7 @@ def build_links(holdings: pd.DataFrame, n_merchants: int, settings: Settings) ->
             n_kinds=("kind", "size"),
             shared=("shared", "sum"),
             mask=("bit", "sum"),
+            tie=("tie", "max"),
         )
         .reset_index()
     )
@@ -170,6 +185,8 @@ def build_links(holdings: pd.DataFrame, n_merchants: int, settings: Settings) ->
             "weight": edges["weight"].to_numpy(),
             "shared": edges["shared"].to_numpy().astype(np.int64),
             "kinds": edges["mask"].map(names).to_numpy(dtype=object),
+            # the strongest single shared identifier: what ring membership follows
+            "tie": edges["tie"].to_numpy().round(4),
         }
     )
-    return Links(edges=edges, identifiers=ids, memberships=memberships)
+    return Links(edges=edges, identifiers=ids, memberships=memberships, weights=weight_table)

@@ -73,12 +73,9 @@ def build_links(
     keycode, key_u = pd.factorize(h["key"], sort=False)
     node_all, _ = pd.factorize(kcode.astype(np.int64) * max(len(key_u), 1) + keycode)
     rcode, role_u = pd.factorize(h["role"].fillna(""), sort=True)
-    # kind weights calibrated on the data (and verdicts): graphring/calibrate.py
-    weight_table = calibrate_weights(
-        label.to_numpy(dtype=object), node_all, mcode, settings, feedback
-    )
-    weights = dict(zip(weight_table["label"], weight_table["weight"], strict=True))
-    w = label.map(weights).to_numpy(dtype="float64")
+    lcode, label_u = pd.factorize(label, sort=True)
+    # configured weights pick each shop's strongest role; calibrated ones weigh the links
+    w = np.array([settings.kind_weight(x) for x in label_u], dtype="float64")[lcode]
     ship = h["shipments"].to_numpy(dtype="int64")
 
     # one row per (identifier, shop): its strongest role, its shipments from there
@@ -89,13 +86,20 @@ def build_links(
     group = np.cumsum(first) - 1
     ships = np.bincount(group, weights=ship[order]).astype(np.int64)
     hn, hm = node_s[first], m_s[first]
-    hw, hr, hk, hkey = (
-        w[order][first],
+    hl, hr, hk, hkey = (
+        lcode[order][first],
         rcode[order][first],
         kcode[order][first],
         keycode[order][first],
     )
     per_node = np.bincount(hn)
+    # holders of each label (supernodes are services, not chance), for calibration
+    usable_row = per_node[hn] <= settings.supernode_max_merchants
+    label_holders = np.bincount(
+        np.unique(hl[usable_row].astype(np.int64) * (len(merchant_u) + 1) + hm[usable_row])
+        // (len(merchant_u) + 1),
+        minlength=len(label_u),
+    )
     keep = per_node[hn] >= 2
     shared = np.unique(hn[keep])
     # the shared identifiers in (kind, key) order
@@ -109,7 +113,7 @@ def build_links(
     # rows by node, then merchant (already in merchant order within a node)
     o = np.argsort(node, kind="stable")
     node = node[o]
-    hm, hw, hr, hk, hkey, ships = (x[keep][o] for x in (hm, hw, hr, hk, hkey, ships))
+    hm, hl, hr, hk, hkey, ships = (x[keep][o] for x in (hm, hl, hr, hk, hkey, ships))
     holders_row = per_node[hn[keep]][o]
 
     starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]]) if len(node) else node
@@ -129,24 +133,33 @@ def build_links(
         }
     )
     ids["supernode"] = ids["holders"] > settings.supernode_max_merchants
+    usable = ~ids["supernode"].to_numpy()[node]
+    left = pd.DataFrame({"node": node[usable], "m": hm[usable], "l": hl[usable]})
+    pairs = left.merge(left, on="node", suffixes=("_a", "_b"))
+    pairs = pairs.loc[pairs["m_a"].to_numpy() < pairs["m_b"].to_numpy()]
+    pnode = pairs["node"].to_numpy()
+    n_kinds = len(kind_u)
+    pkind = hk[starts][pnode]
+
+    # kind weights calibrated on the data (and verdicts): graphring/calibrate.py
+    weight_table = calibrate_weights(
+        [str(x) for x in label_u],
+        label_holders,
+        _chance_holders(pairs, pkind, len(merchant_u), len(label_u)),
+        settings,
+        feedback,
+    )
+    lw = weight_table["weight"].to_numpy(dtype="float64")
     memberships = pd.DataFrame(
         {
             "node": node,
             "merchant_id": np.asarray(merchant_u, dtype=object)[hm],
             "role": np.asarray(role_u, dtype=object)[hr],
             "shipments": ships,
-            "w": hw,
+            "w": lw[hl],
         }
     )
-
-    usable = ~ids["supernode"].to_numpy()[node]
-    left = pd.DataFrame({"node": node[usable], "m": hm[usable], "w": hw[usable]})
-    pairs = left.merge(left, on="node", suffixes=("_a", "_b"))
-    pairs = pairs.loc[pairs["m_a"].to_numpy() < pairs["m_b"].to_numpy()]
-    pnode = pairs["node"].to_numpy()
-    contrib = np.minimum(pairs["w_a"].to_numpy(), pairs["w_b"].to_numpy()) * rarity[pnode]
-    n_kinds = len(kind_u)
-    pkind = hk[starts][pnode]
+    contrib = np.minimum(lw[pairs["l_a"].to_numpy()], lw[pairs["l_b"].to_numpy()]) * rarity[pnode]
     # per (pair, kind): summed contribution, capped -- several shared accounts say more than
     # one, but not without bound
     per_kind = pd.DataFrame(
@@ -190,3 +203,23 @@ def build_links(
         }
     )
     return Links(edges=edges, identifiers=ids, memberships=memberships, weights=weight_table)
+
+
+def _chance_holders(
+    pairs: pd.DataFrame, pkind: np.ndarray, n_merchants: int, n_labels: int
+) -> np.ndarray:
+    """Per label: shops sharing an identifier of it with a shop they share no other kind
+    with (what chance sharing looks like; see graphring/calibrate.py)."""
+    a, b = pairs["m_a"].to_numpy().astype(np.int64), pairs["m_b"].to_numpy().astype(np.int64)
+    pair = a * (n_merchants + 1) + b
+    distinct = np.unique(np.stack([pair, pkind.astype(np.int64)]), axis=1)
+    p, count = np.unique(distinct[0], return_counts=True)
+    lonely = np.isin(pair, p[count == 1])
+    stride = n_merchants + 1
+    held = np.concatenate(
+        [
+            pairs["l_a"].to_numpy()[lonely].astype(np.int64) * stride + a[lonely],
+            pairs["l_b"].to_numpy()[lonely].astype(np.int64) * stride + b[lonely],
+        ]
+    )
+    return np.bincount(np.unique(held) // stride, minlength=n_labels)

@@ -192,6 +192,8 @@ def run_pipeline(
         links.edges,
         evidence.rename(columns={"ring_id": "group"}),
         merchants,
+        listings,
+        dict(zip(links.weights["label"], links.weights["weight"], strict=True)),
     )
     scores = scores.rename(columns={"group": "ring_id"})
     reasons = reasons.rename(columns={"group": "ring_id"})

@@ -285,12 +285,22 @@ def _account_render(numbers: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return np.select([v == 0, v == 1], [spaced, dashed], s)
 
 
-def generate(n_shops: int = 6000, seed: int = 7) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def generate(
+    n_shops: int = 6000, seed: int = 7, patterns: int = 0
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The tables of a sample marketplace and its ground truth.
 
     The truth has one row per planted group member: ``group, kind, merchant_id`` with kind
-    ``counterfeit``, ``chain``, ``mall`` or ``coworking``.
+    ``counterfeit``, ``chain``, ``mall`` or ``coworking``. With ``patterns``, that many
+    groups of each pattern of :mod:`graphring.sample_patterns` (relay rings, drifting
+    addresses, camouflage, honest look-alikes) are added, and the truth gets a
+    ``pattern`` column.
     """
+    if patterns:
+        from graphring.sample_patterns import add_patterns
+
+        tables, truth = generate(n_shops, seed)
+        return add_patterns(tables, truth, seed, patterns)
     rng = np.random.default_rng(seed)
     n_prov = len(PROVINCES)
     prov_names = np.array([p for p, _ in PROVINCES])
@@ -616,7 +626,11 @@ def generate(n_shops: int = 6000, seed: int = 7) -> tuple[dict[str, pd.DataFrame
 
 
 def write_sample(
-    folder: str | Path, n_shops: int = 6000, seed: int = 7, bad_rows: bool = True
+    folder: str | Path,
+    n_shops: int = 6000,
+    seed: int = 7,
+    bad_rows: bool = True,
+    patterns: int = 0,
 ) -> SampleInfo:
     """Write a sample marketplace: ``folder/data`` (the input) and ``folder/truth``.
 
@@ -624,7 +638,7 @@ def write_sample(
     run shows what it sets aside in rejects.csv.
     """
     folder = Path(folder)
-    tables, truth = generate(n_shops, seed)
+    tables, truth = generate(n_shops, seed, patterns)
     if bad_rows:
         m = tables["merchants"]
         bad = pd.DataFrame(

@@ -27,6 +27,14 @@ DEFAULT_KIND_WEIGHTS: dict[str, float] = {
     "address:other": 0.4,
     "address:registered": 0.25,
     "ip": 0.3,
+    # addresses matched as one place despite a typo or a missing room (graphring/places.py):
+    # weaker than the same address written the same way
+    "place:warehouse": 0.7,
+    "place:origin": 0.7,
+    "place:return": 0.6,
+    "place:pickup": 0.45,
+    "place:other": 0.3,
+    "place:registered": 0.2,
 }
 #: Weight of an identifier kind not listed above (a kind a marketplace adds): weak until
 #: the data (graphring/calibrate.py) or verdicts (graphring/feedback.py) say otherwise.

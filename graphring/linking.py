@@ -20,7 +20,7 @@ from graphring.config import Settings
 from graphring.stores.base import HOLDING_COLUMNS
 
 #: Identifier kinds whose role matters for weight.
-ROLE_KINDS = {"address"}
+ROLE_KINDS = {"address", "place"}
 
 
 @dataclass

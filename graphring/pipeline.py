@@ -29,6 +29,7 @@ from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
 from graphring.parallel import Background
+from graphring.places import add_places
 from graphring.scoring import merchant_risk, reference_date, ring_scores
 from graphring.stores.base import Store
 
@@ -153,6 +154,11 @@ def run_pipeline(
         settings.processes() if len(merchants) >= BACKGROUND_MIN_SHOPS else 1,
     )
     holdings = store.holdings()
+    places = 0
+    if settings.match_places:
+        # the same premises spelled apart: one weaker "place" identifier (graphring/places.py)
+        holdings, merges = add_places(holdings)
+        places = int(merges["place"].nunique()) if len(merges) else 0
     links = build_links(holdings, len(merchants), settings)
     clock.lap("link")
     if settings.detection == "local":
@@ -228,6 +234,7 @@ def run_pipeline(
         "tables": dataset.counts(),
         "store": loaded,
         "links": len(links.edges),
+        "places_matched": places,
         "components": partition.components,
         "rings": len(rings),
         "rejected_rows": int(dataset.rejects.drop_duplicates(["file", "line"]).shape[0]),

@@ -146,15 +146,23 @@ def _core(
 #: A link whose strongest shared identifier weighs this much (kind weight x rarity, see
 #: graphring/linking.py) is a strong tie: an account, ID document, device, warehouse, phone
 #: or return address held by few shops. IPs, registered addresses and kinds the data shares
-#: by chance stay below it.
+#: by chance stay below it, unless several kinds together reach it (the same name at the
+#: same address).
 STRONG_TIE = 0.6
 
 
 def strong_ties(edges: pd.DataFrame) -> np.ndarray:
-    """Which links are strong ties (:data:`STRONG_TIE`): by ``tie`` when linking gave it,
-    else by the link's weight."""
-    col = "tie" if "tie" in edges else "weight"
-    return edges[col].to_numpy(dtype="float64") >= STRONG_TIE
+    """Which links are strong ties (:data:`STRONG_TIE`): by ``tie`` (the strongest single
+    identifier) or, for pairs sharing two or more kinds, by the link's weight. Without a
+    ``tie`` column (links made elsewhere), by weight alone."""
+    weight = edges["weight"].to_numpy(dtype="float64")
+    if "tie" not in edges:
+        return weight >= STRONG_TIE
+    strong = edges["tie"].to_numpy(dtype="float64") >= STRONG_TIE
+    if "kinds" in edges:
+        several = edges["kinds"].astype(str).str.contains(",", regex=False).to_numpy()
+        strong |= several & (weight >= STRONG_TIE)
+    return strong
 
 
 def _join_chains(labels: np.ndarray, edges: pd.DataFrame, strong: np.ndarray) -> np.ndarray:
@@ -230,7 +238,7 @@ def _ring_members(
     membership following strong ties (:func:`_core`), over all communities at once."""
     labels = np.full(n, -1, dtype=np.int64)
     labels[node] = group
-    strong = strong_ties(e)
+    strong = e["strong"].to_numpy()
     labels = _join_chains(labels, e, strong)
     core = _core(n, e, labels, strong)
     return labels[node], core[node]
@@ -252,8 +260,7 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
     ia = index.get_indexer(edges["a"])
     ib = index.get_indexer(edges["b"])
     e = pd.DataFrame({"ia": ia, "ib": ib, "weight": edges["weight"].to_numpy()})
-    if "tie" in edges:
-        e["tie"] = edges["tie"].to_numpy()
+    e["strong"] = strong_ties(edges)
     e = e.loc[(e["ia"] >= 0) & (e["ib"] >= 0)].sort_values(["ia", "ib"]).reset_index(drop=True)
     n = len(nodes)
     adj = coo_matrix((np.ones(len(e)), (e["ia"], e["ib"])), shape=(n, n))

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-_CJK = r"[\u4e00-\u9fff]"
+_CJK = r"[\x{4e00}-\x{9fff}]"
 _CN_RE = (
     r"^(?P<province>.+?省)?(?P<city>.+?市)?(?P<district>.+?[区县])?"
     r"(?P<name>.+?)(?P<stype>大道|路|街|道|巷|弄)(?P<number>\d+)号"
@@ -34,9 +36,12 @@ _STREET_TYPES = (
     "road|street|avenue|lane|drive|way|court|place|boulevard|crescent|circuit|close|"
     "parade|terrace|highway|parkway|trail|circle"
 )
-_LATIN_ROOM = r"\b(?:room|unit|apt|apartment|suite|flat) ?(\w+)"
-_LATIN_BUILDING = r"\b(?:block|building|tower|bldg) ?(\w+)|\b(\w+) building\b"
-_LATIN_STREET = rf"\b(\d+[a-z]?) ((?:[a-z']+ )*?[a-z']+) ({_STREET_TYPES})\b(.*)$"
+_LATIN_ROOM = r"\b(?:room|unit|apt|apartment|suite|flat) ?(?P<room>\w+)"
+_LATIN_BUILDING = r"\b(?:block|building|tower|bldg) ?(?P<b1>\w+)|\b(?P<b2>\w+) building\b"
+_LATIN_STREET = (
+    rf"\b(?P<number>\d+[a-z]?) (?P<name>(?:[a-z']+ )*?[a-z']+) (?P<stype>{_STREET_TYPES})\b"
+    r"(?P<tail>.*)$"
+)
 
 
 def parse_addresses(keys: pd.Series) -> pd.DataFrame:
@@ -51,7 +56,9 @@ def parse_addresses(keys: pd.Series) -> pd.DataFrame:
 ['人民', '路', '166', '6', '347', '广东省深圳市南山区']]
     """
     keys = keys.astype(str).reset_index(drop=True)
-    cn = keys.str.contains(_CJK, regex=True)
+    # Arrow's RE2 kernels run the patterns over the whole column in C++
+    arr = pa.array(keys.to_numpy(dtype=object), type=pa.string())
+    cn = np.asarray(pc.match_substring_regex(arr, _CJK), dtype=bool)
     out = pd.DataFrame(
         "",
         index=keys.index,
@@ -59,25 +66,42 @@ def parse_addresses(keys: pd.Series) -> pd.DataFrame:
     )
     out["script"] = np.where(cn, "cjk", "latin")
     if cn.any():
-        c = keys[cn].str.replace(" ", "", regex=False).str.extract(_CN_RE).fillna("")
-        out.loc[cn, c.columns] = c
+        c = _extract(pc.replace_substring(arr.filter(pa.array(cn)), " ", ""), _CN_RE)
+        for col in c:
+            out.loc[cn, col] = c[col].to_numpy()
     lat = ~cn
     if lat.any():
-        k = keys[lat]
-        out.loc[lat, "room"] = k.str.extract(_LATIN_ROOM)[0].fillna("")
-        b = k.str.extract(_LATIN_BUILDING)
-        out.loc[lat, "building"] = b[0].fillna(b[1]).fillna("")
-        rest = k.str.replace(_LATIN_ROOM, " ", regex=True).str.replace(
-            _LATIN_BUILDING, " ", regex=True
-        )
-        s = rest.str.replace(r"\s+", " ", regex=True).str.strip().str.extract(_LATIN_STREET)
-        out.loc[lat, "number"] = s[0].fillna("")
-        out.loc[lat, "name"] = s[1].fillna("")
-        out.loc[lat, "stype"] = s[2].fillna("")
-        out.loc[lat, "district"] = s[3].fillna("").str.strip()
+        k = arr.filter(pa.array(lat))
+        out.loc[lat, "room"] = _extract(k, _LATIN_ROOM)["room"].to_numpy()
+        b = _extract(k, _LATIN_BUILDING)
+        out.loc[lat, "building"] = (b["b1"] + b["b2"]).to_numpy()
+        rest = pc.replace_substring_regex(k, _LATIN_ROOM, " ")
+        rest = pc.replace_substring_regex(rest, _LATIN_BUILDING, " ")
+        rest = pc.utf8_trim_whitespace(pc.replace_substring_regex(rest, r"\s+", " "))
+        st = _extract(rest, _LATIN_STREET)
+        for col in ("number", "name", "stype"):
+            out.loc[lat, col] = st[col].to_numpy()
+        out.loc[lat, "district"] = st["tail"].str.strip().to_numpy()
     out["street"] = (out["name"] + np.where(cn, "", " ") + out["stype"]).str.strip()
     out["locality"] = (out["province"] + out["city"] + out["district"]).str.strip()
     return out
+
+
+def _extract(arr: pa.Array, pattern: str) -> pd.DataFrame:
+    """Named groups of ``pattern`` in each string, empty where it (or the group) is absent."""
+    found = pc.extract_regex(arr, pattern)
+    frame = pd.DataFrame(
+        {
+            f.name: pc.fill_null(found.field(i), "").to_numpy(zero_copy_only=False)
+            for i, f in enumerate(found.type)
+        }
+    )
+    return frame.fillna("").astype(object)
+
+
+def _found(part: pd.Series) -> pd.Series:
+    """An extracted part as text, empty where nothing was found."""
+    return part.astype("string").fillna("").astype(object)
 
 
 def match_places(keys: pd.Series) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,11 +121,13 @@ def run_pipeline(
     settings: Settings | None = None,
     store: Store | None = None,
     previous: PreviousRun | None = None,
+    feedback: Mapping[str, float] | None = None,
 ) -> RunResult:
     """Load a data folder into ``store`` (the embedded one by default), link, detect, score.
 
     With ``previous``, rings that are substantially the same group keep their ids and
-    ``changes`` lists what is new, grown, shrunk, merged, split or dissolved.
+    ``changes`` lists what is new, grown, shrunk, merged, split or dissolved. ``feedback``
+    multiplies kind weights by investigators' verdicts (graphring/feedback.py).
 
     Raises :class:`graphring.errors.InputError` for input it cannot use, before anything
     is written to the store.
@@ -159,7 +162,7 @@ def run_pipeline(
         # the same premises spelled apart: one weaker "place" identifier (graphring/places.py)
         holdings, merges = add_places(holdings)
         places = int(merges["place"].nunique()) if len(merges) else 0
-    links = build_links(holdings, len(merchants), settings)
+    links = build_links(holdings, len(merchants), settings, feedback)
     clock.lap("link")
     if settings.detection == "local":
         partition = detect_rings(merchants["merchant_id"], links.edges, settings)

@@ -5,8 +5,9 @@ case, width, punctuation and abbreviations. A ring's warehouse also comes back w
 letter wrong in the street name or without its building and room; no rule makes those
 equal. This switchable step (``match_places``) parses normalized addresses into parts
 (province, city, district, street, number, building, room; Latin or Chinese script),
-blocks them on what a typo rarely touches (the street number and the rest of the
-locality), and within a block takes two addresses as one place when their street names
+blocks them on what a typo rarely touches (the street number, the street type and the
+locality's postcode or city), and within a block takes two addresses as one place when
+their localities are alike (a typo allowed) and their street names
 are within one edit (two for names of 10+ letters; none under 4 letters or 2 Chinese
 characters) and their buildings and rooms do not disagree.
 Different street numbers are never compared. Each place found is a new identifier of
@@ -21,10 +22,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+#: Two localities (district, city, postcode...) of one place: at least this similar (0-100).
+LOCALITY_SIMILARITY = 85
 
 _CJK = r"[\x{4e00}-\x{9fff}]"
 _CN_RE = (
@@ -115,8 +119,14 @@ def match_places(keys: pd.Series) -> pd.DataFrame:
     p = parse_addresses(u)
     ok = (p["number"] != "") & (p["street"] != "")
     p = p.loc[ok].assign(key=u[ok].to_numpy(), i=np.flatnonzero(ok.to_numpy()))
-    # blocks: script, number, street type and locality; other numbers are never compared
-    p["block"] = p["script"] + "|" + p["number"] + "|" + p["stype"] + "|" + p["locality"]
+    # blocks: script, number, street type and the locality's last word (a postcode, a
+    # city) or, in Chinese, its city; other numbers are never compared
+    anchor = np.where(
+        p["script"] == "cjk",
+        p["province"] + p["city"],
+        p["locality"].str.split(" ").str[-1].fillna(""),
+    )
+    p["block"] = p["script"] + "|" + p["number"] + "|" + p["stype"] + "|" + anchor
     pairs = p.merge(p, on="block", suffixes=("_a", "_b"))
     pairs = pairs.loc[pairs["i_a"] < pairs["i_b"]]
     empty = pd.DataFrame({"key": [], "place": [], "similarity": []})
@@ -133,7 +143,14 @@ def match_places(keys: pd.Series) -> pd.DataFrame:
     for part in ("building", "room"):
         x, y = pairs[f"{part}_a"].to_numpy(), pairs[f"{part}_b"].to_numpy()
         clash |= (x != "") & (y != "") & (x != y)
-    same = (dist <= allowed) & ~clash
+    # the rest of the locality may carry a typo too, not a different place
+    near = process.cpdist(
+        pairs["locality_a"].to_numpy(dtype=object),
+        pairs["locality_b"].to_numpy(dtype=object),
+        scorer=fuzz.ratio,
+        workers=1,
+    )
+    same = (dist <= allowed) & ~clash & (near >= LOCALITY_SIMILARITY)
     m = pairs.loc[same].assign(sim=1 - dist[same] / longest[same])
     if m.empty:
         return empty

@@ -172,7 +172,12 @@ def run_pipeline(
 
         if not isinstance(store, Neo4jStore):
             raise ConfigError("in-database detection (gds-*) needs the Neo4j store")
-        partition = detect_in_database(store, settings, settings.detection.split("-", 1)[1])
+        partition = detect_in_database(
+            store,
+            settings,
+            settings.detection.split("-", 1)[1],
+            dict(zip(links.weights["label"], links.weights["weight"], strict=True)),
+        )
     clock.lap("detect")
 
     risk, risk_reasons = shop_risk.result()

@@ -161,8 +161,13 @@ def load(data_dir: str, config: str | None, **flags: Any) -> None:
     required=True,
     help="Folder that keeps runs, the latest pointer, decisions and the lock.",
 )
+@click.option(
+    "--no-feedback",
+    is_flag=True,
+    help="Ignore investigators' verdicts when weighing identifier kinds (graphring/feedback.py).",
+)
 @common
-def run(data_dir: str, workspace: str, config: str | None, **flags: Any) -> None:
+def run(data_dir: str, workspace: str, config: str | None, no_feedback: bool, **flags: Any) -> None:
     """A scheduled run: detect, keep ring ids from the previous run, list what changed,
     alert on what deserves a look (WS/runs/<run_id>/alerts.jsonl), point WS/latest at it.
 
@@ -171,6 +176,8 @@ def run(data_dir: str, workspace: str, config: str | None, **flags: Any) -> None
     from graphring.jobs import scheduled_run
 
     settings = _settings(config, **flags)
+    if no_feedback:
+        settings = settings.replace(feedback=False)
     with _store(settings) as store:
         outcome = scheduled_run(data_dir, workspace, settings, store)
     _summary(outcome.result, outcome.folder)

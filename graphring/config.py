@@ -27,9 +27,18 @@ DEFAULT_KIND_WEIGHTS: dict[str, float] = {
     "address:other": 0.4,
     "address:registered": 0.25,
     "ip": 0.3,
+    # addresses matched as one place despite a typo or a missing room (graphring/places.py):
+    # weaker than the same address written the same way
+    "place:warehouse": 0.7,
+    "place:origin": 0.7,
+    "place:return": 0.6,
+    "place:pickup": 0.45,
+    "place:other": 0.3,
+    "place:registered": 0.2,
 }
-#: Weight of an identifier kind not listed above (a kind a marketplace adds).
-DEFAULT_OTHER_KIND_WEIGHT = 0.5
+#: Weight of an identifier kind not listed above (a kind a marketplace adds): weak until
+#: the data (graphring/calibrate.py) or verdicts (graphring/feedback.py) say otherwise.
+DEFAULT_OTHER_KIND_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,14 @@ class Settings:
     workers: int = 0
     default_region: str = "CN"
     kind_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
+    #: Scale kind weights down by how often the data shares each kind by chance
+    #: (graphring/calibrate.py); the weights used are listed in run.json.
+    calibrate_weights: bool = True
+    #: Match addresses as places (graphring/places.py): the same premises written with a
+    #: typo or without building/room become one, weaker, identifier; merges are evidence.
+    match_places: bool = True
+    #: Re-weigh kinds by investigators' verdicts in a workspace (graphring/feedback.py).
+    feedback: bool = True
     backend: str = "memory"
     neo4j_uri: str = "bolt://127.0.0.1:7687"
     neo4j_user: str = "neo4j"

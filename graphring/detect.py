@@ -215,19 +215,82 @@ def _join_bridged(labels: np.ndarray, edges: pd.DataFrame, bridges: int) -> np.n
     return root[labels]
 
 
-def _core(n: int, edges: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
-    """True for nodes with 2+ neighbours inside their community, after repeated peeling."""
-    inside = labels[edges["ia"].to_numpy()] == labels[edges["ib"].to_numpy()]
-    a = edges["ia"].to_numpy()[inside]
-    b = edges["ib"].to_numpy()[inside]
-    alive = np.ones(n, dtype=bool)
+def _core(
+    n: int, edges: pd.DataFrame, labels: np.ndarray, strong: np.ndarray | None = None
+) -> np.ndarray:
+    """True for nodes with 2+ neighbours inside their community, after repeated peeling.
+
+    With ``strong`` (a flag per edge: a strong, rare tie), a node with one strong tie to a
+    surviving node of its community survives too: a chain of shops handing on devices,
+    accounts and warehouses is a ring, while a shop hanging on by one weak tie (a
+    registered address, an IP) is peeled off as an associate. Nodes labelled -1 belong to
+    no community.
+    """
+    a_all, b_all = edges["ia"].to_numpy(), edges["ib"].to_numpy()
+    inside = (labels[a_all] == labels[b_all]) & (labels[a_all] >= 0)
+    a, b = a_all[inside], b_all[inside]
+    s = strong[inside] if strong is not None else np.zeros(len(a), dtype=bool)
+    alive = labels >= 0
     while True:
         keep = alive[a] & alive[b]
         deg = np.bincount(a[keep], minlength=n) + np.bincount(b[keep], minlength=n)
-        drop = alive & (deg < 2)
+        ks = keep & s
+        tied = (np.bincount(a[ks], minlength=n) + np.bincount(b[ks], minlength=n)) > 0
+        drop = alive & (deg < 2) & ~tied
         if not drop.any():
             return alive
         alive &= ~drop
+
+
+#: A link whose strongest shared identifier weighs this much (kind weight x rarity, see
+#: graphring/linking.py) is a strong tie: an account, ID document, device, warehouse, phone
+#: or return address held by few shops. IPs, registered addresses and kinds the data shares
+#: by chance stay below it, unless several kinds together reach it (the same name at the
+#: same address).
+STRONG_TIE = 0.6
+
+
+def strong_ties(edges: pd.DataFrame) -> np.ndarray:
+    """Which links are strong ties (:data:`STRONG_TIE`): by ``tie`` (the strongest single
+    identifier) or, for pairs sharing two or more kinds, by the link's weight. Without a
+    ``tie`` column (links made elsewhere), by weight alone."""
+    weight = edges["weight"].to_numpy(dtype="float64")
+    if "tie" not in edges:
+        return weight >= STRONG_TIE
+    strong = edges["tie"].to_numpy(dtype="float64") >= STRONG_TIE
+    if "n_kinds" in edges:  # from the database (graphring/gds.py)
+        several = edges["n_kinds"].to_numpy() >= 2
+    elif "kinds" in edges:
+        several = edges["kinds"].astype(str).str.contains(",", regex=False).to_numpy()
+    else:
+        several = np.zeros(len(edges), dtype=bool)
+    strong |= several & (weight >= STRONG_TIE)
+    return strong
+
+
+def _join_chains(labels: np.ndarray, edges: pd.DataFrame, strong: np.ndarray) -> np.ndarray:
+    """Union loose communities (no more links inside than a tree has) tied by a strong link.
+
+    Modularity cuts a long chain of shops into short pieces; each piece is a tree, and the
+    strong links between pieces say they are one chain. Dense communities are never joined
+    this way (two rings sharing one account stay two rings).
+    """
+    a, b = edges["ia"].to_numpy(), edges["ib"].to_numpy()
+    la, lb = labels[a], labels[b]
+    k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    if k < 2:
+        return labels
+    size = np.bincount(labels[labels >= 0], minlength=k)
+    inside = (la == lb) & (la >= 0)
+    n_in = np.bincount(la[inside], minlength=k)
+    loose = n_in <= size - 1
+    cross = strong & (la >= 0) & (lb >= 0) & (la != lb)
+    cross &= loose[np.maximum(la, 0)] & loose[np.maximum(lb, 0)]
+    if not cross.any():
+        return labels
+    adj = coo_matrix((np.ones(int(cross.sum())), (la[cross], lb[cross])), shape=(k, k))
+    _, root = connected_components(adj, directed=False)
+    return np.where(labels >= 0, root[np.maximum(labels, 0)], -1)
 
 
 #: One unit of cutting: global node ids of its edges' ends, weights, settings, engine, and
@@ -260,7 +323,7 @@ def _cut(task: Task) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _giant_pieces(
-    ia: np.ndarray, ib: np.ndarray, w: np.ndarray, settings: Settings
+    ia: np.ndarray, ib: np.ndarray, w: np.ndarray, strong: np.ndarray, settings: Settings
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """A giant component cut by Leiden (CPM) here, communities joined where shops bridge
     them: the edges inside each piece of ``min_ring_size`` shops or more, in piece order."""
@@ -276,8 +339,11 @@ def _giant_pieces(
     if both.any():
         labels = _join_bridged(labels, local.loc[both], settings.merge_bridges)
     labels = pd.factorize(labels, sort=True)[0]
-    # pieces with too few core shops for a ring are not worth a worker's time
-    size = np.bincount(labels[_core(len(nodes), local, labels)], minlength=int(labels.max()) + 1)
+    # pieces with too few core shops for a ring (strong ties count: chains) are not worth a
+    # worker's time
+    size = np.bincount(
+        labels[_core(len(nodes), local, labels, strong)], minlength=int(labels.max()) + 1
+    )
     la = labels[local["ia"].to_numpy()]
     keep = (la == labels[local["ib"].to_numpy()]) & (size[la] >= settings.min_ring_size)
     order = np.argsort(la[keep], kind="stable")
@@ -303,12 +369,28 @@ def _cut_task(_: None, task: Task) -> tuple[np.ndarray, np.ndarray]:
     return _cut(task)
 
 
+def _ring_members(
+    n: int, e: pd.DataFrame, node: np.ndarray, group: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Group and core flag per node of ``node``: loose pieces of one chain joined, then
+    membership following strong ties (:func:`_core`), over all communities at once."""
+    labels = np.full(n, -1, dtype=np.int64)
+    labels[node] = group
+    strong = e["strong"].to_numpy()
+    labels = _join_chains(labels, e, strong)
+    core = _core(n, e, labels, strong)
+    return labels[node], core[node]
+
+
 def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Settings) -> Partition:
     """Group linked shops into candidate rings (groups of at least ``min_ring_size`` core shops).
 
-    ``edges`` has columns a, b (merchant ids) and weight. Components of three shops are a
-    ring when they form a triangle; larger ones are cut by :func:`_cut`, over
-    ``settings.workers`` processes when that is more than one.
+    ``edges`` has columns a, b (merchant ids), weight and, from linking, tie (see
+    :func:`strong_ties`). Components of up to three shops are one community; larger ones
+    are cut by :func:`_cut`, over ``settings.workers`` processes when that is more than
+    one. Core members follow strong ties (:func:`_ring_members`): a chain or a pair tied by
+    accounts or devices is a ring (``min_ring_size = 2`` gives pairs), a shop hanging on by
+    one weak tie an associate.
     """
     engine = choose_engine(settings.engine)
     nodes = np.sort(pd.unique(merchant_ids.astype(str)))
@@ -316,6 +398,7 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
     ia = index.get_indexer(edges["a"])
     ib = index.get_indexer(edges["b"])
     e = pd.DataFrame({"ia": ia, "ib": ib, "weight": edges["weight"].to_numpy()})
+    e["strong"] = strong_ties(edges)
     e = e.loc[(e["ia"] >= 0) & (e["ib"] >= 0)].sort_values(["ia", "ib"]).reset_index(drop=True)
     n = len(nodes)
     adj = coo_matrix((np.ones(len(e)), (e["ia"], e["ib"])), shape=(n, n))
@@ -325,15 +408,12 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
     e["comp"] = comp[e["ia"].to_numpy()]
     e = e.loc[big[e["comp"].to_numpy()]].sort_values(["comp", "ia", "ib"], kind="stable")
 
-    # components of three shops: one ring if they form a triangle (else nobody is core)
+    # components of up to three shops are one community each; who is core is decided below
     small = sizes[e["comp"].to_numpy()] <= 3
-    se = e.loc[small]
-    deg = np.bincount(np.concatenate([se["ia"], se["ib"]]), minlength=n)
-    tri_comp = np.unique(se["comp"])
-    tri_comp = tri_comp[np.bincount(se["comp"], minlength=n_comp)[tri_comp] == 3]
-    tri_nodes = np.flatnonzero(np.isin(comp, tri_comp) & (deg == 2))
+    small_nodes = np.flatnonzero(sizes[comp] <= 3)
+    small_nodes = small_nodes[np.isin(small_nodes, np.unique(e.loc[small, ["ia", "ib"]]))]
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
-        (tri_nodes, comp[tri_nodes].astype(np.int64), np.ones(len(tri_nodes), dtype=bool))
+        (small_nodes, comp[small_nodes].astype(np.int64), np.ones(len(small_nodes), dtype=bool))
     ]
 
     le = e.loc[~small]
@@ -344,7 +424,9 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
     ia_a, ib_a, w_a = le["ia"].to_numpy(), le["ib"].to_numpy(), le["weight"].to_numpy()
     # a community's core shops are core in their component too: a component with fewer
     # core shops than a ring needs (a tree of everyday sharing) cannot hold a ring
-    comp_core = np.bincount(comp[_core(n, le, comp)], minlength=n_comp) >= settings.min_ring_size
+    st_a = le["strong"].to_numpy()
+    comp_core = np.bincount(comp[_core(n, le, comp, st_a)], minlength=n_comp)
+    comp_core = comp_core >= settings.min_ring_size
     tasks: list[Task] = []
     for s, t in itertools.pairwise(bounds):
         if not comp_core[cuts[s]]:
@@ -352,7 +434,7 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
         if has_igraph() and sizes[cuts[s]] > settings.leiden_min_shops:
             tasks += [
                 (pa, pb, pw, settings, engine, True)
-                for pa, pb, pw in _giant_pieces(ia_a[s:t], ib_a[s:t], w_a[s:t], settings)
+                for pa, pb, pw in _giant_pieces(ia_a[s:t], ib_a[s:t], w_a[s:t], st_a[s:t], settings)
             ]
         else:
             tasks.append((ia_a[s:t], ib_a[s:t], w_a[s:t], settings, engine, False))
@@ -362,7 +444,9 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
         offset += int(labels.max()) + 1
     node = np.concatenate([p[0] for p in parts])
     group = np.concatenate([p[1] for p in parts])
-    core = np.concatenate([p[2] for p in parts])
+    # membership is decided over all communities at once (the cut's own 2-core flags give
+    # way to it): the hook of issue 16, kept apart from how communities are cut
+    group, core = _ring_members(n, e, node, group)
     core_size = pd.Series(core.astype(int)).groupby(group).transform("sum").to_numpy()
     ok = core_size >= settings.min_ring_size
     members = pd.DataFrame({"node": node[ok], "group": group[ok], "core": core[ok]})

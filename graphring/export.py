@@ -171,6 +171,8 @@ def run_document(result: RunResult) -> dict[str, Any]:
             ),
             "identifiers": _records(result.services),
         },
+        # the kind weights links used: configured, scaled by chance sharing and verdicts
+        "kind_weights": _records(result.links.weights) if result.links is not None else [],
         "stage_seconds": result.timings,
         "changes": result.changes if result.changes is not None else {"previous_run": None},
     }

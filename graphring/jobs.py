@@ -26,6 +26,7 @@ from typing import Any
 from graphring.config import Settings
 from graphring.errors import InputError, RunLockedError
 from graphring.export import write_run_into
+from graphring.feedback import verdict_weights
 from graphring.lineage import material_growth
 from graphring.pipeline import PreviousRun, RunResult, run_pipeline
 from graphring.stores.base import Store
@@ -203,7 +204,16 @@ def scheduled_run(
         runs.mkdir(exist_ok=True)
         for stale in runs.glob(".staging-*"):  # left by a run that was killed
             shutil.rmtree(stale, ignore_errors=True)
-        result = run_pipeline(data_dir, settings, store, previous=previous_run(workspace))
+        # verdicts re-weigh identifier kinds (graphring/feedback.py; off with --no-feedback)
+        verdicts, verdict_detail = (
+            verdict_weights(workspace, case_statuses(workspace))
+            if settings.feedback
+            else ({}, {"off": True})
+        )
+        result = run_pipeline(
+            data_dir, settings, store, previous=previous_run(workspace), feedback=verdicts
+        )
+        result.counts["feedback"] = verdict_detail
         statuses = case_statuses(workspace)
         result.rings = result.rings.assign(
             status=result.rings["ring_id"].map(

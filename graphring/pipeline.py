@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
 from graphring.parallel import Background
+from graphring.places import add_places
 from graphring.scoring import merchant_risk, reference_date, ring_scores
 from graphring.stores.base import Store
 
@@ -122,11 +124,13 @@ def run_pipeline(
     settings: Settings | None = None,
     store: Store | None = None,
     previous: PreviousRun | None = None,
+    feedback: Mapping[str, float] | None = None,
 ) -> RunResult:
     """Load a data folder into ``store`` (the embedded one by default), link, detect, score.
 
     With ``previous``, rings that are substantially the same group keep their ids and
-    ``changes`` lists what is new, grown, shrunk, merged, split or dissolved.
+    ``changes`` lists what is new, grown, shrunk, merged, split or dissolved. ``feedback``
+    multiplies kind weights by investigators' verdicts (graphring/feedback.py).
 
     Raises :class:`graphring.errors.InputError` for input it cannot use, before anything
     is written to the store.
@@ -156,7 +160,12 @@ def run_pipeline(
         settings.processes() if len(merchants) >= BACKGROUND_MIN_SHOPS else 1,
     )
     holdings = store.holdings()
-    links = build_links(holdings, len(merchants), settings)
+    places = 0
+    if settings.match_places:
+        # the same premises spelled apart: one weaker "place" identifier (graphring/places.py)
+        holdings, merges = add_places(holdings)
+        places = int(merges["place"].nunique()) if len(merges) else 0
+    links = build_links(holdings, len(merchants), settings, feedback)
     clock.lap("link")
     if settings.detection == "local":
         partition = detect_rings(merchants["merchant_id"], links.edges, settings)
@@ -166,7 +175,12 @@ def run_pipeline(
 
         if not isinstance(store, Neo4jStore):
             raise ConfigError("in-database detection (gds-*) needs the Neo4j store")
-        partition = detect_in_database(store, settings, settings.detection.split("-", 1)[1])
+        partition = detect_in_database(
+            store,
+            settings,
+            settings.detection.split("-", 1)[1],
+            dict(zip(links.weights["label"], links.weights["weight"], strict=True)),
+        )
     clock.lap("detect")
 
     risk, risk_reasons = shop_risk.result()
@@ -195,6 +209,8 @@ def run_pipeline(
         links.edges,
         evidence.rename(columns={"ring_id": "group"}),
         merchants,
+        listings,
+        dict(zip(links.weights["label"], links.weights["weight"], strict=True)),
     )
     scores = scores.rename(columns={"group": "ring_id"})
     reasons = reasons.rename(columns={"group": "ring_id"})
@@ -229,6 +245,7 @@ def run_pipeline(
         "tables": dataset.counts(),
         "store": loaded,
         "links": len(links.edges),
+        "places_matched": places,
         "components": partition.components,
         "rings": len(rings),
         "rejected_rows": int(dataset.rejects.drop_duplicates(["file", "line"]).shape[0]),

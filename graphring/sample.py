@@ -288,15 +288,26 @@ def _account_render(numbers: np.ndarray, rng: np.random.Generator) -> np.ndarray
 
 
 def generate(
-    n_shops: int = 6000, seed: int = 7, sharing: EverydaySharing | None = None
+    n_shops: int = 6000,
+    seed: int = 7,
+    sharing: EverydaySharing | None = None,
+    patterns: int = 0,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The tables of a sample marketplace and its ground truth.
 
     The truth has one row per planted group member: ``group, kind, merchant_id`` with kind
     ``counterfeit``, ``chain``, ``mall`` or ``coworking``; with ``sharing`` (everyday honest
     sharing, services and co-working spaces: a giant component) also ``logistics``,
-    ``service_account`` and ``cowork_space`` for the honest shops each service serves.
+    ``service_account`` and ``cowork_space`` for the honest shops each service serves. With
+    ``patterns``, that many groups of each pattern of :mod:`graphring.sample_patterns` (relay
+    rings, drifting addresses, camouflage, honest look-alikes) are added, and the truth gets
+    a ``pattern`` column.
     """
+    if patterns:
+        from graphring.sample_patterns import add_patterns
+
+        tables, truth = generate(n_shops, seed, sharing)
+        return add_patterns(tables, truth, seed, patterns)
     rng = np.random.default_rng(seed)
     n_prov = len(PROVINCES)
     prov_names = np.array([p for p, _ in PROVINCES])
@@ -690,6 +701,7 @@ def write_sample(
     seed: int = 7,
     bad_rows: bool = True,
     sharing: EverydaySharing | None = None,
+    patterns: int = 0,
 ) -> SampleInfo:
     """Write a sample marketplace: ``folder/data`` (the input) and ``folder/truth``.
 
@@ -698,7 +710,7 @@ def write_sample(
     everyday honest sharing, services and co-working spaces (:mod:`graphring.sample_sharing`).
     """
     folder = Path(folder)
-    tables, truth = generate(n_shops, seed, sharing)
+    tables, truth = generate(n_shops, seed, sharing, patterns)
     if bad_rows:
         m = tables["merchants"]
         bad = pd.DataFrame(

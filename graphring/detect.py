@@ -425,8 +425,8 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
     # a community's core shops are core in their component too: a component with fewer
     # core shops than a ring needs (a tree of everyday sharing) cannot hold a ring
     st_a = le["strong"].to_numpy()
-    comp_core = np.bincount(comp[_core(n, le, comp, st_a)], minlength=n_comp)
-    comp_core = comp_core >= settings.min_ring_size
+    comp_core_n = np.bincount(comp[_core(n, le, comp, st_a)], minlength=n_comp)
+    comp_core = comp_core_n >= settings.min_ring_size
     tasks: list[Task] = []
     for s, t in itertools.pairwise(bounds):
         if not comp_core[cuts[s]]:

@@ -84,6 +84,7 @@ def background_in_rings(result: RunResult, truth: pd.DataFrame) -> Background:
         background=bg,
         share=round(bg / len(core), 4) if len(core) else 0.0,
         largest_ring=int(sizes.max()) if len(sizes) else 0,
+    )
 
 
 def group_outcomes(result: RunResult, truth: pd.DataFrame, jaccard: float = 0.8) -> pd.DataFrame:

@@ -268,8 +268,12 @@ def strong_ties(edges: pd.DataFrame) -> np.ndarray:
     return strong
 
 
-def _join_chains(labels: np.ndarray, edges: pd.DataFrame, strong: np.ndarray) -> np.ndarray:
-    """Union loose communities (no more links inside than a tree has) tied by a strong link.
+def _join_chains(
+    labels: np.ndarray, edges: pd.DataFrame, strong: np.ndarray, max_shops: int
+) -> np.ndarray:
+    """Union loose communities (no more links inside than a tree has) tied by a strong link,
+    as long as the chain so made has at most ``max_shops`` shops (a longer one is a tree of
+    everyday sharing through a giant component, not a ring: its pieces stay apart).
 
     Modularity cuts a long chain of shops into short pieces; each piece is a tree, and the
     strong links between pieces say they are one chain. Dense communities are never joined
@@ -290,6 +294,9 @@ def _join_chains(labels: np.ndarray, edges: pd.DataFrame, strong: np.ndarray) ->
         return labels
     adj = coo_matrix((np.ones(int(cross.sum())), (la[cross], lb[cross])), shape=(k, k))
     _, root = connected_components(adj, directed=False)
+    joined = np.bincount(root, weights=size, minlength=k)
+    # too long to be a chain of shops: every piece keeps its own label
+    root = np.where(joined[root] > max_shops, np.arange(k), k + root)
     return np.where(labels >= 0, root[np.maximum(labels, 0)], -1)
 
 
@@ -370,14 +377,14 @@ def _cut_task(_: None, task: Task) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ring_members(
-    n: int, e: pd.DataFrame, node: np.ndarray, group: np.ndarray
+    n: int, e: pd.DataFrame, node: np.ndarray, group: np.ndarray, max_shops: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Group and core flag per node of ``node``: loose pieces of one chain joined, then
     membership following strong ties (:func:`_core`), over all communities at once."""
     labels = np.full(n, -1, dtype=np.int64)
     labels[node] = group
     strong = e["strong"].to_numpy()
-    labels = _join_chains(labels, e, strong)
+    labels = _join_chains(labels, e, strong, max_shops)
     core = _core(n, e, labels, strong)
     return labels[node], core[node]
 
@@ -446,7 +453,7 @@ def detect_rings(merchant_ids: pd.Series, edges: pd.DataFrame, settings: Setting
     group = np.concatenate([p[1] for p in parts])
     # membership is decided over all communities at once (the cut's own 2-core flags give
     # way to it): the hook of issue 16, kept apart from how communities are cut
-    group, core = _ring_members(n, e, node, group)
+    group, core = _ring_members(n, e, node, group, settings.loose_ring_shops)
     core_size = pd.Series(core.astype(int)).groupby(group).transform("sum").to_numpy()
     ok = core_size >= settings.min_ring_size
     members = pd.DataFrame({"node": node[ok], "group": group[ok], "core": core[ok]})

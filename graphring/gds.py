@@ -198,7 +198,7 @@ def _partition(
     labels = _join_bridged(labels, edges, settings.merge_bridges)
     labels = pd.factorize(labels, sort=True)[0]
     strong = edges["strong"].to_numpy()
-    labels = _join_chains(labels, edges, strong)
+    labels = _join_chains(labels, edges, strong, settings.loose_ring_shops)
     core = _core(len(nodes), edges, labels, strong)
     core_size = np.bincount(labels, weights=core.astype(float))
     ok = (core_size[labels] >= settings.min_ring_size) & big[comp]

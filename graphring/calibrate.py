@@ -39,10 +39,11 @@ def calibrate_weights(
 ) -> pd.DataFrame:
     """One row per weight label (``phone``, ``address:warehouse``...): how it was weighed.
 
-    ``holders[i]``: shops holding an identifier of ``labels[i]`` (supernodes left out: they
-    are services, not chance); ``chance[i]``: of those, shops that share one with another
-    shop and nothing else -- the sharing chance makes (a birth date, a household IP), as
-    opposed to a ring's, which comes with accounts, phones and devices together. Returns
+    ``holders[i]``: holdings of an identifier of ``labels[i]`` (one per identifier and shop;
+    supernodes left out: they are services, not chance); ``chance[i]``: shops that share
+    one with another shop and nothing else -- the sharing chance makes (a birth date, a
+    household IP), as opposed to a ring's, which comes with accounts, phones and devices
+    together. Returns
     columns label, configured, holders, chance_share, chance_factor, feedback, weight.
 
     >>> t = calibrate_weights(["birth_date", "id_document"], np.array([3000, 3000]),

@@ -103,13 +103,11 @@ def build_links(
         keycode[order][first],
     )
     per_node = np.bincount(hn)
-    # holders of each label (supernodes are services, not chance), for calibration
+    # holdings of each label (supernodes are services, not chance), for calibration: one
+    # per (identifier, shop), so a shop with two phones counts twice (counting shops once
+    # would cost a sort of every holding)
     usable_row = per_node[hn] <= settings.supernode_max_merchants
-    label_holders = np.bincount(
-        np.unique(hl[usable_row].astype(np.int64) * (len(merchant_u) + 1) + hm[usable_row])
-        // (len(merchant_u) + 1),
-        minlength=len(label_u),
-    )
+    label_holders = np.bincount(hl[usable_row], minlength=len(label_u))
     keep = per_node[hn] >= 2
     shared = np.unique(hn[keep])
     # the shared identifiers in (kind, key) order

@@ -7,7 +7,7 @@ equal. This switchable step (``match_places``) parses normalized addresses into 
 (province, city, district, street, number, building, room; Latin or Chinese script),
 blocks them on what a typo rarely touches (the street number, the street type and the
 locality's postcode or city), and within a block takes two addresses as one place when
-their localities are alike (a typo allowed) and their street names
+their localities are alike (a typo in a word, never in a number) and their street names
 are within one edit (two for names of 10+ letters; none under 4 letters or 2 Chinese
 characters) and their buildings and rooms do not disagree.
 Different street numbers are never compared. Each place found is a new identifier of
@@ -119,39 +119,52 @@ def match_places(keys: pd.Series) -> pd.DataFrame:
     p = parse_addresses(u)
     ok = (p["number"] != "") & (p["street"] != "")
     p = p.loc[ok].assign(key=u[ok].to_numpy(), i=np.flatnonzero(ok.to_numpy()))
+    empty = pd.DataFrame({"key": [], "place": [], "similarity": []})
+    if p.empty:
+        return empty
     # blocks: script, number, street type and the locality's last word (a postcode, a
     # city) or, in Chinese, its city; other numbers are never compared
-    anchor = np.where(
-        p["script"] == "cjk",
-        p["province"] + p["city"],
-        p["locality"].str.split(" ").str[-1].fillna(""),
-    )
-    p["block"] = p["script"] + "|" + p["number"] + "|" + p["stype"] + "|" + anchor
-    pairs = p.merge(p, on="block", suffixes=("_a", "_b"))
-    pairs = pairs.loc[pairs["i_a"] < pairs["i_b"]]
-    empty = pd.DataFrame({"key": [], "place": [], "similarity": []})
+    cjk_row = (p["script"] == "cjk").to_numpy()
+    last = _extract(pa.array(p["locality"].to_numpy(dtype=object), pa.string()), r"(?P<w>\S+)$")
+    anchor = np.where(cjk_row, (p["province"] + p["city"]).to_numpy(), last["w"].to_numpy())
+    block = pd.factorize(p["script"] + "|" + p["number"] + "|" + p["stype"] + "|" + anchor)[0]
+    rows = pd.DataFrame({"r": np.arange(len(p)), "block": block})
+    rows = rows.loc[rows.groupby("block")["r"].transform("size").to_numpy() >= 2]
+    pairs = rows.merge(rows, on="block", suffixes=("_a", "_b"))
+    pairs = pairs.loc[pairs["r_a"] < pairs["r_b"]]
     if pairs.empty:
         return empty
-    a = pairs["name_a"].to_numpy(dtype=object)
-    b = pairs["name_b"].to_numpy(dtype=object)
-    dist = process.cpdist(a, b, scorer=Levenshtein.distance, workers=1)
-    longest = np.maximum(pairs["name_a"].str.len(), pairs["name_b"].str.len()).to_numpy()
-    # one edit in a name of 4+ letters (2+ Chinese characters), two from 10 letters
-    cjk = (pairs["script_a"] == "cjk").to_numpy()
-    allowed = np.where(longest >= 10, 2, np.where(longest >= np.where(cjk, 2, 4), 1, 0))
-    clash = np.zeros(len(pairs), dtype=bool)
+    ra, rb = pairs["r_a"].to_numpy(), pairs["r_b"].to_numpy()
+    name = p["name"].to_numpy(dtype=object)
+    length = np.asarray(pc.utf8_length(pa.array(name, pa.string())), dtype=np.int64)
+    # buildings and rooms must not disagree (one missing is no disagreement)
+    clash = np.zeros(len(ra), dtype=bool)
     for part in ("building", "room"):
-        x, y = pairs[f"{part}_a"].to_numpy(), pairs[f"{part}_b"].to_numpy()
-        clash |= (x != "") & (y != "") & (x != y)
-    # the rest of the locality may carry a typo too, not a different place
-    near = process.cpdist(
-        pairs["locality_a"].to_numpy(dtype=object),
-        pairs["locality_b"].to_numpy(dtype=object),
-        scorer=fuzz.ratio,
-        workers=1,
+        v = p[part].to_numpy(dtype=object)
+        clash |= (v[ra] != "") & (v[rb] != "") & (v[ra] != v[rb])
+    ra, rb = ra[~clash], rb[~clash]
+    dist = process.cpdist(name[ra], name[rb], scorer=Levenshtein.distance, workers=1)
+    longest = np.maximum(length[ra], length[rb])
+    # one edit in a name of 4+ letters (2+ Chinese characters), two from 10 letters
+    allowed = np.where(longest >= 10, 2, np.where(longest >= np.where(cjk_row[ra], 2, 4), 1, 0))
+    keep = dist <= allowed
+    ra, rb, dist, longest = ra[keep], rb[keep], dist[keep], longest[keep]
+    # the rest of the locality may carry a typo in its words, not in its numbers (district
+    # 28 is not district 29)
+    locality = p["locality"].to_numpy(dtype=object)
+    digits = pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(pa.array(locality, pa.string()), r"\D+", " ")
+    ).to_numpy(zero_copy_only=False)
+    near = process.cpdist(locality[ra], locality[rb], scorer=fuzz.ratio, workers=1)
+    keep = (near >= LOCALITY_SIMILARITY) & (digits[ra] == digits[rb])
+    index = p["i"].to_numpy()
+    m = pd.DataFrame(
+        {
+            "i_a": index[ra[keep]],
+            "i_b": index[rb[keep]],
+            "sim": 1 - dist[keep] / np.maximum(longest[keep], 1),
+        }
     )
-    same = (dist <= allowed) & ~clash & (near >= LOCALITY_SIMILARITY)
-    m = pairs.loc[same].assign(sim=1 - dist[same] / longest[same])
     if m.empty:
         return empty
     n = len(u)
@@ -167,7 +180,10 @@ def match_places(keys: pd.Series) -> pd.DataFrame:
     street_of[p["i"].to_numpy()] = p["name"].to_numpy()
     sa, sb = street_of[members["i"].to_numpy()], street_of[first_i]
     d = process.cpdist(sa, sb, scorer=Levenshtein.distance, workers=1)
-    ln = np.maximum(pd.Series(sa).str.len(), pd.Series(sb).str.len()).to_numpy()
+    ln = np.maximum(
+        np.asarray(pc.utf8_length(pa.array(sa, pa.string()))),
+        np.asarray(pc.utf8_length(pa.array(sb, pa.string()))),
+    )
     members["sim"] = np.round(1 - d / np.maximum(ln, 1), 2)
     members["text"] = np.where(
         members["key"] == first,

@@ -14,6 +14,7 @@ the planted groups: turning the sharing on keeps the same rings, chains and mall
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,7 +61,7 @@ def draw_sharing(
     seed: int,
     n: int,
     honest: np.ndarray,
-    new_address: object,
+    new_address: Callable[..., np.ndarray],
     province_names: np.ndarray,
 ) -> SharingDraw:
     """Draw the everyday sharing of ``n`` shops.
@@ -70,8 +71,8 @@ def draw_sharing(
     room=)`` makes address ids (the generator's ``_Addresses.new``).
     """
     rng = np.random.default_rng([seed, 15])
-    make = new_address  # typed loosely: the generator's bound method
-    # --- everyday pairs: a shop also holds another's phone, device, address or account
+    make = new_address
+    # --- everyday pairs: two shops hold one phone, device, (return) address or account;
     # each pair shares a thing of its own (a relative's phone is theirs, not a ring's), and
     # each kind's pairs are disjoint: the sharing makes long chains and trees, and cycles
     # only by chance
@@ -90,7 +91,7 @@ def draw_sharing(
     )
     is_addr = kind == "address"
     pair_addr = np.full(len(a), -1)
-    pair_addr[is_addr] = make(  # type: ignore[operator]
+    pair_addr[is_addr] = make(
         province_names[rng.integers(0, len(province_names), int(is_addr.sum()))]
     )
     ident = both.loc[both["kind"].isin(["phone", "device"])]
@@ -127,8 +128,8 @@ def draw_sharing(
     is_acct = (svc >= n_3pl) & (svc < n_3pl + n_acct)
     is_cow = svc >= n_3pl + n_acct
     provinces = province_names[rng.integers(0, len(province_names), len(all_sizes))]
-    wh_ids = make(provinces[:n_3pl], building="Logistics Park", room=False)  # type: ignore[operator]
-    cow_ids = make(provinces[n_3pl + n_acct :], building="Co-working Hub")  # type: ignore[operator]
+    wh_ids = make(provinces[:n_3pl], building="Logistics Park", room=False)
+    cow_ids = make(provinces[n_3pl + n_acct :], building="Co-working Hub")
     warehouse = pd.DataFrame(
         {"shop": uses["shop"].to_numpy()[is_3pl], "aid": np.asarray(wh_ids)[svc[is_3pl]]}
     )

@@ -321,12 +321,24 @@ def _cut(task: Task) -> tuple[np.ndarray, np.ndarray]:
         labels = np.zeros(len(local_nodes), dtype=np.int64)
     else:
         labels = _louvain(local_nodes, local, settings, engine)
+        if has_igraph() and labels.max() > 0:
+            labels = _refine(len(local_nodes), local, labels, settings)
         if labels.max() > 0:
             labels = _join_bridged(labels, local, settings.merge_bridges)
     if has_igraph() and len(local_nodes) > settings.loose_ring_shops:
         labels = _tighten(len(local_nodes), local, pd.factorize(labels)[0], settings)
     labels = pd.factorize(labels, sort=True)[0]
     return local_nodes, np.stack([labels, _core(len(local_nodes), local, labels)])
+
+
+def _refine(n: int, edges: pd.DataFrame, labels: np.ndarray, settings: Settings) -> np.ndarray:
+    """Each modularity community cut again by CPM (``cpm_resolution``) on its own links:
+    a dense block hanging on a ring by a path of weak ties (a co-working space's shops
+    tied to a ring through one relative's phone and account) is a community of its own,
+    however modularity grouped it. Cells of one ring are joined again afterwards
+    (:func:`_join_bridged`)."""
+    inside = labels[edges["ia"].to_numpy()] == labels[edges["ib"].to_numpy()]
+    return leiden_cpm(n, edges.loc[inside], settings.cpm_resolution, settings.seed)
 
 
 def _giant_pieces(

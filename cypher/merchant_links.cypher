@@ -4,7 +4,9 @@
 // strongest holding) x rarity, rarity = clamp(max(idf, 1 / log2(1 + holders)), 0.05, 1)
 // and idf = log(shops / holders) / log(shops); per pair and kind the sum is capped at 1.5,
 // kinds add up, and a pair sharing k kinds weighs (1 + 0.25 (k - 1)) times more. Pairs
-// under $min_weight are not linked. Rows come unsorted (the caller sorts them).
+// under $min_weight are not linked. Rows come unsorted (the caller sorts them). tie: the
+// strongest single identifier's contribution, n_kinds: kinds shared (graphring/detect.py
+// reads ring membership from them).
 // $weights: {kind or 'address:<role>': weight}; $other_weight: weight of any other kind.
 //
 // Memory: the holders of each shared node are gathered in a subquery of their own, and
@@ -56,8 +58,9 @@ WITH kind, held, CASE WHEN r < 0.05 THEN 0.05 WHEN r > 1.0 THEN 1.0 ELSE r END A
 UNWIND range(0, size(held) - 2) AS i
 UNWIND range(i + 1, size(held) - 1) AS j
 WITH kind, rarity, held[i][0] AS a, held[i][1] AS wa, held[j][0] AS b, held[j][1] AS wb
-WITH a, b, kind, sum(CASE WHEN wa < wb THEN wa ELSE wb END * rarity) AS c
-WITH a, b, sum(CASE WHEN c > 1.5 THEN 1.5 ELSE c END) AS c, count(kind) AS kinds
-WITH a, b, c * (1.0 + 0.25 * (kinds - 1)) AS weight
+WITH a, b, kind, CASE WHEN wa < wb THEN wa ELSE wb END * rarity AS contrib
+WITH a, b, kind, sum(contrib) AS c, max(contrib) AS tie
+WITH a, b, sum(CASE WHEN c > 1.5 THEN 1.5 ELSE c END) AS c, count(kind) AS kinds, max(tie) AS tie
+WITH a, b, c * (1.0 + 0.25 * (kinds - 1)) AS weight, tie, kinds
 WHERE weight >= $min_weight
-RETURN a.merchant_id AS a, b.merchant_id AS b, weight
+RETURN a.merchant_id AS a, b.merchant_id AS b, weight, tie, kinds AS n_kinds

@@ -184,8 +184,13 @@ def load(data_dir: str, config: str | None, **flags: Any) -> None:
     required=True,
     help="Folder that keeps runs, the latest pointer, decisions and the lock.",
 )
+@click.option(
+    "--no-feedback",
+    is_flag=True,
+    help="Ignore investigators' verdicts when weighing identifier kinds (graphring/feedback.py).",
+)
 @common
-def run(data_dir: str, workspace: str, config: str | None, **flags: Any) -> None:
+def run(data_dir: str, workspace: str, config: str | None, no_feedback: bool, **flags: Any) -> None:
     """A scheduled run: detect, keep ring ids from the previous run, list what changed,
     alert on what deserves a look (WS/runs/<run_id>/alerts.jsonl), point WS/latest at it.
 
@@ -194,6 +199,8 @@ def run(data_dir: str, workspace: str, config: str | None, **flags: Any) -> None
     from graphring.jobs import scheduled_run, workspace_lock
 
     settings = _settings(config, **flags)
+    if no_feedback:
+        settings = settings.replace(feedback=False)
     # the workspace lock first: a second run exits 75 without reaching for the store
     with workspace_lock(Path(workspace).resolve()), _store(settings) as store, store.exclusive():
         outcome = scheduled_run(data_dir, workspace, settings, store, lock_held=True)

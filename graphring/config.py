@@ -29,9 +29,18 @@ DEFAULT_KIND_WEIGHTS: dict[str, float] = {
     "address:other": 0.4,
     "address:registered": 0.25,
     "ip": 0.3,
+    # addresses matched as one place despite a typo or a missing room (graphring/places.py):
+    # weaker than the same address written the same way
+    "place:warehouse": 0.7,
+    "place:origin": 0.7,
+    "place:return": 0.6,
+    "place:pickup": 0.45,
+    "place:other": 0.3,
+    "place:registered": 0.2,
 }
-#: Weight of an identifier kind not listed above (a kind a marketplace adds).
-DEFAULT_OTHER_KIND_WEIGHT = 0.5
+#: Weight of an identifier kind not listed above (a kind a marketplace adds): weak until
+#: the data (graphring/calibrate.py) or verdicts (graphring/feedback.py) say otherwise.
+DEFAULT_OTHER_KIND_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -45,11 +54,27 @@ class Settings:
     #: An identifier held by more merchants than this is a supernode (a fulfilment hub, an
     #: escrow account): it is set aside, listed in run.json, and links nobody.
     supernode_max_merchants: int = 100
+    #: An identifier held by this many shops or more is a service (a 3PL warehouse, a
+    #: payment agent, a co-working registration) when fewer than ``service_max_cohesion``
+    #: of its holder pairs share anything else; its links are then multiplied by
+    #: cohesion / service_max_cohesion (graphring.services).
+    service_min_holders: int = 20
+    service_max_cohesion: float = 0.1
     #: Merchant pairs whose link weight is below this are not linked at all.
     min_link_weight: float = 0.2
     #: Two communities of one component are one ring when at least this many shops bridge
     #: them (a shop whose ties into the other weigh a fifth of its ties at home or more).
     merge_bridges: int = 2
+    #: Components of more shops than this (a giant component knit by everyday sharing) are
+    #: cut with igraph's Leiden and the constant Potts model instead of Louvain.
+    leiden_min_shops: int = 1_000
+    #: CPM resolution, in link-weight units: a community holds together while its links
+    #: weigh more than this per pair of its shops.
+    cpm_resolution: float = 0.1
+    #: A group of more shops than this is a ring only when at least ``ring_density_floor``
+    #: of its pairs are linked; a looser one is cut again (CPM at twice the resolution).
+    loose_ring_shops: int = 200
+    ring_density_floor: float = 0.05
     #: "auto" picks igraph when installed, else python-louvain; or "louvain" / "igraph".
     engine: str = "auto"
     #: Where rings are cut: "local" (in this process, any store) or, on the Neo4j store
@@ -60,6 +85,14 @@ class Settings:
     workers: int = 0
     default_region: str = "CN"
     kind_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
+    #: Scale kind weights down by how often the data shares each kind by chance
+    #: (graphring/calibrate.py); the weights used are listed in run.json.
+    calibrate_weights: bool = True
+    #: Match addresses as places (graphring/places.py): the same premises written with a
+    #: typo or without building/room become one, weaker, identifier; merges are evidence.
+    match_places: bool = True
+    #: Re-weigh kinds by investigators' verdicts in a workspace (graphring/feedback.py).
+    feedback: bool = True
     backend: str = "memory"
     #: The Spark master for ``backend = "spark"`` (``local[*]``, ``spark://host:7077``,
     #: ``yarn``...); a session already active (spark-submit, Databricks) is used as it is.
@@ -203,6 +236,14 @@ def _validate(s: Settings) -> None:
         raise ConfigError("resolution must be positive")
     if s.supernode_max_merchants < 2:
         raise ConfigError("supernode_max_merchants must be at least 2")
+    if s.cpm_resolution <= 0:
+        raise ConfigError("cpm_resolution must be positive")
+    if not 0 <= s.ring_density_floor <= 1:
+        raise ConfigError("ring_density_floor must be in [0, 1]")
+    if s.service_min_holders < 3:
+        raise ConfigError("service_min_holders must be at least 3")
+    if not 0 < s.service_max_cohesion <= 1:
+        raise ConfigError("service_max_cohesion must be in (0, 1]")
     if s.workers < 0:
         raise ConfigError("workers must be 0 (one per core) or more")
     if s.engine not in {"auto", "louvain", "igraph"}:

@@ -53,3 +53,79 @@ def evaluate(result: RunResult, truth: pd.DataFrame, jaccard: float = 0.8) -> Qu
         precision_at_50=round(float(high["positive"].mean()), 4) if len(high) else 1.0,
         rings=len(ranked),
     )
+
+
+#: Planted groups reported as rings by design (benign ones scored low); every other shop
+#: of a generated marketplace is honest background (service users included).
+GROUP_KINDS = ("counterfeit", "chain", "mall", "coworking")
+
+
+@dataclass(frozen=True)
+class Background:
+    """Honest background shops among the core members of reported rings."""
+
+    ring_members: int
+    background: int
+    share: float
+    largest_ring: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def background_in_rings(result: RunResult, truth: pd.DataFrame) -> Background:
+    """How many core ring members belong to no planted group (honest background shops)."""
+    core = result.members.loc[result.members["core"]]
+    grouped = set(truth.loc[truth["kind"].isin(GROUP_KINDS), "merchant_id"])
+    bg = int((~core["merchant_id"].isin(grouped)).sum())
+    sizes = core.groupby("ring_id").size()
+    return Background(
+        ring_members=len(core),
+        background=bg,
+        share=round(bg / len(core), 4) if len(core) else 0.0,
+        largest_ring=int(sizes.max()) if len(sizes) else 0,
+    )
+
+
+def group_outcomes(result: RunResult, truth: pd.DataFrame, jaccard: float = 0.8) -> pd.DataFrame:
+    """One row per planted group: how the run saw it.
+
+    ``best_jaccard`` with the closest reported ring (core members), ``recovered`` when that
+    reaches ``jaccard``, ``score`` the highest score of a ring made mostly (over half its
+    core) of the group's shops, ``alerted`` when that score is 50 or more.
+    """
+    core = result.members.loc[result.members["core"], ["ring_id", "merchant_id"]]
+    score = result.rings.set_index("ring_id")["ring_score"]
+    t = truth if "pattern" in truth else truth.assign(pattern=truth["kind"])
+    found = core.merge(t[["group", "merchant_id"]], on="merchant_id", how="left")
+    overlap = found.dropna(subset=["group"]).groupby(["group", "ring_id"]).size()
+    ring_size = core.groupby("ring_id").size()
+    group_size = t.groupby("group").size()
+    o = overlap.rename("both").reset_index()
+    o["jaccard"] = o["both"] / (
+        o["group"].map(group_size) + o["ring_id"].map(ring_size) - o["both"]
+    )
+    o["mostly"] = o["both"] > o["ring_id"].map(ring_size) / 2
+    o["score"] = o["ring_id"].map(score).where(o["mostly"])
+    per = o.groupby("group").agg(best_jaccard=("jaccard", "max"), score=("score", "max"))
+    info = t.drop_duplicates("group").set_index("group")[["kind", "pattern"]]
+    out = info.join(per).fillna({"best_jaccard": 0.0, "score": 0.0})
+    out["recovered"] = out["best_jaccard"] >= jaccard
+    out["alerted"] = out["score"] >= 50
+    return out.reset_index()
+
+
+def pattern_quality(result: RunResult, truth: pd.DataFrame) -> pd.DataFrame:
+    """Per pattern: groups planted, recall (Jaccard >= 0.8) and alert rate (score >= 50)."""
+    g = group_outcomes(result, truth)
+    return (
+        g.groupby(["pattern", "kind"], sort=True)
+        .agg(
+            groups=("group", "size"),
+            recall=("recovered", "mean"),
+            alert_rate=("alerted", "mean"),
+            mean_score=("score", "mean"),
+        )
+        .round(3)
+        .reset_index()
+    )

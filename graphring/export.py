@@ -21,6 +21,7 @@ from graphring import __version__
 from graphring.pipeline import RunResult
 from graphring.progress import stage_done
 from graphring.runfolder import SIGNATURE, staged_dir
+from graphring.services import service_rule
 from graphring.sheets import write_sheet_csv
 
 
@@ -167,6 +168,14 @@ def run_document(result: RunResult, seals: dict[str, str] | None = None) -> dict
             },
         },
         "supernodes": _records(result.supernodes),
+        "services": {
+            "rule": service_rule(
+                result.settings.service_min_holders, result.settings.service_max_cohesion
+            ),
+            "identifiers": _records(result.services),
+        },
+        # the kind weights links used: configured, scaled by chance sharing and verdicts
+        "kind_weights": _records(result.links.weights) if result.links is not None else [],
         "stage_seconds": result.timings,
         "changes": result.changes if result.changes is not None else {"previous_run": None},
         "packet_seals": seals or {},

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from graphring.config import DEFAULT_OTHER_KIND_WEIGHT, Settings
-from graphring.detect import Partition, _core, _join_bridged
+from graphring.detect import Partition, _core, _join_bridged, _join_chains, strong_ties
 from graphring.errors import StoreError
 
 if TYPE_CHECKING:
@@ -55,28 +56,45 @@ def gds_available(store: Neo4jStore) -> bool:
     return int(store.run("gds_available")["n"].iloc[0]) > 0
 
 
-def link_parameters(settings: Settings) -> dict[str, Any]:
-    """The parameters of ``merchant_links.cypher`` / ``gds_project_links.cypher``."""
+def link_parameters(
+    settings: Settings, weights: Mapping[str, float] | None = None
+) -> dict[str, Any]:
+    """The parameters of ``merchant_links.cypher`` / ``gds_project_links.cypher``.
+    ``weights``: the kind weights linking calibrated (:attr:`Links.weights`), else the
+    configured ones."""
+    given = settings.kind_weights if weights is None else weights
     return {
-        "weights": {str(k): float(v) for k, v in settings.kind_weights.items()},
+        "weights": {str(k): float(v) for k, v in given.items()},
         "other_weight": DEFAULT_OTHER_KIND_WEIGHT,
         "max_holders": settings.supernode_max_merchants,
         "min_weight": settings.min_link_weight,
     }
 
 
-def merchant_links(store: Neo4jStore, settings: Settings) -> pd.DataFrame:
-    """The weighted links computed in the database: a, b (a < b), weight, sorted."""
-    edges = store.run("merchant_links", **link_parameters(settings))
+def merchant_links(
+    store: Neo4jStore, settings: Settings, weights: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """The weighted links computed in the database: a, b (a < b), weight, tie, n_kinds,
+    sorted."""
+    edges = store.run("merchant_links", **link_parameters(settings, weights))
     if edges.empty:
         return pd.DataFrame(
-            {"a": pd.Series(dtype=object), "b": pd.Series(dtype=object), "weight": []}
+            {
+                "a": pd.Series(dtype=object),
+                "b": pd.Series(dtype=object),
+                "weight": [],
+                "tie": [],
+                "n_kinds": [],
+            }
         )
     return edges.sort_values(["a", "b"], ignore_index=True)
 
 
 def detect_in_database(
-    store: Neo4jStore, settings: Settings, algorithm: str = "louvain"
+    store: Neo4jStore,
+    settings: Settings,
+    algorithm: str = "louvain",
+    weights: Mapping[str, float] | None = None,
 ) -> Partition:
     """Cut rings with GDS inside Neo4j; same output as :func:`graphring.detect.detect_rings`.
 
@@ -90,7 +108,7 @@ def detect_in_database(
             "(scripts/neo4j installs it); use local detection instead"
         )
     engine = "gds-" + algorithm
-    links = merchant_links(store, settings)
+    links = merchant_links(store, settings, weights)
     if links.empty:  # no linked shops at all: GDS makes no graph out of zero rows
         nothing = np.array([], dtype=np.int64)
         return _partition(nothing, pd.DataFrame(), nothing, nothing, settings, engine)
@@ -129,6 +147,7 @@ def detect_in_database(
             )
         labels = _by_node(comm, "community", len(nodes))
         edges = pd.DataFrame({"ia": ia, "ib": ib, "weight": weight})
+        edges["strong"] = strong_ties(links)
         return _partition(nodes, edges, comp, labels, settings, engine)
     finally:
         for name in projected:
@@ -178,7 +197,9 @@ def _partition(
     labels = pd.factorize(labels, sort=True)[0]
     labels = _join_bridged(labels, edges, settings.merge_bridges)
     labels = pd.factorize(labels, sort=True)[0]
-    core = _core(len(nodes), edges, labels)
+    strong = edges["strong"].to_numpy()
+    labels = _join_chains(labels, edges, strong, settings.loose_ring_shops)
+    core = _core(len(nodes), edges, labels, strong)
     core_size = np.bincount(labels, weights=core.astype(float))
     ok = (core_size[labels] >= settings.min_ring_size) & big[comp]
     members = pd.DataFrame({"merchant_id": nodes[ok], "group": labels[ok], "core": core[ok]})

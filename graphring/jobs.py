@@ -28,6 +28,7 @@ from graphring import review
 from graphring.config import Settings
 from graphring.errors import InputError, RunLockedError
 from graphring.export import write_run_into
+from graphring.feedback import verdict_weights
 from graphring.lineage import material_growth
 from graphring.pipeline import PreviousRun, RunResult, run_pipeline
 from graphring.stores.base import Store
@@ -271,13 +272,21 @@ def scheduled_run(
                 shutil.rmtree(stale, ignore_errors=True)
         for link in workspace.glob(".latest-*"):
             link.unlink(missing_ok=True)
+        # verdicts re-weigh identifier kinds (graphring/feedback.py; off with --no-feedback)
+        verdicts, verdict_detail = (
+            verdict_weights(workspace, case_statuses(workspace))
+            if settings.feedback
+            else ({}, {"off": True})
+        )
         result = run_pipeline(
             data_dir,
             settings,
             store,
             previous=previous_run(workspace),
             excluded=review.exclusions(workspace),
+            feedback=verdicts,
         )
+        result.counts["feedback"] = verdict_detail
         statuses = case_statuses(workspace)
         result.rings = review.attach_decisions(result.rings, review.decisions(workspace))
         folder = runs / result.run_id

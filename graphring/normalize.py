@@ -27,7 +27,7 @@ _ABBREVIATIONS = {
 }
 _ABBREV_RE = {abbr: rf"\b{abbr}\b" for abbr in _ABBREVIATIONS}
 # plain string patterns (not compiled): pandas hands them to Arrow's regex engine
-_PUNCT_RE = r"[^\w\s]|_"
+_PUNCT_RE = r"[^\p{L}\p{N}\s]|_"
 # House-number markers: "No. 12", "No12", "#12" (the "#" is already a word break by then).
 _NUMBER_MARKER_RE = r"\bno\s*(\d)"
 _SPACE_RE = r"\s+"

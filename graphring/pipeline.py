@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
 from graphring.parallel import Background
+from graphring.places import add_places
 from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
 from graphring.scoring import merchant_risk, ring_scores
@@ -90,6 +92,9 @@ class RunResult:
     #: shops investigators took out of rings (graphring.review): ring_id, merchant_id, note,
     #: by, at, run_id, recorded_ring (the ring id the exclusion was recorded on)
     excluded: pd.DataFrame | None = None
+    #: identifiers recognised as services (graphring.services): kind, key, holders,
+    #: cohesion, weight_factor
+    services: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def ring(self, ring_id: str) -> pd.Series:
         return self.rings.set_index("ring_id").loc[ring_id]
@@ -157,13 +162,15 @@ def run_pipeline(
     store: Store | None = None,
     previous: PreviousRun | None = None,
     excluded: pd.DataFrame | None = None,
+    feedback: Mapping[str, float] | None = None,
 ) -> RunResult:
     """Load a data folder into ``store`` (the embedded one by default), link, detect, score.
 
     With ``previous``, rings that are substantially the same group keep their ids and
     ``changes`` lists what is new, grown, shrunk, merged, split or dissolved; ``excluded``
     (ring_id, merchant_id, note, by, at: :func:`graphring.review.exclusions`) takes shops out
-    of the groups that carry those rings of ``previous`` on.
+    of the groups that carry those rings of ``previous`` on. ``feedback`` multiplies kind
+    weights by investigators' verdicts (graphring/feedback.py).
 
     Raises :class:`graphring.errors.InputError` for input it cannot use, before anything
     is written to the store.
@@ -197,7 +204,12 @@ def run_pipeline(
         settings.processes() if len(merchants) >= BACKGROUND_MIN_SHOPS else 1,
     )
     holdings = store.holdings()
-    links = build_links(holdings, len(merchants), settings)
+    places = 0
+    if settings.match_places:
+        # the same premises spelled apart: one weaker "place" identifier (graphring/places.py)
+        holdings, merges = add_places(holdings)
+        places = int(merges["place"].nunique()) if len(merges) else 0
+    links = build_links(holdings, len(merchants), settings, feedback)
     clock.lap("link")
     if settings.detection == "local":
         partition = detect_rings(merchants["merchant_id"], links.edges, settings)
@@ -207,11 +219,16 @@ def run_pipeline(
 
         if not isinstance(store, Neo4jStore):
             raise ConfigError("in-database detection (gds-*) needs the Neo4j store")
-        partition = detect_in_database(store, settings, settings.detection.split("-", 1)[1])
+        partition = detect_in_database(
+            store,
+            settings,
+            settings.detection.split("-", 1)[1],
+            dict(zip(links.weights["label"], links.weights["weight"], strict=True)),
+        )
     clock.lap("detect")
 
     risk, risk_reasons = shop_risk.result()
-    cut = rings_from(partition, links, merchants, risk, previous, excluded, settings)
+    cut = rings_from(partition, links, merchants, listings, risk, previous, excluded, settings)
     core, rings, reasons = cut.core, cut.rings, cut.reasons
     members, evidence, merchant_table = cut.members, cut.evidence, cut.merchant_table
     lineage, applied = cut.lineage, cut.excluded
@@ -240,6 +257,7 @@ def run_pipeline(
         "tables": dataset.counts(),
         "store": loaded,
         "links": len(links.edges),
+        "places_matched": places,
         "components": partition.components,
         "rings": len(rings),
         "rejected_rows": rows_set_aside(dataset.rejects),
@@ -274,6 +292,7 @@ def run_pipeline(
         changes=changes,
         today={"date": f"{today:%Y-%m-%d}", "from": today_from},
         excluded=applied,
+        services=links.services if settings.detection == "local" else pd.DataFrame(),
     )
 
 
@@ -296,6 +315,7 @@ def rings_from(
     partition: Partition,
     links: Links,
     merchants: pd.DataFrame,
+    listings: pd.DataFrame,
     risk: pd.DataFrame,
     previous: PreviousRun | None,
     excluded: pd.DataFrame | None,
@@ -303,8 +323,8 @@ def rings_from(
 ) -> RingCut:
     """From a partition to rings: investigators' exclusions applied, ring ids carried over
     from ``previous``, evidence, scores with reasons, members with what ties them. One
-    definition for the embedded store, Neo4j and Spark (``merchants`` needs only the shops
-    of this run's and the previous run's rings)."""
+    definition for the embedded store, Neo4j and Spark (``merchants`` and ``listings`` need
+    only the shops of this run's and the previous run's rings)."""
     groups = partition.members
     applied = None
     if previous is not None and excluded is not None and len(excluded):
@@ -340,6 +360,8 @@ def rings_from(
         links.edges,
         evidence.rename(columns={"ring_id": "group"}),
         merchants,
+        listings,
+        dict(zip(links.weights["label"], links.weights["weight"], strict=True)),
     )
     scores = scores.rename(columns={"group": "ring_id"})
     reasons = reasons.rename(columns={"group": "ring_id"})

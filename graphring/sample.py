@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from graphring.sample_sharing import EverydaySharing, SharingDraw, draw_sharing
+
 PROVINCES = [
     ("Guangdong", "Shenzhen"),
     ("Zhejiang", "Hangzhou"),
@@ -285,12 +287,27 @@ def _account_render(numbers: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return np.select([v == 0, v == 1], [spaced, dashed], s)
 
 
-def generate(n_shops: int = 6000, seed: int = 7) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def generate(
+    n_shops: int = 6000,
+    seed: int = 7,
+    sharing: EverydaySharing | None = None,
+    patterns: int = 0,
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The tables of a sample marketplace and its ground truth.
 
     The truth has one row per planted group member: ``group, kind, merchant_id`` with kind
-    ``counterfeit``, ``chain``, ``mall`` or ``coworking``.
+    ``counterfeit``, ``chain``, ``mall`` or ``coworking``; with ``sharing`` (everyday honest
+    sharing, services and co-working spaces: a giant component) also ``logistics``,
+    ``service_account`` and ``cowork_space`` for the honest shops each service serves. With
+    ``patterns``, that many groups of each pattern of :mod:`graphring.sample_patterns` (relay
+    rings, drifting addresses, camouflage, honest look-alikes) are added, and the truth gets
+    a ``pattern`` column.
     """
+    if patterns:
+        from graphring.sample_patterns import add_patterns
+
+        tables, truth = generate(n_shops, seed, sharing)
+        return add_patterns(tables, truth, seed, patterns)
     rng = np.random.default_rng(seed)
     n_prov = len(PROVINCES)
     prov_names = np.array([p for p, _ in PROVINCES])
@@ -474,6 +491,23 @@ def generate(n_shops: int = 6000, seed: int = 7) -> tuple[dict[str, pd.DataFrame
             pd.DataFrame({"group": f"ring-{g}", "kind": "counterfeit", "merchant_id": ids[members]})
         )
 
+    extra = (
+        draw_sharing(sharing, seed, n, np.flatnonzero(group < 0), addr.new, prov_names)
+        if sharing
+        else None
+    )
+    if extra is not None:
+        warehouse[extra.warehouse["shop"].to_numpy()] = extra.warehouse["aid"].to_numpy()
+        truth_rows.append(
+            pd.DataFrame(
+                {
+                    "group": extra.truth["group"],
+                    "kind": extra.truth["kind"],
+                    "merchant_id": ids[extra.truth["shop"].to_numpy()],
+                }
+            )
+        )
+
     # --- tables ------------------------------------------------------------------------
     atable = addr.table()
     roles = [
@@ -488,6 +522,17 @@ def generate(n_shops: int = 6000, seed: int = 7) -> tuple[dict[str, pd.DataFrame
     for shop, wh in second_wh:
         addr_rows.append(
             pd.DataFrame({"merchant_id": [ids[shop]], "aid": [wh], "role": ["warehouse"]})
+        )
+    if extra is not None:
+        # sublet pairs and co-working registrations
+        addr_rows.append(
+            pd.DataFrame(
+                {
+                    "merchant_id": ids[extra.addresses["shop"].to_numpy()],
+                    "aid": extra.addresses["aid"].to_numpy(),
+                    "role": extra.addresses["role"].to_numpy(),
+                }
+            )
         )
     addresses = pd.concat(addr_rows, ignore_index=True)
     ainfo = atable.loc[addresses["aid"].to_numpy()]
@@ -515,6 +560,7 @@ def generate(n_shops: int = 6000, seed: int = 7) -> tuple[dict[str, pd.DataFrame
                 }
             ),
             pd.DataFrame({"merchant_id": ids[escrow_users], "account": 9_558_800_000_000_001}),
+            *_shared_accounts(extra, ids),
         ],
         ignore_index=True,
     ).drop_duplicates()
@@ -562,6 +608,7 @@ def generate(n_shops: int = 6000, seed: int = 7) -> tuple[dict[str, pd.DataFrame
             ),
             pd.DataFrame({"merchant_id": ids, "kind": "device", "value": device}),
             pd.DataFrame({"merchant_id": ids, "kind": "ip", "value": ip}),
+            *_shared_identifiers(extra, ids, seed),
         ],
         ignore_index=True,
     )
@@ -615,16 +662,55 @@ def generate(n_shops: int = 6000, seed: int = 7) -> tuple[dict[str, pd.DataFrame
     return tables, truth
 
 
+def _shared_accounts(extra: SharingDraw | None, ids: np.ndarray) -> list[pd.DataFrame]:
+    """Payment rows of everyday sharing: family accounts, service accounts."""
+    if extra is None:
+        return []
+    acc = extra.accounts
+    return [
+        pd.DataFrame(
+            {
+                "merchant_id": ids[acc["shop"].to_numpy()],
+                "account": acc["account"].to_numpy().astype(np.int64),
+            }
+        )
+    ]
+
+
+def _shared_identifiers(
+    extra: SharingDraw | None, ids: np.ndarray, seed: int
+) -> list[pd.DataFrame]:
+    """Identifier rows of everyday sharing: a relative's phone, a shared device."""
+    if extra is None:
+        return []
+    rows = extra.identifiers
+    value = rows["value"].to_numpy().astype(object)
+    phone = (rows["kind"] == "phone").to_numpy()
+    render = np.random.default_rng([seed, 16])
+    value[phone] = _phone_render(value[phone].astype(np.int64), render)
+    return [
+        pd.DataFrame(
+            {"merchant_id": ids[rows["shop"].to_numpy()], "kind": rows["kind"], "value": value}
+        )
+    ]
+
+
 def write_sample(
-    folder: str | Path, n_shops: int = 6000, seed: int = 7, bad_rows: bool = True
+    folder: str | Path,
+    n_shops: int = 6000,
+    seed: int = 7,
+    bad_rows: bool = True,
+    sharing: EverydaySharing | None = None,
+    patterns: int = 0,
 ) -> SampleInfo:
     """Write a sample marketplace: ``folder/data`` (the input) and ``folder/truth``.
 
     With ``bad_rows`` a few broken rows are added, as real exports have them, so that the
-    run shows what it sets aside in rejects.csv.
+    run shows what it sets aside in rejects.csv. With ``sharing`` the marketplace has
+    everyday honest sharing, services and co-working spaces (:mod:`graphring.sample_sharing`).
     """
     folder = Path(folder)
-    tables, truth = generate(n_shops, seed)
+    tables, truth = generate(n_shops, seed, sharing, patterns)
     if bad_rows:
         m = tables["merchants"]
         bad = pd.DataFrame(

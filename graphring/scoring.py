@@ -9,6 +9,8 @@ tightly tied group spreads over. The reasons are sentences an investigator reads
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -17,8 +19,6 @@ CHEAP_SHARE = 0.6
 #: An image price this far (relative) from the price field counts as a different price.
 IMAGE_PRICE_TOLERANCE = 0.1
 _PRICE_RE = r"(?:¥|￥|RMB|CNY|元|\$|USD)\s*(\d+(?:[.,]\d+)?)|(\d+(?:\.\d+)?)\s*(?:元|RMB|CNY)"
-#: Identifier kinds that say "one operator" when shops share them.
-STRONG_KINDS = {"account", "device", "phone", "email", "id_document", "address"}
 
 
 def image_prices(text: pd.Series) -> pd.Series:
@@ -192,73 +192,243 @@ def merchant_risk(
     return scores, reasons
 
 
+#: Nominal points of each kind of evidence a ring score draws on (they add up to about 100;
+#: when a dataset lacks one, the others are scaled up to fill its share).
+STOREFRONT_POINTS = 50
+INFRA_POINTS = 24
+PROVINCE_POINTS = 15
+STRUCTURE_POINTS = 18
+#: Counterfeit listings of a ring: points per unit of depth (how far under
+#: :data:`CHEAP_SHARE` of retail, 0-1, summed over listings), per image quoting another
+#: price, and at most.
+FAKE_DEPTH_POINTS = 12.0
+FAKE_IMAGE_POINTS = 3.0
+FAKE_MAX_POINTS = 25.0
+#: Shops in a ring beyond which looseness is judged as if it had this many: a ring at least
+#: as tied as a chain of this many shops keeps its score; looser ones are scaled down.
+LOOSE_SIZE = 30
+LOOSE_FLOOR = 0.25
+
+
+def evidence_present(
+    merchants: pd.DataFrame, listings: pd.DataFrame | None, risk: pd.DataFrame
+) -> dict[str, bool]:
+    """Which kinds of evidence the data carries: storefront (shop attributes, listings, or
+    any shop risk) and provinces."""
+    cols = [c for c in ("opened_on", "monthly_orders", "rating") if c in merchants]
+    storefront = (
+        bool(merchants[cols].notna().to_numpy().any())
+        or (listings is not None and len(listings) > 0)
+        or bool((risk["risk_score"] > 0).any())
+    )
+    prov = merchants["province"] if "province" in merchants else pd.Series(dtype=object)
+    provinces = bool((prov.fillna("").astype(str) != "").any())
+    return {"storefront": storefront, "provinces": provinces}
+
+
+def _fake_listings(groups: pd.DataFrame, listings: pd.DataFrame, idx: pd.Index) -> pd.DataFrame:
+    """Per ring: counterfeit-priced listings, their depth, image mismatches, shops selling."""
+    lst = listings.merge(groups[["merchant_id", "group"]], on="merchant_id")
+    ref = lst["reference_price"]
+    branded = (lst["brand"].fillna("").astype(str) != "") & ref.notna() & (ref > 0)
+    share = lst["price"] / ref
+    cheap = branded & (share < CHEAP_SHARE)
+    depth = ((1 - share / CHEAP_SHARE).clip(0, 1)).where(cheap, 0.0)
+    img = image_prices(lst["image_text"].fillna(""))
+    mism = cheap & img.notna() & ((img - lst["price"]).abs() / lst["price"] > IMAGE_PRICE_TOLERANCE)
+    t = pd.DataFrame(
+        {
+            "group": lst["group"],
+            "branded": branded,
+            "cheap": cheap,
+            "depth": depth,
+            "mism": mism,
+            "seller": lst["merchant_id"].where(cheap),
+            "lo": share.where(cheap),
+        }
+    )
+    agg = t.groupby("group").agg(
+        branded=("branded", "sum"),
+        cheap=("cheap", "sum"),
+        depth=("depth", "sum"),
+        mism=("mism", "sum"),
+        sellers=("seller", "nunique"),
+        lo=("lo", "min"),
+        hi=("lo", "max"),
+    )
+    return agg.reindex(idx).fillna(0)
+
+
 def ring_scores(
     groups: pd.DataFrame,
     risk: pd.DataFrame,
     edges: pd.DataFrame,
     evidence: pd.DataFrame,
     merchants: pd.DataFrame,
+    listings: pd.DataFrame | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Score each group of core members.
+    """Score each group of core members from the evidence the data has.
 
-    ``groups``: merchant_id, group. ``evidence``: group, kind, key, holders_in_ring.
+    ``groups``: merchant_id, group. ``evidence``: group, kind (and, from the pipeline, key,
+    roles, rarity). ``weights``: the kind weights linking used (``address:warehouse``...),
+    so shared infrastructure counts by what it says. Storefront evidence (members' risk,
+    counterfeit listings weighed by depth and image mismatches) and provinces count when
+    the data has them; when it lacks one, the others are scaled up to its share, and a
+    reason says so. A loose group (fewer links than a chain of its shops) is scaled down.
     Returns ``scores`` (group, ring_score, size, density, kinds, provinces) and ``reasons``
-    (group, points, text).
+    (group, points, text; the points add up to the score).
     """
     g = groups[["merchant_id", "group"]]
     size = g.groupby("group").size()
     idx = size.index
+    present = evidence_present(merchants, listings, risk)
     r = g.merge(risk[["merchant_id", "risk_score"]], on="merchant_id", how="left")
     mean_risk = r.groupby("group")["risk_score"].mean().reindex(idx).fillna(0)
     high = r.loc[r["risk_score"] >= 50].groupby("group").size().reindex(idx).fillna(0)
-    where = g.merge(merchants[["merchant_id", "province"]], on="merchant_id", how="left")
-    where = where.loc[where["province"].astype(str) != ""]
-    provinces = where.groupby("group")["province"].nunique().reindex(idx).fillna(0)
+    if "province" in merchants:
+        where = g.merge(merchants[["merchant_id", "province"]], on="merchant_id", how="left")
+        where = where.loc[where["province"].fillna("").astype(str) != ""]
+        provinces = where.groupby("group")["province"].nunique().reindex(idx).fillna(0)
+    else:
+        provinces = pd.Series(0, index=idx)
     gid = g.set_index("merchant_id")["group"]
     ga, gb = edges["a"].map(gid), edges["b"].map(gid)
     inside = edges.loc[ga.notna() & (ga == gb)].assign(group=ga)
     n_edges = inside.groupby("group").size().reindex(idx).fillna(0)
-    density = n_edges / (size * (size - 1) / 2)
+    pairs = size * (size - 1) / 2
+    density = n_edges / pairs
+
+    # shared infrastructure: the strongest identifier of each kind, by its weight and rarity
+    ev = evidence.copy()
+    roles = ev["roles"].fillna("").astype(str) if "roles" in ev else pd.Series("", index=ev.index)
+    first_role = roles.str.split(";").str[0].replace("", "other")
+    label = ev["kind"].where(ev["kind"] != "address", "address:" + first_role)
+    wmap = dict(weights or {})
+    ev["w"] = label.map(lambda k: wmap.get(k, 1.0 if not wmap else 0.3)).astype(float)
+    ev["w"] = ev["w"] * (ev["rarity"].astype(float) if "rarity" in ev else 1.0)
+    per_kind = ev.groupby(["group", "kind"], sort=True)["w"].max().reset_index()
+    strength = per_kind.groupby("group")["w"].sum().reindex(idx).fillna(0)
     kinds = (
-        evidence.groupby("group")["kind"]
+        per_kind.groupby("group")["kind"]
         .agg(lambda k: ",".join(sorted(set(k))))
         .reindex(idx)
         .fillna("")
     )
-    n_strong = kinds.map(lambda k: len(set(k.split(",")) & STRONG_KINDS) if k else 0)
-
-    risk_pts = (mean_risk * 0.5).round(1)
-    risk_txt = (
-        "members' mean risk "
-        + mean_risk.round().astype(int).astype(str)
-        + "/100, "
-        + high.astype(int).astype(str)
-        + " of "
-        + size.astype(str)
-        + " at 50 or more"
+    kind_detail = (
+        per_kind.assign(t=per_kind["kind"] + " " + per_kind["w"].round(2).astype(str))
+        .groupby("group")["t"]
+        .agg(", ".join)
+        .reindex(idx)
+        .fillna("")
     )
-    kind_pts = (n_strong * 4).clip(upper=16).astype(float)
-    kind_txt = "shops share " + n_strong.astype(str) + " kinds of infrastructure (" + kinds + ")"
+    n_kinds = kinds.map(lambda k: len(k.split(",")) if k else 0)
+
+    parts: list[tuple[pd.Series, pd.Series]] = []
+    if present["storefront"]:
+        risk_pts = (mean_risk * 0.5).round(1)
+        risk_txt = (
+            "members' mean risk "
+            + mean_risk.round().astype(int).astype(str)
+            + "/100, "
+            + high.astype(int).astype(str)
+            + " of "
+            + size.astype(str)
+            + " at 50 or more"
+        )
+        fake = _fake_listings(g, listings if listings is not None else _NO_LISTINGS, idx)
+        fake_pts = (
+            (FAKE_DEPTH_POINTS * fake["depth"] + FAKE_IMAGE_POINTS * fake["mism"])
+            * (0.5 + 0.5 * (fake["sellers"] / size).clip(upper=1))
+        ).clip(upper=FAKE_MAX_POINTS)
+        fake_pts = fake_pts.clip(upper=(STOREFRONT_POINTS - risk_pts).clip(lower=0)).round(1)
+        fake_txt = (
+            fake["cheap"].astype(int).astype(str)
+            + " of the ring's "
+            + fake["branded"].astype(int).astype(str)
+            + " branded listings at "
+            + (fake["lo"] * 100).round().astype(int).astype(str)
+            + "–"
+            + (fake["hi"] * 100).round().astype(int).astype(str)
+            + "% of retail, sold by "
+            + fake["sellers"].astype(int).astype(str)
+            + " of "
+            + size.astype(str)
+            + " shops; "
+            + fake["mism"].astype(int).astype(str)
+            + " with images quoting another price"
+        )
+        parts += [(risk_pts, risk_txt), (fake_pts, fake_txt)]
+    kind_pts = (INFRA_POINTS * (1 - np.exp(-strength / 1.2))).round(1)
+    kind_txt = (
+        "shops share "
+        + n_kinds.astype(str)
+        + " kinds of infrastructure (weight x rarity: "
+        + kind_detail
+        + ")"
+    )
+    parts.append((kind_pts, kind_txt))
+    if present["provinces"]:
+        prov_pts = (3 * (provinces - 1)).clip(lower=0, upper=PROVINCE_POINTS).astype(float)
+        prov_txt = "spread over " + provinces.astype(int).astype(str) + " provinces"
+        parts.append((prov_pts, prov_txt))
     size_pts = (2.5 * np.log2(size)).clip(upper=12).round(1)
     size_txt = size.astype(str) + " shops tied together"
     dens_pts = (6 * density).round(1)
     dens_txt = (
         n_edges.astype(int).astype(str)
         + " of "
-        + (size * (size - 1) // 2).astype(str)
+        + pairs.astype(int).astype(str)
         + " possible shop pairs linked"
     )
-    prov_pts = (3 * (provinces - 1)).clip(lower=0, upper=15).astype(float)
-    prov_txt = "spread over " + provinces.astype(int).astype(str) + " provinces"
-    parts = [
-        (risk_pts, risk_txt),
-        (kind_pts, kind_txt),
-        (prov_pts, prov_txt),
-        (size_pts, size_txt),
-        (dens_pts, dens_txt),
-    ]
-    total = sum(p for p, _ in parts).clip(upper=100).round(1)
-    long = _reasons_long(parts, idx).rename(columns={"row": "group"})
+    parts += [(size_pts, size_txt), (dens_pts, dens_txt)]
+    raw = sum(p for p, _ in parts)
+
+    # evidence the data lacks: the other kinds of evidence fill its share
+    missing = [k for k, ok in present.items() if not ok]
+    lost = STOREFRONT_POINTS * (not present["storefront"]) + PROVINCE_POINTS * (
+        not present["provinces"]
+    )
+    scale = 100 / (100 - lost)
+    scaled = raw * scale
+    scale_pts = (scaled - raw).round(1)
+    scale_txt = pd.Series(
+        f"built from the evidence the data has (no {' and no '.join(missing)}): "
+        f"points scaled x{scale:.2f}",
+        index=idx,
+    )
+    parts.append((scale_pts * (scale > 1), scale_txt))
+    # a loose group (a few links among many shops) is not as tied as its size says
+    tied = density * size.clip(upper=LOOSE_SIZE) / 2
+    factor = np.sqrt(tied).clip(LOOSE_FLOOR, 1.0)
+    capped = scaled.clip(upper=100)
+    loose_pts = -(capped * (1 - factor)).round(1)
+    loose_txt = (
+        "loose group: "
+        + n_edges.astype(int).astype(str)
+        + " links among "
+        + size.astype(str)
+        + " shops, fewer than a chain of them has: score x"
+        + factor.round(2).astype(str)
+    )
+    total = (capped * factor).round(1)
+    long = _reasons_long(parts, idx)
+    cap_pts = (capped - scaled).round(1)
+    extra = pd.DataFrame(
+        {
+            "row": np.concatenate([idx[loose_pts < 0], idx[cap_pts < 0]]),
+            "points": np.concatenate([loose_pts[loose_pts < 0], cap_pts[cap_pts < 0]]),
+            "text": np.concatenate(
+                [loose_txt[loose_pts < 0], np.repeat("capped at 100", int((cap_pts < 0).sum()))]
+            ),
+            "order": len(parts),
+        }
+    )
+    if len(extra):
+        long = pd.concat([long, extra], ignore_index=True).sort_values(
+            ["row", "points", "order"], ascending=[True, False, True], kind="stable"
+        )
+    long = long.rename(columns={"row": "group"})
     scores = pd.DataFrame(
         {
             "group": idx,
@@ -269,4 +439,15 @@ def ring_scores(
             "provinces": provinces.astype(int).to_numpy(),
         }
     )
-    return scores, long[["group", "points", "text"]]
+    return scores, long[["group", "points", "text"]].reset_index(drop=True)
+
+
+_NO_LISTINGS = pd.DataFrame(
+    {
+        "merchant_id": pd.Series(dtype=object),
+        "brand": pd.Series(dtype=object),
+        "price": pd.Series(dtype=float),
+        "reference_price": pd.Series(dtype=float),
+        "image_text": pd.Series(dtype=object),
+    }
+)

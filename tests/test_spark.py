@@ -26,7 +26,9 @@ from tests.conftest import run_cli, write_tables
 
 pytestmark = pytest.mark.spark
 
-SETTINGS = Settings(engine="louvain", workers=1)
+#: Places and calibrated weights need the whole marketplace at once: not on Spark yet, so
+#: the embedded store is compared with both off (as a Spark run turns them off).
+SETTINGS = Settings(engine="louvain", workers=1, match_places=False, calibrate_weights=False)
 #: Small and quiet: two cores, two shuffle partitions, no web UI.
 TEST_CONF = {
     "spark.ui.enabled": "false",

@@ -35,6 +35,7 @@ from graphring.progress import bar
 from graphring.provenance import provenance_table
 from graphring.queries import query
 from graphring.scoring import CHEAP_SHARE, IMAGE_PRICE_TOLERANCE, image_prices
+from graphring.services import service_rule
 from graphring.sheets import write_sheet_csv
 from graphring.ties import WEAK_RISK, weakly_tied
 
@@ -636,6 +637,7 @@ def overview_html(result: RunResult, seals: dict[str, str] | None = None) -> str
     esc = pages.esc
     c = result.counts
     sn = result.supernodes
+    rule = service_rule(result.settings.service_min_holders, result.settings.service_max_cohesion)
     tables = pd.DataFrame(
         [{"table": k, **v} for k, v in sorted(c["tables"].items())],
         columns=["table", "read", "loaded", "rejected"],
@@ -688,7 +690,8 @@ def overview_html(result: RunResult, seals: dict[str, str] | None = None) -> str
         f"<p><b>{c['rings']}</b> rings{over}"
         + f" among {c['tables']['merchants']['loaded']} shops; {c['links']} shop links in "
         f"{c['components']} linked groups; <b>{c['rejected_rows']}</b> input rows set aside "
-        f'(<a href="rejects.csv">rejects.csv</a>); <b>{len(sn)}</b> supernodes set aside. '
+        f'(<a href="rejects.csv">rejects.csv</a>); <b>{len(sn)}</b> supernodes set aside; '
+        f"<b>{len(result.services)}</b> services down-weighted. "
         f"Engine: {esc(result.engine)}. Started {esc(result.started)}.</p>"
         '<p class="muted">Files: <a href="rings.json">rings.json</a> · '
         '<a href="rings.csv">rings.csv</a> · <a href="leads.csv">leads.csv</a> · '
@@ -697,6 +700,7 @@ def overview_html(result: RunResult, seals: dict[str, str] | None = None) -> str
     body = (
         '<nav class="toc"><a href="#summary">run summary</a><a href="#rings-section">rings</a>'
         '<a href="#leads-section">leads</a><a href="#supernodes-section">supernodes</a>'
+        '<a href="#services-section">services</a>'
         '<a href="#rejects-section">rejects</a><a href="#inputs-section">inputs</a></nav>'
         f'<section id="summary"><h2>Run summary</h2>{summary}</section>'
         '<section id="rings-section"><h2>Rings by score</h2>'
@@ -739,6 +743,9 @@ def overview_html(result: RunResult, seals: dict[str, str] | None = None) -> str
         f"{esc(result.settings.public().get('supernode_max_merchants', ''))} shops link "
         "nobody.</p>"
         + pages.table(sn, "supernodes", filter_box=False, empty="none")
+        + '</section><section id="services-section"><h2>Services down-weighted</h2>'
+        f'<p class="muted">Services: identifiers {esc(rule)}.</p>'
+        + pages.table(result.services, "services", filter_box=False, empty="none")
         + '</section><section id="rejects-section"><h2>Rows set aside</h2>'
         + pages.table(rejects, "rejects", filter_box=False, empty="none")
         + '</section><section id="inputs-section"><h2>Input files</h2>'

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 #: What one group's pandas pass returns, one schema for several kinds of row (``part``).
 CUT_SCHEMA = (
     "part string, merchant_id string, grp long, core boolean, a string, b string, "
-    "weight double, shared long, kinds string, kind string, key string, role string, "
+    "weight double, shared long, kinds string, tie double, kind string, key string, role string, "
     "shipments long, holders long, rarity double, components long"
 )
 _CUT_COLUMNS = [c.split()[0] for c in CUT_SCHEMA.split(", ")]
@@ -149,7 +149,7 @@ def link_and_cut(held: DataFrame, n_merchants: int, settings: Settings, buckets:
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
     members = out.filter(F.col("part") == "member").select("merchant_id", "grp", "core", "bucket")
-    edges = out.filter(F.col("part") == "edge").select("a", "b", "weight", "shared", "kinds")
+    edges = out.filter(F.col("part") == "edge").select("a", "b", "weight", "shared", "kinds", "tie")
     memberships = out.filter(F.col("part") == "membership").select(
         "merchant_id", "kind", "key", "role", "shipments", "holders", "rarity"
     )
@@ -195,6 +195,7 @@ def _cut_group(frame: pd.DataFrame, n_merchants: int, settings: Settings) -> pd.
                 "weight": links.edges["weight"],
                 "shared": links.edges["shared"],
                 "kinds": links.edges["kinds"],
+                "tie": links.edges["tie"],
             }
         ),
         pd.DataFrame(

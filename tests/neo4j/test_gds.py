@@ -28,13 +28,18 @@ def loaded(neo4j_store: Neo4jStore, sample: SampleInfo) -> Neo4jStore:
 
 def test_links_computed_in_cypher_equal_the_python_links(loaded: Neo4jStore) -> None:
     links = build_links(loaded.holdings(), len(loaded.merchants()), SETTINGS)
-    in_db = gds.merchant_links(loaded, SETTINGS)
-    py = links.edges[["a", "b", "weight"]]
+    # with the kind weights linking calibrated on the data
+    weights = dict(zip(links.weights["label"], links.weights["weight"], strict=True))
+    in_db = gds.merchant_links(loaded, SETTINGS, weights)
+    py = links.edges[["a", "b", "weight", "tie"]]
     assert len(in_db) == len(py) > 100
     pd.testing.assert_frame_equal(
         in_db[["a", "b"]].reset_index(drop=True), py[["a", "b"]].reset_index(drop=True)
     )
     np.testing.assert_allclose(in_db["weight"], py["weight"], rtol=1e-9)
+    np.testing.assert_allclose(in_db["tie"], py["tie"], atol=1e-4)
+    kinds = links.edges["kinds"].str.count(",").to_numpy() + 1
+    np.testing.assert_array_equal(in_db["n_kinds"].to_numpy(), kinds)
 
 
 def test_the_link_query_needs_memory_for_its_links_not_for_every_holding(
@@ -63,7 +68,9 @@ def test_in_database_detection_finds_the_planted_rings(
     loaded: Neo4jStore, truth: pd.DataFrame, algorithm: str
 ) -> None:
     assert gds.gds_available(loaded)
-    part = gds.detect_in_database(loaded, SETTINGS, algorithm)
+    links = build_links(loaded.holdings(), len(loaded.merchants()), SETTINGS)
+    weights = dict(zip(links.weights["label"], links.weights["weight"], strict=True))
+    part = gds.detect_in_database(loaded, SETTINGS, algorithm, weights)
     assert part.engine == f"gds-{algorithm}"
     assert list(part.members.columns) == ["merchant_id", "group", "core"]
     found = _groups(part.members)
@@ -71,8 +78,7 @@ def test_in_database_detection_finds_the_planted_rings(
     for members in planted.apply(frozenset):
         assert max(len(members & f) / len(members | f) for f in found) >= 0.8
     # the same answer again, and the local path's answer on this marketplace
-    assert _groups(gds.detect_in_database(loaded, SETTINGS, algorithm).members) == found
-    links = build_links(loaded.holdings(), len(loaded.merchants()), SETTINGS)
+    assert _groups(gds.detect_in_database(loaded, SETTINGS, algorithm, weights).members) == found
     local = detect_rings(loaded.merchants()["merchant_id"], links.edges, SETTINGS)
     assert _groups(local.members) == found
     assert part.components == local.components

@@ -1,5 +1,6 @@
 import itertools
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -40,11 +41,56 @@ def test_cells_bridged_by_several_shops_are_one_ring() -> None:
     assert m["group"].nunique() == 1 and len(m) == 30
 
 
-def test_pendant_shop_is_an_associate_not_a_member() -> None:
-    m = run(clique("A", 5) + [("A00", "Z99", 0.8)], engine="louvain")
+def test_pendant_shop_on_a_weak_tie_is_an_associate_not_a_member() -> None:
+    m = run(clique("A", 5) + [("A00", "Z99", 0.3)], engine="louvain")
     assoc = m.loc[~m["core"], "merchant_id"].tolist()
     assert assoc == ["Z99"]
     assert m.loc[m["core"], "merchant_id"].tolist() == [f"A{i:02d}" for i in range(5)]
+
+
+def test_pendant_shop_on_a_strong_tie_is_a_member() -> None:
+    # one shared account (tie 0.9) says as much as a device passed along a chain
+    e = pd.DataFrame(clique("A", 5) + [("A00", "Z99", 0.9)], columns=["a", "b", "weight"])
+    e["tie"] = np.where(e["b"] == "Z99", 0.9, 1.0)
+    ids = pd.Series(sorted(set(e["a"]) | set(e["b"])))
+    m = detect_rings(ids, e, Settings(engine="louvain")).members
+    assert m["core"].all() and "Z99" in set(m["merchant_id"])
+
+
+@pytest.mark.parametrize("engine", ["louvain", "igraph"])
+@pytest.mark.parametrize("length", [3, 6, 12])
+def test_a_chain_of_strong_ties_is_one_ring(engine: str, length: int) -> None:
+    # device, account, warehouse, phone handed on: no three shops share anything
+    ids = [f"C{i:02d}" for i in range(length)]
+    chain = pd.DataFrame(
+        {"a": ids[:-1], "b": ids[1:], "weight": 0.85, "tie": 0.85},
+    )
+    # a weak-tie chain beside it (registered addresses, IPs): no ring
+    weak = pd.DataFrame({"a": ["W1", "W2"], "b": ["W2", "W3"], "weight": 0.3, "tie": 0.3})
+    e = pd.concat([chain, weak], ignore_index=True)
+    m = detect_rings(pd.Series([*ids, "W1", "W2", "W3"]), e, Settings(engine=engine)).members
+    assert m.groupby("group")["merchant_id"].apply(frozenset).tolist() == [frozenset(ids)]
+    assert m["core"].all()
+
+
+def test_two_dense_rings_sharing_one_strong_tie_stay_two() -> None:
+    e = pd.DataFrame(
+        clique("A", 6) + clique("B", 6) + [("A00", "B00", 0.9)], columns=["a", "b", "weight"]
+    )
+    m = detect_rings(pd.Series(sorted(set(e["a"]) | set(e["b"]))), e, Settings()).members
+    core = m.loc[m["core"]]
+    assert core.groupby("group")["merchant_id"].apply(lambda x: x.str[0].nunique()).eq(1).all()
+    assert core["group"].nunique() == 2
+
+
+def test_min_ring_size_two_gives_pairs_on_strong_ties_only() -> None:
+    e = pd.DataFrame(
+        {"a": ["P1", "Q1"], "b": ["P2", "Q2"], "weight": [0.9, 0.3], "tie": [0.9, 0.3]}
+    )
+    ids = pd.Series(["P1", "P2", "Q1", "Q2"])
+    m = detect_rings(ids, e, Settings(min_ring_size=2)).members
+    assert m["merchant_id"].tolist() == ["P1", "P2"] and m["core"].all()
+    assert detect_rings(ids, e, Settings()).members.empty
 
 
 def test_groups_smaller_than_min_ring_size_are_not_rings() -> None:
@@ -71,8 +117,8 @@ def test_parallel_workers_give_the_same_groups(
         ("T1", "T2", 1.0),
         ("T2", "T3", 1.0),
         ("T1", "T3", 1.0),
-        ("P1", "P2", 1.0),
-        ("P2", "P3", 1.0),
+        ("P1", "P2", 0.4),
+        ("P2", "P3", 0.4),
     ]
     one = run(edges, engine="louvain", workers=1)
     monkeypatch.setattr(detect, "PARALLEL_DETECT_EDGES", 0)

@@ -14,7 +14,8 @@ def holdings(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
 def test_rarer_identifier_weighs_more() -> None:
     rows = [("A", "account", "acc1", ""), ("B", "account", "acc1", "")]
     rows += [(f"P{i}", "account", "acc2", "") for i in range(20)]
-    links = build_links(holdings(rows), 1000, Settings())
+    # twenty holders who share nothing else would make acc2 a service: rarity alone here
+    links = build_links(holdings(rows), 1000, Settings(service_min_holders=50))
     e = links.edges.set_index(["a", "b"])["weight"]
     assert e[("A", "B")] > e[("P0", "P1")]
 

@@ -1,0 +1,239 @@
+"""Addresses matched as places: the same premises written with a typo or without its room.
+
+Normalization (graphring/normalize.py) makes one address of spellings that differ in
+case, width, punctuation and abbreviations. A ring's warehouse also comes back with a
+letter wrong in the street name or without its building and room; no rule makes those
+equal. This switchable step (``match_places``) parses normalized addresses into parts
+(province, city, district, street, number, building, room; Latin or Chinese script),
+blocks them on what a typo rarely touches (the street number, the street type and the
+locality's postcode or city), and within a block takes two addresses as one place when
+their localities are alike (a typo in a word, never in a number) and their street names
+are within one edit (two for names of 10+ letters; none under 4 letters or 2 Chinese
+characters) and their buildings and rooms do not disagree.
+Different street numbers are never compared. Each place found is a new identifier of
+kind ``place`` beside the exact addresses, weighing less than they do
+(``place:warehouse`` 0.7 against 0.9); its key lists the spellings taken as one place
+and how similar their streets were, so the evidence shows every merge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+#: Two localities (district, city, postcode...) of one place: at least this similar (0-100).
+LOCALITY_SIMILARITY = 85
+
+_CJK = r"[\x{4e00}-\x{9fff}]"
+_CN_RE = (
+    r"^(?P<province>.+?省)?(?P<city>.+?市)?(?P<district>.+?[区县])?"
+    r"(?P<name>.+?)(?P<stype>大道|路|街|道|巷|弄)(?P<number>\d+)号"
+    r"(?:(?P<building>\d+)(?:栋|幢|座|号楼))?(?:\d+楼)?(?:(?P<room>\d+)室)?"
+)
+_STREET_TYPES = (
+    "road|street|avenue|lane|drive|way|court|place|boulevard|crescent|circuit|close|"
+    "parade|terrace|highway|parkway|trail|circle"
+)
+_LATIN_ROOM = r"\b(?:room|unit|apt|apartment|suite|flat) ?(?P<room>\w+)"
+_LATIN_BUILDING = r"\b(?:block|building|tower|bldg) ?(?P<b1>\w+)|\b(?P<b2>\w+) building\b"
+_LATIN_STREET = (
+    rf"\b(?P<number>\d+[a-z]?) (?P<name>(?:[a-z']+ )*?[a-z']+) (?P<stype>{_STREET_TYPES})\b"
+    r"(?P<tail>.*)$"
+)
+
+
+def parse_addresses(keys: pd.Series) -> pd.DataFrame:
+    """Parts of normalized addresses: script, province, city, district, street, number,
+    building, room and locality (what blocks them). Empty where not found.
+
+    >>> p = parse_addresses(pd.Series([
+    ...     "room 12 block 3 241 jianshe road district 29 beijing",
+    ...     "广东省深圳市南山区人民路166号6栋347室"]))
+    >>> p[["name", "stype", "number", "building", "room", "locality"]].values.tolist()
+    [['jianshe', 'road', '241', '3', '12', 'district 29 beijing'], \
+['人民', '路', '166', '6', '347', '广东省深圳市南山区']]
+    """
+    keys = keys.astype(str).reset_index(drop=True)
+    # Arrow's RE2 kernels run the patterns over the whole column in C++
+    arr = pa.array(keys.to_numpy(dtype=object), type=pa.string())
+    cn = np.asarray(pc.match_substring_regex(arr, _CJK), dtype=bool)
+    out = pd.DataFrame(
+        "",
+        index=keys.index,
+        columns=["province", "city", "district", "name", "stype", "number", "building", "room"],
+    )
+    out["script"] = np.where(cn, "cjk", "latin")
+    if cn.any():
+        c = _extract(pc.replace_substring(arr.filter(pa.array(cn)), " ", ""), _CN_RE)
+        for col in c:
+            out.loc[cn, col] = c[col].to_numpy()
+    lat = ~cn
+    if lat.any():
+        k = arr.filter(pa.array(lat))
+        out.loc[lat, "room"] = _extract(k, _LATIN_ROOM)["room"].to_numpy()
+        b = _extract(k, _LATIN_BUILDING)
+        out.loc[lat, "building"] = (b["b1"] + b["b2"]).to_numpy()
+        rest = pc.replace_substring_regex(k, _LATIN_ROOM, " ")
+        rest = pc.replace_substring_regex(rest, _LATIN_BUILDING, " ")
+        rest = pc.utf8_trim_whitespace(pc.replace_substring_regex(rest, r"\s+", " "))
+        st = _extract(rest, _LATIN_STREET)
+        for col in ("number", "name", "stype"):
+            out.loc[lat, col] = st[col].to_numpy()
+        out.loc[lat, "district"] = st["tail"].str.strip().to_numpy()
+    out["street"] = (out["name"] + np.where(cn, "", " ") + out["stype"]).str.strip()
+    out["locality"] = (out["province"] + out["city"] + out["district"]).str.strip()
+    return out
+
+
+def _extract(arr: pa.Array, pattern: str) -> pd.DataFrame:
+    """Named groups of ``pattern`` in each string, empty where it (or the group) is absent."""
+    found = pc.extract_regex(arr, pattern)
+    frame = pd.DataFrame(
+        {
+            f.name: pc.fill_null(found.field(i), "").to_numpy(zero_copy_only=False)
+            for i, f in enumerate(found.type)
+        }
+    )
+    return frame.fillna("").astype(object)
+
+
+def _found(part: pd.Series) -> pd.Series:
+    """An extracted part as text, empty where nothing was found."""
+    return part.astype("string").fillna("").astype(object)
+
+
+def match_places(keys: pd.Series) -> pd.DataFrame:
+    """Which distinct normalized addresses are one place.
+
+    Returns one row per address that joins another: key, place (the place's key: its
+    spellings, each with how similar its street was to the first's), similarity (the
+    lowest street similarity in the place).
+    """
+    u = pd.Series(pd.unique(keys.astype(str)), dtype=object)
+    p = parse_addresses(u)
+    ok = (p["number"] != "") & (p["street"] != "")
+    p = p.loc[ok].assign(key=u[ok].to_numpy(), i=np.flatnonzero(ok.to_numpy()))
+    empty = pd.DataFrame({"key": [], "place": [], "similarity": []})
+    if p.empty:
+        return empty
+    # blocks: script, number, street type and the locality's last word (a postcode, a
+    # city) or, in Chinese, its city; other numbers are never compared
+    cjk_row = (p["script"] == "cjk").to_numpy()
+    last = _extract(pa.array(p["locality"].to_numpy(dtype=object), pa.string()), r"(?P<w>\S+)$")
+    anchor = np.where(cjk_row, (p["province"] + p["city"]).to_numpy(), last["w"].to_numpy())
+    block = pd.factorize(p["script"] + "|" + p["number"] + "|" + p["stype"] + "|" + anchor)[0]
+    rows = pd.DataFrame({"r": np.arange(len(p)), "block": block})
+    rows = rows.loc[rows.groupby("block")["r"].transform("size").to_numpy() >= 2]
+    pairs = rows.merge(rows, on="block", suffixes=("_a", "_b"))
+    pairs = pairs.loc[pairs["r_a"] < pairs["r_b"]]
+    if pairs.empty:
+        return empty
+    ra, rb = pairs["r_a"].to_numpy(), pairs["r_b"].to_numpy()
+    name = p["name"].to_numpy(dtype=object)
+    length = np.asarray(pc.utf8_length(pa.array(name, pa.string())), dtype=np.int64)
+    # buildings and rooms must not disagree (one missing is no disagreement)
+    clash = np.zeros(len(ra), dtype=bool)
+    for part in ("building", "room"):
+        v = p[part].to_numpy(dtype=object)
+        clash |= (v[ra] != "") & (v[rb] != "") & (v[ra] != v[rb])
+    ra, rb = ra[~clash], rb[~clash]
+    dist = process.cpdist(name[ra], name[rb], scorer=Levenshtein.distance, workers=1)
+    longest = np.maximum(length[ra], length[rb])
+    # one edit in a name of 4+ letters (2+ Chinese characters), two from 10 letters
+    allowed = np.where(longest >= 10, 2, np.where(longest >= np.where(cjk_row[ra], 2, 4), 1, 0))
+    keep = dist <= allowed
+    ra, rb, dist, longest = ra[keep], rb[keep], dist[keep], longest[keep]
+    # the rest of the locality may carry a typo in its words, not in its numbers (district
+    # 28 is not district 29)
+    locality = p["locality"].to_numpy(dtype=object)
+    digits = pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(pa.array(locality, pa.string()), r"\D+", " ")
+    ).to_numpy(zero_copy_only=False)
+    near = process.cpdist(locality[ra], locality[rb], scorer=fuzz.ratio, workers=1)
+    keep = (near >= LOCALITY_SIMILARITY) & (digits[ra] == digits[rb])
+    index = p["i"].to_numpy()
+    m = pd.DataFrame(
+        {
+            "i_a": index[ra[keep]],
+            "i_b": index[rb[keep]],
+            "sim": 1 - dist[keep] / np.maximum(longest[keep], 1),
+        }
+    )
+    if m.empty:
+        return empty
+    n = len(u)
+    label = _places(n, m, p)
+    joined = np.unique(np.concatenate([m["i_a"], m["i_b"]]))
+    joined = joined[np.bincount(label, minlength=n)[label[joined]] >= 2]
+    members = pd.DataFrame({"i": joined, "place": label[joined], "key": u[joined].to_numpy()})
+    members = members.sort_values(["place", "key"], kind="stable")
+    first = members.groupby("place")["key"].transform("first")
+    first_i = members.groupby("place")["i"].transform("first").to_numpy()
+    # street similarity of each spelling to the place's first spelling (1.0 if the same)
+    street_of = np.full(n, "", dtype=object)
+    street_of[p["i"].to_numpy()] = p["name"].to_numpy()
+    sa, sb = street_of[members["i"].to_numpy()], street_of[first_i]
+    d = process.cpdist(sa, sb, scorer=Levenshtein.distance, workers=1)
+    ln = np.maximum(
+        np.asarray(pc.utf8_length(pa.array(sa, pa.string()))),
+        np.asarray(pc.utf8_length(pa.array(sb, pa.string()))),
+    )
+    members["sim"] = np.round(1 - d / np.maximum(ln, 1), 2)
+    members["text"] = np.where(
+        members["key"] == first,
+        members["key"],
+        members["key"] + " (street " + members["sim"].astype(str) + ")",
+    )
+    place = members.groupby("place").agg(place_key=("text", " ≈ ".join), similarity=("sim", "min"))
+    out = members.join(place, on="place")
+    return pd.DataFrame(
+        {
+            "key": out["key"].to_numpy(),
+            "place": out["place_key"].to_numpy(),
+            "similarity": out["similarity"].to_numpy(),
+        }
+    ).reset_index(drop=True)
+
+
+def _places(n: int, m: pd.DataFrame, p: pd.DataFrame) -> np.ndarray:
+    """Place label per address from matched pairs ``m``. An address without a room (or
+    building) matches each spelling with one; when that would join two different rooms
+    into one place, it is left out of that place (which room it meant is unknown)."""
+    adj = coo_matrix((np.ones(len(m)), (m["i_a"], m["i_b"])), shape=(n, n))
+    _, label = connected_components(adj, directed=False)
+    unit = pd.DataFrame(
+        {"label": label[p["i"].to_numpy()], "building": p["building"], "room": p["room"]}
+    )
+    rooms = unit.loc[unit["room"] != ""].groupby("label")["room"].nunique()
+    blds = unit.loc[unit["building"] != ""].groupby("label")["building"].nunique()
+    mixed = np.union1d(rooms.index[rooms > 1], blds.index[blds > 1])
+    if not len(mixed):
+        return label
+    partial = np.zeros(n, dtype=bool)
+    part = p["i"].to_numpy()[((p["room"] == "") | (p["building"] == "")).to_numpy()]
+    partial[part] = True
+    a, b = m["i_a"].to_numpy(), m["i_b"].to_numpy()
+    drop = np.isin(label[a], mixed) & (partial[a] | partial[b])
+    adj = coo_matrix((np.ones(int((~drop).sum())), (a[~drop], b[~drop])), shape=(n, n))
+    return connected_components(adj, directed=False)[1]
+
+
+def add_places(holdings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``holdings`` with a ``place`` holding beside every address holding that joins
+    another spelling, and the merges (key, place, similarity) for run.json."""
+    addr = holdings.loc[holdings["kind"] == "address"]
+    merges = match_places(addr["key"])
+    if merges.empty:
+        return holdings, merges
+    to_place = merges.set_index("key")["place"]
+    extra = addr.loc[addr["key"].isin(to_place.index)].assign(kind="place")
+    extra["key"] = extra["key"].map(to_place).to_numpy()
+    out = pd.concat([holdings, extra], ignore_index=True)
+    out = out.sort_values("merchant_id", kind="stable").reset_index(drop=True)
+    return out, merges

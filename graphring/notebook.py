@@ -699,7 +699,13 @@ class Investigation:
         from graphring.pipeline import run_date
 
         store = MemoryStore(self.settings.processes())
+        # the run's "today", so that the data is read again with the same rejects
         today, _ = run_date(self.settings)
+        run_json = self.folder / "run.json" if self.folder else None
+        if run_json is not None and run_json.is_file():
+            recorded = json.loads(run_json.read_text(encoding="utf-8")).get("today") or {}
+            if recorded.get("date"):
+                today = pd.Timestamp(recorded["date"])
         store.load(
             read_dataset(
                 self.data_dir, self.settings.default_region, self.settings.processes(), today
@@ -1101,10 +1107,7 @@ def open_run(run_folder: str | Path, data_dir: str | Path | None = None) -> Inve
         data_dir = folder / "sample" / "data"
     return Investigation(
         run_id=str(run["run_id"]),
-        # the run's "today", so that the data is read again with the same rejects
-        settings=_settings_from(run.get("parameters", {})).replace(
-            as_of=(run.get("today") or {}).get("date") or None
-        ),
+        settings=_settings_from(run.get("parameters", {})),
         docs=docs,
         members=members,
         evidence=evidence,

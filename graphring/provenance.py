@@ -62,11 +62,12 @@ def spellings(dataset: Dataset, wanted: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["kind", "key", "file", "line"], kind="stable").reset_index(drop=True)
 
 
-def provenance_table(rows: pd.DataFrame, members: pd.Series) -> pd.DataFrame:
-    """One ring's raw spellings: per (kind, key, raw spelling, file) the rows that said it,
-    their first MAX_LINES line numbers and the ring's shops that wrote it.
+def provenance_table(rows: pd.DataFrame, members: pd.Series | None = None) -> pd.DataFrame:
+    """Raw spellings: per (ring_id when given, kind, key, raw spelling, file) the rows that
+    said it, their first MAX_LINES line numbers and the shops that wrote it.
 
-    ``rows``: :func:`spellings` rows; ``members``: the ring's merchant ids.
+    ``rows``: :func:`spellings` rows (with ``ring_id`` to do every ring at once);
+    ``members``: when given, only these shops' rows count.
 
     >>> rows = pd.DataFrame({"kind": "phone", "key": "+8613268313450",
     ...     "merchant_id": ["M1", "M2", "M9"], "raw": ["0086 13268313450"] * 2 + ["x"],
@@ -74,16 +75,27 @@ def provenance_table(rows: pd.DataFrame, members: pd.Series) -> pd.DataFrame:
     >>> print(*provenance_table(rows, pd.Series(["M1", "M2"])).iloc[0], sep=" | ")
     phone | +8613268313450 | 0086 13268313450 | identifiers.csv | 2 | 4, 9 | M1 M2
     """
-    mine = rows.loc[rows["merchant_id"].isin(set(members))]
+    mine = rows if members is None else rows.loc[rows["merchant_id"].isin(set(members))]
+    by = ["ring_id"] if "ring_id" in mine.columns else []
+    cols = by + PROVENANCE_COLUMNS
     if mine.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROVENANCE_COLUMNS})
-    mine = mine.sort_values(["kind", "key", "raw", "file", "line"], kind="stable")
-    out = mine.groupby(["kind", "key", "raw", "file"], sort=False).agg(
-        rows=("line", "size"),
-        lines=("line", lambda x: ", ".join(map(str, x.iloc[:MAX_LINES]))),
-        shops=("merchant_id", lambda m: " ".join(sorted(set(m)))),
-    )
-    out = out.reset_index()
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    keys = [*by, "kind", "key", "raw", "file"]
+    mine = mine.sort_values([*keys, "line"], kind="stable")
+    groups = mine.groupby(keys, sort=False)
+    first = mine.loc[groups.cumcount() < MAX_LINES]
+    out = pd.concat(
+        {
+            "rows": groups.size(),
+            "lines": first.assign(line=first["line"].astype(str))
+            .groupby(keys, sort=False)["line"]
+            .agg(", ".join),
+            "shops": mine.drop_duplicates([*keys, "merchant_id"])
+            .groupby(keys, sort=False)["merchant_id"]
+            .agg(" ".join),
+        },
+        axis=1,
+    ).reset_index()
     more = out["rows"] > MAX_LINES
     out.loc[more, "lines"] = out.loc[more, "lines"] + " …"
-    return out[PROVENANCE_COLUMNS]
+    return out[cols]

@@ -49,6 +49,16 @@ def country_outlines() -> tuple[tuple[str, tuple[np.ndarray, ...]], ...]:
     return tuple(out)
 
 
+@cache
+def _ring_boxes() -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+    """Every outline ring with its bounding box (west, east, south, north), computed once."""
+    rings = [(name, r) for name, rs in country_outlines() for r in rs]
+    boxes = np.array(
+        [(r[:, 0].min(), r[:, 0].max(), r[:, 1].min(), r[:, 1].max()) for _, r in rings]
+    )
+    return boxes, rings
+
+
 def _colour(share: float) -> str:
     rgb = [round(a + (b - a) * share) for a, b in zip(LOW, HIGH, strict=True)]
     return "#" + "".join(f"{c:02x}" for c in rgb)
@@ -86,16 +96,17 @@ def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> s
         f'<rect width="{width}" height="{height}" fill="#eaf2fa"/>',
         '<g fill="#fbfbf6" stroke="#8a8a80" stroke-width="0.8">',
     ]
-    for name, rings in country_outlines():
-        paths = []
-        for r in rings:
-            lon, lat = r[:, 0], r[:, 1]
-            if lon.max() < west or lon.min() > east or lat.max() < south or lat.min() > north:
-                continue
-            x, y = project(lon, lat)
-            paths.append("M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True)))
-        if paths:
-            out.append(f'<path d="{"".join(paths)}Z"><title>{xml_text(name)}</title></path>')
+    boxes, rings = _ring_boxes()
+    seen = (boxes[:, 1] >= west) & (boxes[:, 0] <= east) & (boxes[:, 3] >= south)
+    seen &= boxes[:, 2] <= north
+    paths: dict[str, list[str]] = {}
+    for i in np.flatnonzero(seen):
+        name, r = rings[i]
+        x, y = project(r[:, 0], r[:, 1])
+        xy = np.char.mod("%.1f", np.c_[x, y])
+        paths.setdefault(name, []).append("M" + "L".join(xy[:, 0] + "," + xy[:, 1]) + "Z")
+    for name, parts in paths.items():
+        out.append(f'<path d="{"".join(parts)}"><title>{xml_text(name)}</title></path>')
     out.append("</g>")
     provinces = pts.loc[pts["province"].fillna("").astype(str) != ""].groupby("province")
     px, py = project(provinces["lon"].mean().to_numpy(), provinces["lat"].mean().to_numpy())

@@ -32,7 +32,7 @@ from graphring.packets.leadmap import leads_map_svg
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
 from graphring.progress import bar
-from graphring.provenance import provenance_table
+from graphring.provenance import PROVENANCE_COLUMNS, provenance_table
 from graphring.queries import query
 from graphring.scoring import CHEAP_SHARE, IMAGE_PRICE_TOLERANCE, image_prices
 from graphring.services import service_rule
@@ -514,12 +514,15 @@ class _PacketSources:
         pairs = members[["ring_id", "merchant_id"]]
         spell = result.tables.get("spellings")
         if spell is None or spell.empty:
-            spell = pd.DataFrame(columns=["ring_id", "kind", "key", "merchant_id", "raw"])
+            spell = pd.DataFrame(
+                columns=["ring_id", "kind", "key", "merchant_id", "raw", "file", "line"]
+            )
         else:
             spell = spell.merge(pairs, on="merchant_id").merge(
                 result.evidence[["ring_id", "kind", "key"]], on=["ring_id", "kind", "key"]
             )
-        self.spellings_by = _group(spell, "ring_id")
+        # spellings of all rings at once; each packet takes its cut
+        self.provenance_by = _group(provenance_table(spell), "ring_id")
         raw = (
             spell.drop_duplicates(["ring_id", "kind", "key", "raw"])
             .groupby(["ring_id", "kind", "key"])["raw"]
@@ -581,7 +584,7 @@ class _PacketSources:
         )
         write_sheet_csv(mem, out / "members.csv")
         write_sheet_csv(ev, out / "evidence.csv")
-        prov = provenance_table(self.spellings_by.get(rid, _NO_SPELLINGS), mem["merchant_id"])
+        prov = self.provenance_by.get(rid, _NO_PROVENANCE).drop(columns="ring_id")
         write_sheet_csv(prov, out / "provenance.csv")
         ids = [str(m) for m in mem["merchant_id"]]
         (out / "ring.cypher").write_text(
@@ -628,7 +631,7 @@ class _PacketSources:
 
 _EMPTY_LISTINGS = pd.DataFrame({c: pd.Series(dtype=object) for c in LISTING_COLUMNS})
 _NO_CONTEXT = pd.DataFrame(columns=["merchant_id", "kind", "key", "outside"])
-_NO_SPELLINGS = pd.DataFrame(columns=["kind", "key", "merchant_id", "raw", "file", "line"])
+_NO_PROVENANCE = pd.DataFrame(columns=["ring_id", *PROVENANCE_COLUMNS])
 
 
 def overview_html(result: RunResult, seals: dict[str, str] | None = None) -> str:

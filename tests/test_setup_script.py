@@ -21,7 +21,7 @@ def test_setup_says_in_one_line_what_is_missing_and_how_to_get_it() -> None:
     assert len(lines) == 1, proc.stderr
     assert "missing" in lines[0] and "Maven" in lines[0]
     assert "apt-get install" in lines[0] and "maven" in lines[0]
-    assert "not neo4j and not browser and not notebook" in lines[0]
+    assert "not neo4j and not browser and not notebook and not spark" in lines[0]
 
 
 def test_the_test_command_and_ci_run_the_setup() -> None:

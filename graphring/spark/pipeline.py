@@ -191,6 +191,7 @@ def run_on_spark(
         "tables": dataset.counts(),
         "store": loaded,
         "links": int(graph.edges.count()),
+        "places_matched": 0,  # not on Spark yet (see run_on_spark)
         "components": partition.components,
         "rings": len(rings),
         "rejected_rows": rows_set_aside(dataset.rejects),

@@ -358,7 +358,7 @@ def _numbers(frame: DataFrame, extras: list[str]) -> DataFrame:
 
 
 def read_dataset_spark(
-    spark: SparkSession, folder: str, today: pd.Timestamp, region: str = "CN"
+    spark: SparkSession, folder: str, today: pd.Timestamp | None = None, region: str = "CN"
 ) -> SparkDataset:
     """Read, validate and normalize a data folder Spark can read (a local folder,
     ``s3a://``, ``hdfs://``, ``abfss://``...); dates after ``today`` are rejects. Raises
@@ -366,6 +366,8 @@ def read_dataset_spark(
     anything is written."""
     from pyspark import StorageLevel
 
+    if today is None:  # as the embedded reader: the date (UTC)
+        today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
     root, fs = _hadoop_path(spark, folder)
     if not fs.isDirectory(root):
         raise InputError("data folder not found", file=folder)

@@ -73,7 +73,9 @@ def test_spark_gives_the_embedded_answer(both: tuple[RunResult, RunResult]) -> N
         )
     assert memory.counts == spark.counts
     assert spark.engine == memory.engine == "louvain"
-    assert len(spark.rings) >= 5 and spark.counts["rejected_rows"] == 3
+    # the sample's broken rows: two set aside, one bad rating left empty (its shop kept)
+    assert len(spark.rings) >= 5 and spark.counts["rejected_rows"] == 2
+    assert spark.counts["values_left_empty"] == 1
 
 
 def test_the_driver_holds_the_rings_shops_only(
@@ -204,7 +206,9 @@ def test_cli_detect_on_spark_writes_the_run_folder(sample: SampleInfo, tmp_path:
         },
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "rings from 2500 shops (3 rows set aside in rejects.csv)" in proc.stdout
+    assert "rings from 2501 shops (2 rows set aside in rejects.csv, 1 bad values left empty)" in (
+        proc.stdout
+    )
     for name in ["rings.csv", "rings.json", "merchants.csv", "leads.csv", "run.json"]:
         assert (out / name).is_file(), name
     for name in ["rejects.csv", "index.html"]:

@@ -1,8 +1,10 @@
 """The whole job on a real Spark session (``local[2]``, Java 17): the same answer as the
 embedded store, the reader's line numbers and rejects, components, and the command line.
 
-Spark adds about a minute to the suite on an idle 2-core machine (a session starts in
-about 10 s; each Spark run of the 2,500-shop sample is a few dozen small jobs).
+What Spark adds to the suite: 23 minutes (1,380 s of the 37.4-minute
+``-m "not neo4j and not browser and not notebook"`` run) on this project's 2-core machine
+while it was shared, load average 12-16; each Spark run of the 2,500-shop sample is some
+160 small jobs, so the cost is Spark's per-job overhead, which a loaded machine multiplies.
 """
 
 from __future__ import annotations

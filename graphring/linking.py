@@ -194,25 +194,34 @@ def build_links(
         .reset_index()
     )
     per_kind["c"] = per_kind["c"].clip(upper=1.5)
-    per_kind["bit"] = np.left_shift(np.int64(1), per_kind["kind"].to_numpy().astype(np.int64))
+    # the kinds a pair shares, as one label: a bitmask of kind codes while they fit in 62
+    # bits (any kind is allowed, so a dataset may have more; then joined per pair)
+    few = n_kinds <= 62
+    if few:
+        per_kind["bit"] = np.left_shift(np.int64(1), per_kind["kind"].to_numpy().astype(np.int64))
+    else:
+        per_kind["bit"] = np.asarray(kind_u, dtype=object)[per_kind["kind"].to_numpy()]
     edges = (
         per_kind.groupby(["a", "b"], sort=True)
         .agg(
             weight=("c", "sum"),
             n_kinds=("kind", "size"),
             shared=("shared", "sum"),
-            mask=("bit", "sum"),
+            mask=("bit", "sum" if few else ",".join),
             tie=("tie", "max"),
         )
         .reset_index()
     )
     edges["weight"] = edges["weight"] * (1.0 + 0.25 * (edges["n_kinds"] - 1))
     edges = edges.loc[edges["weight"] >= settings.min_link_weight]
-    masks = pd.unique(edges["mask"])
-    names = {
-        int(mk): ",".join(str(kind_u[i]) for i in range(n_kinds) if int(mk) >> i & 1)
-        for mk in masks
-    }
+    if few:
+        names = {
+            int(mk): ",".join(str(kind_u[i]) for i in range(n_kinds) if int(mk) >> i & 1)
+            for mk in pd.unique(edges["mask"])
+        }
+        kinds = edges["mask"].map(names)
+    else:
+        kinds = edges["mask"]
     merchant_arr = np.asarray(merchant_u, dtype=object)
     edges = pd.DataFrame(
         {
@@ -220,7 +229,7 @@ def build_links(
             "b": merchant_arr[edges["b"].to_numpy()],
             "weight": edges["weight"].to_numpy(),
             "shared": edges["shared"].to_numpy().astype(np.int64),
-            "kinds": edges["mask"].map(names).to_numpy(dtype=object),
+            "kinds": kinds.to_numpy(dtype=object),
             # the strongest single shared identifier: what ring membership follows
             "tie": edges["tie"].to_numpy().round(4),
         }

@@ -63,3 +63,13 @@ def test_weaker_role_of_the_two_counts() -> None:
         build_links(mixed, 100, s).edges["weight"].iloc[0]
         < build_links(both, 100, s).edges["weight"].iloc[0]
     )
+
+
+def test_kinds_of_a_link_are_named_past_sixty_four_kinds() -> None:
+    # the contract accepts any identifier kind: a bitmask of 64 bits cannot hold 70 of them
+    rows = [(m, f"k{i:02d}", f"v{i}", "") for i in range(70) for m in ("A", "B")]
+    rows += [(m, "k69", "w", "") for m in ("C", "D")] + [(m, "k03", "u", "") for m in "CD"]
+    links = build_links(holdings(rows), 1000, Settings())
+    kinds = links.edges.set_index(["a", "b"])["kinds"]
+    assert kinds[("A", "B")] == ",".join(f"k{i:02d}" for i in range(70))
+    assert kinds[("C", "D")] == "k03,k69"

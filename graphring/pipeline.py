@@ -231,7 +231,7 @@ def run_pipeline(
     cut = rings_from(partition, links, merchants, listings, risk, previous, excluded, settings)
     core, rings, reasons = cut.core, cut.rings, cut.reasons
     members, evidence, merchant_table = cut.members, cut.evidence, cut.merchant_table
-    lineage, applied = cut.lineage, cut.excluded
+    applied, changes = cut.excluded, cut.changes
     clock.lap("score")
     supernodes = links.supernodes
     sites = site_holdings(
@@ -247,9 +247,6 @@ def run_pipeline(
     )
     clock.lap("leads")
     run_id = _run_id(started)
-    changes: dict[str, Any] = {"previous_run": previous.run_id if previous else None}
-    if previous:
-        changes.update(lineage.changes)
     store.write_rings(rings, members, run_id)
     store.write_lineage(run_id, changes["previous_run"], changes)
     clock.lap("write_back")
@@ -307,7 +304,8 @@ class RingCut:
     members: pd.DataFrame
     evidence: pd.DataFrame
     merchant_table: pd.DataFrame
-    lineage: Any
+    #: the previous run's id and what became of its rings (run.json's ``changes``)
+    changes: dict[str, Any]
     excluded: pd.DataFrame | None
 
 
@@ -377,7 +375,17 @@ def rings_from(
     ]
     merchant_table["ring_id"] = merchant_table["ring_id"].fillna("")
     return RingCut(
-        groups, core, rings, reasons, members, evidence, merchant_table, lineage, applied
+        groups,
+        core,
+        rings,
+        reasons,
+        members,
+        evidence,
+        merchant_table,
+        {"previous_run": previous.run_id, **lineage.changes}
+        if previous
+        else {"previous_run": None},
+        applied,
     )
 
 

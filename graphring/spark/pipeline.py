@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -164,7 +164,7 @@ def run_on_spark(
     cut = rings_from(partition, links, merchants, ring_listings, risk, previous, excluded, settings)
     core, rings, reasons = cut.core, cut.rings, cut.reasons
     members_table, evidence, merchant_table = cut.members, cut.evidence, cut.merchant_table
-    lineage = cut.lineage
+    changes = cut.changes
     clock.lap("score")
 
     supernodes = links.supernodes
@@ -183,9 +183,6 @@ def run_on_spark(
     )
     clock.lap("leads")
     run_id = _run_id(started)
-    changes: dict[str, Any] = {"previous_run": previous.run_id if previous else None}
-    if previous:
-        changes.update(lineage.changes)
     clock.lap("write_back")
     counts = {
         "tables": dataset.counts(),

@@ -195,7 +195,7 @@ def main() -> None:
             data = folder / "data"
             if not (data / "merchants.csv").exists():
                 from graphring.sample import write_sample
-                from graphring.sample_sharing import EverydaySharing
+                from graphring.sample.sharing import EverydaySharing
 
                 write_sample(folder, args.shops, args.seed, sharing=EverydaySharing())
         out = args.out or Path(tmp) / "run"

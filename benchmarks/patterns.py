@@ -1,4 +1,4 @@
-"""Quality per ring pattern (graphring/sample_patterns.py) at several seeds.
+"""Quality per ring pattern (graphring/sample/patterns.py) at several seeds.
 
 python benchmarks/patterns.py --seeds 11 23 37 --shops 3000 --per-pattern 6
 
@@ -19,7 +19,7 @@ from graphring.config import Settings
 from graphring.evaluate import pattern_quality
 from graphring.pipeline import run_pipeline
 from graphring.sample import write_sample
-from graphring.sample_patterns import identity_tables
+from graphring.sample.patterns import identity_tables
 
 
 def identity_run(seed: int, settings: Settings) -> pd.DataFrame:

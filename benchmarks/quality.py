@@ -4,7 +4,7 @@ python benchmarks/quality.py --seeds 11 23 37 --shops 5000 --engine louvain
 python benchmarks/quality.py --giant   # with everyday sharing: a giant component
 
 With ``--giant`` the marketplaces have everyday honest sharing, 3PL warehouses, service
-accounts and co-working registrations (graphring.sample_sharing), and the table adds the
+accounts and co-working registrations (graphring.sample.sharing), and the table adds the
 honest background shops among ring members and the largest ring.
 """
 
@@ -20,7 +20,7 @@ from graphring.config import Settings
 from graphring.evaluate import background_in_rings, evaluate
 from graphring.pipeline import run_pipeline
 from graphring.sample import write_sample
-from graphring.sample_sharing import EverydaySharing
+from graphring.sample.sharing import EverydaySharing
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from graphring.export import write_run
 from graphring.linking import Links
 from graphring.pipeline import run_pipeline
 from graphring.sample import write_sample
-from graphring.sample_sharing import EverydaySharing
+from graphring.sample.sharing import EverydaySharing
 
 
 def largest_component(links: Links) -> int:

@@ -1,4 +1,4 @@
-"""Rings built to stay unseen (graphring/sample_patterns.py) at three seeds: found whole,
+"""Rings built to stay unseen (graphring/sample/patterns.py) at three seeds: found whole,
 alerted on; honest look-alikes and households never alerted on."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from graphring.config import Settings
 from graphring.evaluate import pattern_quality
 from graphring.pipeline import run_pipeline
 from graphring.sample import write_sample
-from graphring.sample_patterns import BENIGN_PATTERNS, COUNTERFEIT_PATTERNS, identity_tables
+from graphring.sample.patterns import BENIGN_PATTERNS, COUNTERFEIT_PATTERNS, identity_tables
 
 SEEDS = [11, 23, 37]
 

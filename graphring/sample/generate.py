@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graphring.sample_sharing import EverydaySharing, SharingDraw, draw_sharing
+from graphring.sample.sharing import EverydaySharing, SharingDraw, draw_sharing
 
 PROVINCES = [
     ("Guangdong", "Shenzhen"),
@@ -299,12 +299,12 @@ def generate(
     ``counterfeit``, ``chain``, ``mall`` or ``coworking``; with ``sharing`` (everyday honest
     sharing, services and co-working spaces: a giant component) also ``logistics``,
     ``service_account`` and ``cowork_space`` for the honest shops each service serves. With
-    ``patterns``, that many groups of each pattern of :mod:`graphring.sample_patterns` (relay
+    ``patterns``, that many groups of each pattern of :mod:`graphring.sample.patterns` (relay
     rings, drifting addresses, camouflage, honest look-alikes) are added, and the truth gets
     a ``pattern`` column.
     """
     if patterns:
-        from graphring.sample_patterns import add_patterns
+        from graphring.sample.patterns import add_patterns
 
         tables, truth = generate(n_shops, seed, sharing)
         return add_patterns(tables, truth, seed, patterns)
@@ -707,7 +707,7 @@ def write_sample(
 
     With ``bad_rows`` a few broken rows are added, as real exports have them, so that the
     run shows what it sets aside in rejects.csv. With ``sharing`` the marketplace has
-    everyday honest sharing, services and co-working spaces (:mod:`graphring.sample_sharing`).
+    everyday honest sharing, services and co-working spaces (:mod:`graphring.sample.sharing`).
     """
     folder = Path(folder)
     tables, truth = generate(n_shops, seed, sharing, patterns)

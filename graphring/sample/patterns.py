@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from graphring.sample import PRODUCTS, PROVINCES, RAM, REFERENCE_DATE, STREETS, WORDS
+from graphring.sample.generate import PRODUCTS, PROVINCES, RAM, REFERENCE_DATE, STREETS, WORDS
 
 #: Patterns whose rings must be found and alerted on; the others must not alert.
 COUNTERFEIT_PATTERNS = ("relay", "drift", "camouflage")
@@ -209,7 +209,7 @@ def render(p: dict[str, str | int], variant: str) -> str:
 def add_patterns(
     tables: dict[str, pd.DataFrame], truth: pd.DataFrame, seed: int, per_pattern: int = 6
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """``tables`` and ``truth`` of :func:`graphring.sample.generate` with ``per_pattern``
+    """``tables`` and ``truth`` of :func:`graphring.sample.generate.generate` with ``per_pattern``
     groups of every pattern of this module added (new shops; ids start ``MP``)."""
     rng = np.random.default_rng([seed, 16])
     t = _Tables(rng, "P")

@@ -64,7 +64,7 @@ def test_fast_cn_mobile_path_agrees_with_the_phone_library() -> None:
     import numpy as np
 
     from graphring.normalize import _one_phone
-    from graphring.sample import _phone_render
+    from graphring.sample.generate import _phone_render
 
     rng = np.random.default_rng(1)
     raw = pd.Series(

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from graphring.sample import generate
-from graphring.sample_sharing import EverydaySharing
+from graphring.sample.sharing import EverydaySharing
 
 
 def test_sharing_keeps_the_planted_groups_and_adds_services() -> None:

@@ -70,7 +70,7 @@ print(json.dumps({"stages": stages, "total": round(t2 - t0, 2), "engine": result
 
 NEO4J_CHILD = r"""
 import json, os, resource, sys, time
-from graphring import gds
+from graphring.detect import gds
 from graphring.config import load_settings
 from graphring.contract import read_dataset
 from graphring.stores.neo4j import Neo4jStore

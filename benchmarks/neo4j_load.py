@@ -30,14 +30,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pandas as pd
 
 import graphring.pipeline as pipeline
-from graphring import gds
 from graphring.config import Settings
 from graphring.contract import read_dataset
+from graphring.detect import gds
 from graphring.evaluate import evaluate
 from graphring.linking import build_links
 from graphring.sample import write_sample
@@ -81,9 +80,9 @@ def settings_for(uri: str, **changes: Any) -> Settings:
     )
 
 
-def timed(fn: Any, *args: Any) -> tuple[Any, float]:
+def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     t = time.perf_counter()
-    out = fn(*args)
+    out = fn(*args, **kwargs)
     return out, time.perf_counter() - t
 
 
@@ -174,12 +173,11 @@ def quality_benchmark(args: argparse.Namespace) -> None:
                 rows.append(row(args.shops, seed, "local python-louvain", local, truth, t, local))
                 store.wipe()
                 for algorithm in gds.ALGORITHMS:
-
-                    def in_db(_ids: Any, _edges: Any, s: Settings, alg: str = algorithm) -> Any:
-                        return gds.detect_in_database(store, s, alg)
-
-                    with mock.patch.object(pipeline, "detect_rings", in_db):
-                        result, t = timed(pipeline.run_pipeline, dataset, settings, store)
+                    # cut with GDS whatever the settings say: a detection of its own
+                    detection = gds.GdsDetection(store, settings, algorithm)
+                    result, t = timed(
+                        pipeline.run_pipeline, dataset, settings, store, detection=detection
+                    )
                     rows.append(
                         row(args.shops, seed, f"gds {algorithm} (Neo4j)", result, truth, t, local)
                     )

@@ -91,6 +91,13 @@ def _store(settings: Any) -> Any:
     return open_store(settings)
 
 
+def _detection(settings: Any, store: Any) -> Any:
+    """Where rings are cut, chosen with the store: here, or inside Neo4j (``--detection``)."""
+    from graphring.detect import detection_for
+
+    return detection_for(settings, store)
+
+
 @click.group()
 @click.version_option(package_name="graphring")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
@@ -124,7 +131,9 @@ def demo(out: str, shops: int, sample_seed: int, config: str | None, **flags: An
     with staged_dir(out) as stage:
         info = write_sample(stage / "sample", n_shops=shops, seed=sample_seed)
         with _store(settings) as store, store.exclusive():
-            result = run_pipeline(info.data_dir, settings, store)
+            result = run_pipeline(
+                info.data_dir, settings, store, detection=_detection(settings, store)
+            )
         write_run_into(result, stage)
     _summary(result, Path(out))
     click.echo(
@@ -146,7 +155,7 @@ def detect(data_dir: str, out: str, config: str | None, **flags: Any) -> None:
     settings = _settings(config, **flags)
     check_target(out, data_dir)  # before any store is touched
     with _store(settings) as store, store.exclusive():
-        result = run_pipeline(data_dir, settings, store)
+        result = run_pipeline(data_dir, settings, store, detection=_detection(settings, store))
     write_run(result, out, data_dir=data_dir)
     _summary(result, Path(out))
 

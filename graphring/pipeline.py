@@ -30,8 +30,7 @@ from graphring.contract import (
     rows_set_aside,
     values_left_empty,
 )
-from graphring.detect import Partition, detect_rings
-from graphring.errors import ConfigError
+from graphring.detect import Detection, Partition, detection_for
 from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
@@ -163,6 +162,7 @@ def run_pipeline(
     previous: PreviousRun | None = None,
     excluded: pd.DataFrame | None = None,
     feedback: Mapping[str, float] | None = None,
+    detection: Detection | None = None,
 ) -> RunResult:
     """Load a data folder into ``store`` (the embedded one by default), link, detect, score.
 
@@ -170,7 +170,9 @@ def run_pipeline(
     ``changes`` lists what is new, grown, shrunk, merged, split or dissolved; ``excluded``
     (ring_id, merchant_id, note, by, at: :func:`graphring.review.exclusions`) takes shops out
     of the groups that carry those rings of ``previous`` on. ``feedback`` multiplies kind
-    weights by investigators' verdicts (graphring/feedback.py).
+    weights by investigators' verdicts (graphring/feedback.py). ``detection`` cuts the rings
+    (:class:`graphring.detect.Detection`); by default the one ``settings.detection`` names
+    (:func:`graphring.detect.detection_for`).
 
     Raises :class:`graphring.errors.InputError` for input it cannot use, before anything
     is written to the store.
@@ -184,6 +186,7 @@ def run_pipeline(
         from graphring.stores.memory import MemoryStore
 
         store = MemoryStore(settings.processes())
+    detection = detection or detection_for(settings, store)
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = _Clock()
     today, today_from = run_date(settings)
@@ -193,70 +196,43 @@ def run_pipeline(
         else read_dataset(data_dir, settings.default_region, settings.processes(), today)
     )
     clock.lap("read_validate_normalize")
-    loaded = store.load(dataset)
-    merchants = store.merchants()
-    listings, shipments = store.listings(), store.shipments()
+    loaded = _load(store, dataset)
     clock.lap("load")
     # shop risk needs no links: computed beside linking and detection when there are cores
     shop_risk = Background(
         merchant_risk,
-        (merchants, listings, today),
-        settings.processes() if len(merchants) >= BACKGROUND_MIN_SHOPS else 1,
+        (loaded.merchants, loaded.listings, today),
+        settings.processes() if len(loaded.merchants) >= BACKGROUND_MIN_SHOPS else 1,
     )
-    holdings = store.holdings()
-    places = 0
-    if settings.match_places:
-        # the same premises spelled apart: one weaker "place" identifier (graphring/places.py)
-        holdings, merges = add_places(holdings)
-        places = int(merges["place"].nunique()) if len(merges) else 0
-    links = build_links(holdings, len(merchants), settings, feedback)
+    linked = _link(store, len(loaded.merchants), settings, feedback)
     clock.lap("link")
-    if settings.detection == "local":
-        partition = detect_rings(merchants["merchant_id"], links.edges, settings)
-    else:
-        from graphring.gds import detect_in_database
-        from graphring.stores.neo4j import Neo4jStore
-
-        if not isinstance(store, Neo4jStore):
-            raise ConfigError("in-database detection (gds-*) needs the Neo4j store")
-        partition = detect_in_database(
-            store,
-            settings,
-            settings.detection.split("-", 1)[1],
-            dict(zip(links.weights["label"], links.weights["weight"], strict=True)),
-        )
+    partition = detection.partition(loaded.merchants["merchant_id"], linked.links)
     clock.lap("detect")
-
     risk, risk_reasons = shop_risk.result()
-    cut = rings_from(partition, links, merchants, listings, risk, previous, excluded, settings)
-    core, rings, reasons = cut.core, cut.rings, cut.reasons
-    members, evidence, merchant_table = cut.members, cut.evidence, cut.merchant_table
-    applied, changes = cut.excluded, cut.changes
+    cut = rings_from(
+        partition,
+        linked.links,
+        loaded.merchants,
+        loaded.listings,
+        risk,
+        previous,
+        excluded,
+        settings,
+    )
     clock.lap("score")
-    supernodes = links.supernodes
-    sites = site_holdings(
-        holdings,
-        core[["ring_id", "merchant_id"]],
-        set(supernodes.loc[supernodes["kind"] == "address", "key"]),
-    )
-    leads = find_leads(
-        sites,
-        core[["ring_id", "merchant_id"]],
-        rings,
-        store.addresses(sorted(sites["key"].unique())),
-    )
+    leads = _leads(store, linked, cut)
     clock.lap("leads")
     run_id = _run_id(started)
-    store.write_rings(rings, members, run_id)
-    store.write_lineage(run_id, changes["previous_run"], changes)
+    store.write_rings(cut.rings, cut.members, run_id)
+    store.write_lineage(run_id, cut.changes["previous_run"], cut.changes)
     clock.lap("write_back")
     counts = {
         "tables": dataset.counts(),
-        "store": loaded,
-        "links": len(links.edges),
-        "places_matched": places,
+        "store": loaded.counts,
+        "links": len(linked.links.edges),
+        "places_matched": linked.places,
         "components": partition.components,
-        "rings": len(rings),
+        "rings": len(cut.rings),
         "rejected_rows": rows_set_aside(dataset.rejects),
         "values_left_empty": values_left_empty(dataset.rejects),
     }
@@ -264,14 +240,14 @@ def run_pipeline(
         run_id=run_id,
         started=started,
         settings=settings,
-        rings=rings,
-        members=members,
-        ring_reasons=reasons,
-        merchants=merchant_table,
+        rings=cut.rings,
+        members=cut.members,
+        ring_reasons=cut.reasons,
+        merchants=cut.merchant_table,
         merchant_reasons=risk_reasons,
-        evidence=evidence,
+        evidence=cut.evidence,
         leads=leads,
-        supernodes=supernodes,
+        supernodes=linked.links.supernodes,
         rejects=dataset.rejects,
         counts=counts,
         sources=dataset.sources,
@@ -279,18 +255,70 @@ def run_pipeline(
         timings=clock.timings,
         tables={
             # raw spellings (file, line) behind every shared identifier of a ring
-            "spellings": spellings(dataset, evidence),
-            "merchants": merchants,
-            "listings": listings,
-            "shipments": shipments,
-            "holdings": holdings,
+            "spellings": spellings(dataset, cut.evidence),
+            "merchants": loaded.merchants,
+            "listings": loaded.listings,
+            "shipments": loaded.shipments,
+            "holdings": linked.holdings,
         },
-        links=links,
-        changes=changes,
+        links=linked.links,
+        changes=cut.changes,
         today={"date": f"{today:%Y-%m-%d}", "from": today_from},
-        excluded=applied,
-        services=links.services if settings.detection == "local" else pd.DataFrame(),
+        excluded=cut.excluded,
+        services=linked.links.services if detection.uses_local_links else pd.DataFrame(),
     )
+
+
+@dataclass
+class _Loaded:
+    """The store's tables after loading, and what the load counted."""
+
+    counts: dict[str, int]
+    merchants: pd.DataFrame
+    listings: pd.DataFrame
+    shipments: pd.DataFrame
+
+
+def _load(store: Store, dataset: Dataset) -> _Loaded:
+    """Load ``dataset`` into ``store`` and read back the tables scoring and packets need."""
+    counts = store.load(dataset)
+    return _Loaded(counts, store.merchants(), store.listings(), store.shipments())
+
+
+@dataclass
+class _Linked:
+    """Holdings (places added when matched) and the links made of them."""
+
+    holdings: pd.DataFrame
+    links: Links
+    #: premises spelled apart that were matched into one place
+    places: int
+
+
+def _link(
+    store: Store, n_merchants: int, settings: Settings, feedback: Mapping[str, float] | None
+) -> _Linked:
+    """The store's holdings, places matched (``match_places``), weighted links."""
+    holdings = store.holdings()
+    places = 0
+    if settings.match_places:
+        # the same premises spelled apart: one weaker "place" identifier (graphring/places.py)
+        holdings, merges = add_places(holdings)
+        places = int(merges["place"].nunique()) if len(merges) else 0
+    links = build_links(holdings, n_merchants, settings, feedback)
+    return _Linked(holdings, links, places)
+
+
+def _leads(store: Store, linked: _Linked, cut: RingCut) -> pd.DataFrame:
+    """Offline sites worth a visit: the ring members' addresses, supernode addresses aside."""
+    supernodes = linked.links.supernodes
+    ring_shops = cut.core[["ring_id", "merchant_id"]]
+    sites = site_holdings(
+        linked.holdings,
+        ring_shops,
+        set(supernodes.loc[supernodes["kind"] == "address", "key"]),
+    )
+    return find_leads(sites, ring_shops, cut.rings, store.addresses(sorted(sites["key"].unique())))
 
 
 @dataclass

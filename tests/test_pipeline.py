@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graphring import contract, detect, pipeline
+from graphring import contract, pipeline
 from graphring.config import Settings
 from graphring.contract import read_dataset
+from graphring.detect import local as local_detection
 from graphring.export import write_run
 from graphring.pipeline import run_pipeline
 from graphring.sample import SampleInfo
@@ -68,7 +69,7 @@ def test_one_process_or_several_same_results(
     monkeypatch.setattr(contract, "PARALLEL_READ_BYTES", 0)
     monkeypatch.setattr(base, "PARALLEL_HOLDING_ROWS", 0)
     monkeypatch.setattr(pipeline, "BACKGROUND_MIN_SHOPS", 0)
-    monkeypatch.setattr(detect, "PARALLEL_DETECT_EDGES", 0)
+    monkeypatch.setattr(local_detection, "PARALLEL_DETECT_EDGES", 0)
     three = run_pipeline(sample.data_dir, Settings(workers=3))
     # read, holdings and detection over three; shop risk in one beside them
     assert sorted(process_pools) == [1, 3, 3, 3]

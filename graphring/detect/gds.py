@@ -6,10 +6,16 @@ come back sorted and are projected into GDS over shop positions
 (``cypher/gds_project_edges.cypher``), so the same data always makes the same GDS graph;
 connected components come from ``gds.wcc`` and communities from ``gds.louvain`` (or
 ``gds.leiden``). The rest is what
-:func:`graphring.detect.detect_rings` does with its own communities: communities that two
-or more shops bridge are joined, single-tie hangers-on are peeled off as associates, and
-groups keep ``min_ring_size`` core shops. The result is a :class:`graphring.detect.Partition`,
-so scoring, evidence and leads run on it unchanged.
+:func:`graphring.detect.detect_rings` does with its own communities, through the same
+helpers (:mod:`graphring.detect.partition`): communities that two or more shops bridge are
+joined, loose pieces of one chain joined, single-tie hangers-on are peeled off as
+associates, and groups keep ``min_ring_size`` core shops. The result is a
+:class:`graphring.detect.Partition`, so scoring, evidence and leads run on it unchanged.
+:class:`GdsDetection` hands it to the pipeline (:class:`graphring.detect.Detection`).
+
+The store is asked only named queries (files of ``cypher/``): ``gds_available``,
+``merchant_links`` and the streams ``gds_wcc``, ``gds_louvain``, ``gds_leiden`` read;
+``gds_project_edges`` and ``gds_drop`` change the GDS graph catalog.
 
 Two algorithms:
 
@@ -31,24 +37,51 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from graphring.config import DEFAULT_OTHER_KIND_WEIGHT, Settings
-from graphring.detect import Partition, _core, _join_bridged, _join_chains, strong_ties
+from graphring.detect.partition import (
+    Partition,
+    join_bridged,
+    join_chains,
+    select_core,
+    strong_ties,
+)
 from graphring.errors import StoreError
 
 if TYPE_CHECKING:
+    from graphring.linking import Links
     from graphring.stores.neo4j import Neo4jStore
 
 ALGORITHMS = ("louvain", "leiden")
+#: An algorithm of :data:`ALGORITHMS`.
+Algorithm = Literal["louvain", "leiden"]
 #: gds.louvain settings (GDS defaults, written out so a GDS upgrade cannot move them).
 LOUVAIN_MAX_LEVELS = 10
 LOUVAIN_MAX_ITERATIONS = 10
 LOUVAIN_TOLERANCE = 0.0001
 LEIDEN_MAX_LEVELS = 10
+
+
+class GdsDetection:
+    """Rings cut inside Neo4j by GDS (:func:`detect_in_database`) with the kind weights
+    linking calibrated on this run's data."""
+
+    uses_local_links = False
+
+    def __init__(self, store: Neo4jStore, settings: Settings, algorithm: Algorithm) -> None:
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {ALGORITHMS}, not {algorithm!r}")
+        self.store = store
+        self.settings = settings
+        self.algorithm = algorithm
+
+    def partition(self, merchant_ids: pd.Series, links: Links) -> Partition:
+        weights = dict(zip(links.weights["label"], links.weights["weight"], strict=True))
+        return detect_in_database(self.store, self.settings, self.algorithm, weights)
 
 
 def gds_available(store: Neo4jStore) -> bool:
@@ -195,11 +228,11 @@ def _partition(
     small = sizes[comp] <= 3
     labels = np.where(small, labels.max() + 1 + comp, labels)
     labels = pd.factorize(labels, sort=True)[0]
-    labels = _join_bridged(labels, edges, settings.merge_bridges)
+    labels = join_bridged(labels, edges, settings.merge_bridges)
     labels = pd.factorize(labels, sort=True)[0]
     strong = edges["strong"].to_numpy()
-    labels = _join_chains(labels, edges, strong, settings.loose_ring_shops)
-    core = _core(len(nodes), edges, labels, strong)
+    labels = join_chains(labels, edges, strong, settings.loose_ring_shops)
+    core = select_core(len(nodes), edges, labels, strong)
     core_size = np.bincount(labels, weights=core.astype(float))
     ok = (core_size[labels] >= settings.min_ring_size) & big[comp]
     members = pd.DataFrame({"merchant_id": nodes[ok], "group": labels[ok], "core": core[ok]})

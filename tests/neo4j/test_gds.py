@@ -7,10 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphring import gds
 from graphring.config import Settings
 from graphring.contract import read_dataset
-from graphring.detect import detect_rings
+from graphring.detect import detect_rings, gds
 from graphring.linking import build_links
 from graphring.queries import query
 from graphring.sample import SampleInfo

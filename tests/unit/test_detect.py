@@ -4,9 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphring import detect
 from graphring.config import Settings
-from graphring.detect import detect_rings
+from graphring.detect import detect_rings, local
 
 
 def clique(prefix: str, n: int, w: float = 2.0) -> list[tuple[str, str, float]]:
@@ -121,7 +120,7 @@ def test_parallel_workers_give_the_same_groups(
         ("P2", "P3", 0.4),
     ]
     one = run(edges, engine="louvain", workers=1)
-    monkeypatch.setattr(detect, "PARALLEL_DETECT_EDGES", 0)
+    monkeypatch.setattr(local, "PARALLEL_DETECT_EDGES", 0)
     two = run(edges, engine="louvain", workers=2)
     assert process_pools == [2]
     pd.testing.assert_frame_equal(one, two)

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphring import detect
 from graphring.config import Settings
-from graphring.detect import _tighten, detect_rings
+from graphring.detect import detect_rings, local
+from graphring.detect.giant import tighten
 
 
 def clique(prefix: str, n: int, w: float = 2.0) -> list[tuple[str, str, float]]:
@@ -70,7 +70,7 @@ def test_pieces_spread_over_workers_give_the_same_rings(
 ) -> None:
     edges = giant(seed=5, rings=8)
     one = run(edges, leiden_min_shops=500, workers=1)
-    monkeypatch.setattr(detect, "PARALLEL_DETECT_EDGES", 0)
+    monkeypatch.setattr(local, "PARALLEL_DETECT_EDGES", 0)
     two = run(edges, leiden_min_shops=500, workers=2)
     assert process_pools == [2]
     pd.testing.assert_frame_equal(one, two)
@@ -90,11 +90,10 @@ def test_loose_group_over_the_size_limit_is_cut_again() -> None:
             "weight": [w for *_, w in edges],
         }
     )
-    settings = Settings(loose_ring_shops=20, ring_density_floor=0.3)
-    labels = _tighten(len(ids), e, np.zeros(len(ids), dtype=np.int64), settings)
+    start = np.zeros(len(ids), dtype=np.int64)
+    labels = tighten(e, start, resolution=0.1, seed=42, max_shops=20, density_floor=0.3)
     groups = pd.Series(ids).groupby(labels).agg(lambda s: frozenset(x[0] for x in s))
     assert sorted(map(sorted, groups)) == [["A"], ["B"], ["C"], ["D"]]
     # dense enough: left whole
-    dense = Settings(loose_ring_shops=20, ring_density_floor=0.2)
-    same = _tighten(len(ids), e, np.zeros(len(ids), dtype=np.int64), dense)
+    same = tighten(e, start, resolution=0.1, seed=42, max_shops=20, density_floor=0.2)
     assert (same == 0).all()

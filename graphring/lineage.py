@@ -8,6 +8,7 @@ left over is new, split off, merged in, or dissolved.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,13 +51,7 @@ def match_rings(
             continue
         if c * 2 > len(previous[pid]) or c * 2 > len(current[nid]):
             matched_n[nid], matched_p[pid] = pid, nid
-    ids: dict[str, str] = {}
-    taken = set(previous)
-    for nid in sorted(current):
-        if nid in matched_n:
-            ids[nid] = matched_n[nid]
-        else:
-            ids[nid] = nid if nid not in taken else nid + "b"
+    ids = _carried_ids(current, previous, matched_n)
     new: list[dict[str, Any]] = []
     grown: list[dict[str, Any]] = []
     shrunk: list[dict[str, Any]] = []
@@ -120,6 +115,34 @@ def match_rings(
             "unchanged": unchanged,
         },
     )
+
+
+def _carried_ids(
+    current: dict[str, set[str]], previous: dict[str, set[str]], matched: dict[str, str]
+) -> dict[str, str]:
+    """The id each current ring carries: the previous ring's it continues, else its own; a
+    new ring whose own id a previous ring had (and does not hand on) takes the first of
+    ``b``, ``b2``, ``b3``... appended that no previous or current ring holds.
+
+    >>> _carried_ids({"R-1": {"m"}, "R-1b": {"n"}}, {"R-1": {"x"}}, {})
+    {'R-1': 'R-1b2', 'R-1b': 'R-1b'}
+    """
+    kept = {nid for nid in current if nid not in matched and nid not in previous}
+    taken = set(previous) | kept
+    ids: dict[str, str] = {}
+    for nid in sorted(current):
+        if nid in matched:
+            ids[nid] = matched[nid]
+        elif nid in kept:
+            ids[nid] = nid
+        else:
+            ids[nid] = next(
+                c
+                for c in (nid + ("b" if i == 1 else f"b{i}") for i in itertools.count(1))
+                if c not in taken
+            )
+            taken.add(ids[nid])
+    return ids
 
 
 def relabel(frame: pd.DataFrame, ids: dict[str, str], column: str = "ring_id") -> pd.DataFrame:

@@ -1,8 +1,11 @@
-"""Work spread over forked processes, with results as if done in this one.
+"""Work spread over other processes, with results as if done in this one.
 
-Forking (not spawning) lets the workers see big inputs without copying them through
-pickles: only the items and the results cross. Where ``fork`` is not available, or one
-process is asked for, the work runs here, in order.
+:func:`fork_map` forks: the workers see big inputs without copying them through pickles
+(only the items and the results cross). Where ``fork`` is not available, or one process
+is asked for, the work runs here, in order. :class:`Background` starts its process from
+the forkserver (or spawns it) instead: it starts after the store is loaded, when the
+Neo4j driver's and the progress bar's threads run, and a process forked then can inherit
+a lock one of them holds and wait on it for ever.
 """
 
 from __future__ import annotations
@@ -47,13 +50,14 @@ def _call(item: Any) -> Any:
     return fn(shared, item)
 
 
-_BACKGROUND: dict[int, tuple[Callable[..., Any], tuple[Any, ...]]] = {}
-
-
 class Background(Generic[R]):
-    """``fn(*args)`` in a forked process while this one goes on; :meth:`result` waits for
-    it. With one process (or no ``fork``) it runs in this one, when the result is asked
-    for, so the order of the work is all that changes.
+    """``fn(*args)`` in another process while this one goes on; :meth:`result` waits for
+    it. With one process it runs in this one, when the result is asked for, so the order of
+    the work is all that changes.
+
+    The process comes from the forkserver (a clean process started before any of ours had
+    threads), else it is spawned: ``fn`` and ``args`` are pickled to it, ``fn`` must be a
+    module-level function.
 
     >>> Background(sum, ([1, 2, 3],), processes=2).result()
     6
@@ -63,15 +67,9 @@ class Background(Generic[R]):
         self._call = (fn, args)
         self._pool: ProcessPoolExecutor | None = None
         self._future: Future[R] | None = None
-        if processes > 1 and "fork" in multiprocessing.get_all_start_methods():
-            slot = id(self)
-            _BACKGROUND[slot] = self._call
-            try:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-                self._future = self._pool.submit(_run_background, slot)
-            finally:
-                # the worker was forked at submit: it holds its own copy
-                del _BACKGROUND[slot]
+        if processes > 1:
+            self._pool = ProcessPoolExecutor(1, mp_context=_clean_context())
+            self._future = self._pool.submit(fn, *args)
 
     def result(self) -> R:
         if self._future is None:
@@ -84,6 +82,7 @@ class Background(Generic[R]):
             self._pool.shutdown()
 
 
-def _run_background(slot: int) -> Any:
-    fn, args = _BACKGROUND[slot]
-    return fn(*args)
+def _clean_context() -> multiprocessing.context.BaseContext:
+    """Processes that inherit no thread's locks: from the forkserver, else spawned."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")

@@ -60,6 +60,19 @@ def link_weight_label(kind: pd.Series, role: pd.Series) -> pd.Series:
     return kind.where(~kind.isin(ROLE_KINDS), kind + ":" + role)
 
 
+def identifier_rarity(holders: np.ndarray, n_merchants: int) -> np.ndarray:
+    """How rare an identifier held by ``holders`` shops of ``n_merchants`` is, 0.05..1: an
+    IDF over the marketplace; on a small one (where every shop is "common") an identifier
+    shared by few shops still counts: never less than 1 / log2(1 + holders).
+
+    >>> identifier_rarity(np.array([2, 100, 10_000]), 10_000).round(3).tolist()
+    [0.925, 0.5, 0.075]
+    """
+    n = max(n_merchants, 2)
+    idf = np.log(n / holders) / np.log(n)
+    return np.clip(np.maximum(idf, 1.0 / np.log2(1.0 + holders)), 0.05, 1.0)
+
+
 def build_links(
     holdings: pd.DataFrame,
     n_merchants: int,
@@ -71,123 +84,148 @@ def build_links(
     The work is done on integer codes (merchants, identifiers, kinds, roles factorized in
     sorted order), so the output order follows merchant ids and (kind, key).
     """
-    h = holdings.loc[holdings["key"] != "", HOLDING_COLUMNS]
-    label = link_weight_label(h["kind"], h["role"])
+    held = holdings.loc[holdings["key"] != "", HOLDING_COLUMNS]
+    label = link_weight_label(held["kind"], held["role"])
     # holdings come sorted by merchant (finish_holdings): then first-seen order is sorted
-    mcode, merchant_u = pd.factorize(
-        h["merchant_id"], sort=not h["merchant_id"].is_monotonic_increasing
+    shop_code, shop_ids = pd.factorize(
+        held["merchant_id"], sort=not held["merchant_id"].is_monotonic_increasing
     )
-    kcode, kind_u = pd.factorize(h["kind"], sort=True)
+    kind_code, kind_names = pd.factorize(held["kind"], sort=True)
     # identifiers numbered as first seen here; only those two shops share are put in
     # (kind, key) order below -- sorting millions of keys held by one shop is wasted work
-    keycode, key_u = pd.factorize(h["key"], sort=False)
-    node_all, _ = pd.factorize(kcode.astype(np.int64) * max(len(key_u), 1) + keycode)
-    rcode, role_u = pd.factorize(h["role"].fillna(""), sort=True)
-    lcode, label_u = pd.factorize(label, sort=True)
+    key_code, key_names = pd.factorize(held["key"], sort=False)
+    ident_code, _ = pd.factorize(kind_code.astype(np.int64) * max(len(key_names), 1) + key_code)
+    role_code, role_names = pd.factorize(held["role"].fillna(""), sort=True)
+    label_code, label_names = pd.factorize(label, sort=True)
     # configured weights pick each shop's strongest role; calibrated ones weigh the links
-    w = np.array([settings.kind_weight(x) for x in label_u], dtype="float64")[lcode]
-    ship = h["shipments"].to_numpy(dtype="int64")
+    configured = np.array([settings.kind_weight(x) for x in label_names], dtype="float64")[
+        label_code
+    ]
+    shipments = held["shipments"].to_numpy(dtype="int64")
 
     # one row per (identifier, shop): its strongest role, its shipments from there
-    order = np.lexsort((rcode, -w, mcode, node_all))
-    node_s, m_s = node_all[order], mcode[order]
+    order = np.lexsort((role_code, -configured, shop_code, ident_code))
+    ident_sorted, shop_sorted = ident_code[order], shop_code[order]
     first = np.ones(len(order), dtype=bool)
-    first[1:] = (node_s[1:] != node_s[:-1]) | (m_s[1:] != m_s[:-1])
-    group = np.cumsum(first) - 1
-    ships = np.bincount(group, weights=ship[order]).astype(np.int64)
-    hn, hm = node_s[first], m_s[first]
-    hl, hr, hk, hkey = (
-        lcode[order][first],
-        rcode[order][first],
-        kcode[order][first],
-        keycode[order][first],
+    first[1:] = (ident_sorted[1:] != ident_sorted[:-1]) | (shop_sorted[1:] != shop_sorted[:-1])
+    holder_row = np.cumsum(first) - 1
+    holder_shipments = np.bincount(holder_row, weights=shipments[order]).astype(np.int64)
+    holder_ident, holder_shop = ident_sorted[first], shop_sorted[first]
+    holder_label, holder_role, holder_kind, holder_key = (
+        label_code[order][first],
+        role_code[order][first],
+        kind_code[order][first],
+        key_code[order][first],
     )
-    per_node = np.bincount(hn)
+    holders_of = np.bincount(holder_ident)
     # holdings of each label (supernodes are services, not chance), for calibration: one
     # per (identifier, shop), so a shop with two phones counts twice (counting shops once
     # would cost a sort of every holding)
-    usable_row = per_node[hn] <= settings.supernode_max_merchants
-    label_holders = np.bincount(hl[usable_row], minlength=len(label_u))
-    keep = per_node[hn] >= 2
-    shared = np.unique(hn[keep])
+    countable = holders_of[holder_ident] <= settings.supernode_max_merchants
+    label_holders = np.bincount(holder_label[countable], minlength=len(label_names))
+    shared_row = holders_of[holder_ident] >= 2
+    shared_idents = np.unique(holder_ident[shared_row])
     # the shared identifiers in (kind, key) order
-    first_row = np.searchsorted(hn, shared)
+    first_row = np.searchsorted(holder_ident, shared_idents)
     by_kind_key = pd.DataFrame(
-        {"kind": hk[first_row], "key": np.asarray(key_u.take(hkey[first_row]), dtype=object)}
+        {
+            "kind": holder_kind[first_row],
+            "key": np.asarray(key_names.take(holder_key[first_row]), dtype=object),
+        }
     ).sort_values(["kind", "key"], kind="stable")
-    rank = np.empty(len(shared), dtype=np.int64)
-    rank[by_kind_key.index.to_numpy()] = np.arange(len(shared))
-    node = rank[np.searchsorted(shared, hn[keep])]
+    rank = np.empty(len(shared_idents), dtype=np.int64)
+    rank[by_kind_key.index.to_numpy()] = np.arange(len(shared_idents))
+    node = rank[np.searchsorted(shared_idents, holder_ident[shared_row])]
     # rows by node, then merchant (already in merchant order within a node)
-    o = np.argsort(node, kind="stable")
-    node = node[o]
-    hm, hl, hr, hk, hkey, ships = (x[keep][o] for x in (hm, hl, hr, hk, hkey, ships))
-    holders_row = per_node[hn[keep]][o]
+    by_node = np.argsort(node, kind="stable")
+    node = node[by_node]
+    holder_shop, holder_label, holder_role, holder_kind, holder_key, holder_shipments = (
+        x[shared_row][by_node]
+        for x in (holder_shop, holder_label, holder_role, holder_kind, holder_key, holder_shipments)
+    )
+    holders_row = holders_of[holder_ident[shared_row]][by_node]
 
-    starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]]) if len(node) else node
-    holders = holders_row[starts]
-    n = max(n_merchants, 2)
-    # IDF over the marketplace; on a small one (where every shop is "common") an identifier
-    # shared by few shops still counts: never less than 1 / log2(1 + holders)
-    idf = np.log(n / holders) / np.log(n)
-    rarity = np.clip(np.maximum(idf, 1.0 / np.log2(1.0 + holders)), 0.05, 1.0)
+    node_start = np.flatnonzero(np.r_[True, node[1:] != node[:-1]]) if len(node) else node
+    holders = holders_row[node_start]
+    rarity = identifier_rarity(holders, n_merchants)
     ids = pd.DataFrame(
         {
-            "node": np.arange(len(starts)),
-            "kind": np.asarray(kind_u, dtype=object)[hk[starts]],
-            "key": np.asarray(key_u.take(hkey[starts]), dtype=object),
+            "node": np.arange(len(node_start)),
+            "kind": np.asarray(kind_names, dtype=object)[holder_kind[node_start]],
+            "key": np.asarray(key_names.take(holder_key[node_start]), dtype=object),
             "holders": holders.astype(np.int64),
             "rarity": rarity,
         }
     )
     ids["supernode"] = ids["holders"] > settings.supernode_max_merchants
     usable = ~ids["supernode"].to_numpy()[node]
-    left = pd.DataFrame({"node": node[usable], "m": hm[usable], "l": hl[usable]})
+    left = pd.DataFrame({"node": node[usable], "m": holder_shop[usable], "l": holder_label[usable]})
     pairs = left.merge(left, on="node", suffixes=("_a", "_b"))
     pairs = pairs.loc[pairs["m_a"].to_numpy() < pairs["m_b"].to_numpy()]
-    pnode = pairs["node"].to_numpy()
-    n_kinds = len(kind_u)
-    pkind = hk[starts][pnode]
+    pair_node = pairs["node"].to_numpy()
+    pair_kind = holder_kind[node_start][pair_node]
 
     # kind weights calibrated on the data (and verdicts): graphring/calibrate.py
     weight_table = calibrate_weights(
-        [str(x) for x in label_u],
+        [str(x) for x in label_names],
         label_holders,
-        _chance_holders(pairs, pkind, len(merchant_u), len(label_u)),
+        _chance_holders(pairs, pair_kind, len(shop_ids), len(label_names)),
         settings,
         feedback,
     )
-    lw = weight_table["weight"].to_numpy(dtype="float64")
+    label_weight = weight_table["weight"].to_numpy(dtype="float64")
     memberships = pd.DataFrame(
         {
             "node": node,
-            "merchant_id": np.asarray(merchant_u, dtype=object)[hm],
-            "role": np.asarray(role_u, dtype=object)[hr],
-            "shipments": ships,
-            "w": lw[hl],
+            "merchant_id": np.asarray(shop_ids, dtype=object)[holder_shop],
+            "role": np.asarray(role_names, dtype=object)[holder_role],
+            "shipments": holder_shipments,
+            "w": label_weight[holder_label],
         }
     )
-    svc = find_services(
-        pnode,
+    services = find_services(
+        pair_node,
         pairs["m_a"].to_numpy(),
         pairs["m_b"].to_numpy(),
         holders,
         settings.service_min_holders,
         settings.service_max_cohesion,
     )
-    ids["service"] = svc.service
-    ids["cohesion"] = svc.cohesion.round(4)
-    ids["weight_factor"] = svc.factor.round(4)
-    contrib = (
-        np.minimum(lw[pairs["l_a"].to_numpy()], lw[pairs["l_b"].to_numpy()])
-        * rarity[pnode]
-        * svc.factor[pnode]
+    ids["service"] = services.service
+    ids["cohesion"] = services.cohesion.round(4)
+    ids["weight_factor"] = services.factor.round(4)
+    contribution = (
+        np.minimum(label_weight[pairs["l_a"].to_numpy()], label_weight[pairs["l_b"].to_numpy()])
+        * rarity[pair_node]
+        * services.factor[pair_node]
     )
+    edges = _pair_links(
+        pairs["m_a"].to_numpy(),
+        pairs["m_b"].to_numpy(),
+        pair_kind,
+        contribution,
+        np.asarray(kind_names, dtype=object),
+        np.asarray(shop_ids, dtype=object),
+        settings.min_link_weight,
+    )
+    return Links(edges=edges, identifiers=ids, memberships=memberships, weights=weight_table)
+
+
+def _pair_links(
+    a: np.ndarray,
+    b: np.ndarray,
+    pair_kind: np.ndarray,
+    contribution: np.ndarray,
+    kind_names: np.ndarray,
+    shop_ids: np.ndarray,
+    min_weight: float,
+) -> pd.DataFrame:
+    """One link per pair of shops (codes ``a`` < ``b``) from what each shared identifier
+    contributes: summed per kind (capped), kinds together count extra, links under
+    ``min_weight`` dropped. Columns a, b (merchant ids), weight, shared, kinds, tie."""
     # per (pair, kind): summed contribution, capped -- several shared accounts say more than
     # one, but not without bound
-    per_kind = pd.DataFrame(
-        {"a": pairs["m_a"].to_numpy(), "b": pairs["m_b"].to_numpy(), "kind": pkind, "c": contrib}
-    )
+    per_kind = pd.DataFrame({"a": a, "b": b, "kind": pair_kind, "c": contribution})
     per_kind = (
         per_kind.groupby(["a", "b", "kind"], sort=True)
         .agg(c=("c", "sum"), shared=("c", "size"), tie=("c", "max"))
@@ -196,37 +234,37 @@ def build_links(
     per_kind["c"] = per_kind["c"].clip(upper=1.5)
     # the kinds a pair shares, as one label: a bitmask of kind codes while they fit in 62
     # bits (any kind is allowed, so a dataset may have more; then joined per pair)
-    few = n_kinds <= 62
-    if few:
+    kind_count = len(kind_names)
+    as_bits = kind_count <= 62
+    if as_bits:
         per_kind["bit"] = np.left_shift(np.int64(1), per_kind["kind"].to_numpy().astype(np.int64))
     else:
-        per_kind["bit"] = np.asarray(kind_u, dtype=object)[per_kind["kind"].to_numpy()]
+        per_kind["bit"] = kind_names[per_kind["kind"].to_numpy()]
     edges = (
         per_kind.groupby(["a", "b"], sort=True)
         .agg(
             weight=("c", "sum"),
             n_kinds=("kind", "size"),
             shared=("shared", "sum"),
-            mask=("bit", "sum" if few else ",".join),
+            mask=("bit", "sum" if as_bits else ",".join),
             tie=("tie", "max"),
         )
         .reset_index()
     )
     edges["weight"] = edges["weight"] * (1.0 + 0.25 * (edges["n_kinds"] - 1))
-    edges = edges.loc[edges["weight"] >= settings.min_link_weight]
-    if few:
+    edges = edges.loc[edges["weight"] >= min_weight]
+    if as_bits:
         names = {
-            int(mk): ",".join(str(kind_u[i]) for i in range(n_kinds) if int(mk) >> i & 1)
-            for mk in pd.unique(edges["mask"])
+            int(mask): ",".join(str(kind_names[i]) for i in range(kind_count) if int(mask) >> i & 1)
+            for mask in pd.unique(edges["mask"])
         }
         kinds = edges["mask"].map(names)
     else:
         kinds = edges["mask"]
-    merchant_arr = np.asarray(merchant_u, dtype=object)
-    edges = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "a": merchant_arr[edges["a"].to_numpy()],
-            "b": merchant_arr[edges["b"].to_numpy()],
+            "a": shop_ids[edges["a"].to_numpy()],
+            "b": shop_ids[edges["b"].to_numpy()],
             "weight": edges["weight"].to_numpy(),
             "shared": edges["shared"].to_numpy().astype(np.int64),
             "kinds": kinds.to_numpy(dtype=object),
@@ -234,7 +272,6 @@ def build_links(
             "tie": edges["tie"].to_numpy().round(4),
         }
     )
-    return Links(edges=edges, identifiers=ids, memberships=memberships, weights=weight_table)
 
 
 def _chance_holders(

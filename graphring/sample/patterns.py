@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from graphring.sample.generate import PRODUCTS, PROVINCES, RAM, REFERENCE_DATE, STREETS, WORDS
+from graphring.sample.vocabulary import PRODUCTS, PROVINCES, RAM, REFERENCE_DATE, STREETS, WORDS
 
 #: Patterns whose rings must be found and alerted on; the others must not alert.
 COUNTERFEIT_PATTERNS = ("relay", "drift", "camouflage")

@@ -64,12 +64,12 @@ def test_fast_cn_mobile_path_agrees_with_the_phone_library() -> None:
     import numpy as np
 
     from graphring.normalize import _one_phone
-    from graphring.sample.generate import _phone_render
+    from graphring.sample.render import phone_render
 
     rng = np.random.default_rng(1)
     raw = pd.Series(
         [
-            *_phone_render(rng.choice(10**9, 500, replace=False) + 13_000_000_000, rng),
+            *phone_render(rng.choice(10**9, 500, replace=False) + 13_000_000_000, rng),
             "+1 415 555 2671",
             "(010) 6552 9988",
             "+86 10 6552 9988",

@@ -144,7 +144,9 @@ def detect_in_database(
     links = merchant_links(store, settings, weights)
     if links.empty:  # no linked shops at all: GDS makes no graph out of zero rows
         nothing = np.array([], dtype=np.int64)
-        return _partition(nothing, pd.DataFrame(), nothing, nothing, settings, engine)
+        return _partition(
+            nothing, pd.DataFrame(), nothing, nothing, engine, **_ring_rules(settings)
+        )
     # GDS node ids are the positions of the linked shops in merchant_id order; the links
     # are sorted by (a, b), so their positions are too
     nodes = np.unique(np.concatenate([links["a"].to_numpy(), links["b"].to_numpy()]))
@@ -181,7 +183,7 @@ def detect_in_database(
         labels = _by_node(comm, "community", len(nodes))
         edges = pd.DataFrame({"ia": ia, "ib": ib, "weight": weight})
         edges["strong"] = strong_ties(links)
-        return _partition(nodes, edges, comp, labels, settings, engine)
+        return _partition(nodes, edges, comp, labels, engine, **_ring_rules(settings))
     finally:
         for name in projected:
             with contextlib.suppress(StoreError):  # best effort: the catalog is in memory
@@ -203,13 +205,25 @@ def _by_node(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
     return labels
 
 
+def _ring_rules(settings: Settings) -> dict[str, int]:
+    """The numbers of :func:`_partition` from ``settings``."""
+    return {
+        "min_ring_size": settings.min_ring_size,
+        "bridges": settings.merge_bridges,
+        "max_chain_shops": settings.loose_ring_shops,
+    }
+
+
 def _partition(
     nodes: np.ndarray,
     edges: pd.DataFrame,
     comp: np.ndarray,
     labels: np.ndarray,
-    settings: Settings,
     engine: str,
+    *,
+    min_ring_size: int,
+    bridges: int,
+    max_chain_shops: int,
 ) -> Partition:
     """Communities -> candidate rings, as detect_rings does per component. ``edges``: the
     links as node positions ``ia``, ``ib`` and ``weight``, sorted by (ia, ib)."""
@@ -223,18 +237,18 @@ def _partition(
     if len(nodes) == 0:
         return Partition(members=empty, engine=engine, components=0)
     sizes = np.bincount(comp)
-    big = sizes >= settings.min_ring_size
+    big = sizes >= min_ring_size
     # components of up to 3 shops are one community, as detect_rings does
     small = sizes[comp] <= 3
     labels = np.where(small, labels.max() + 1 + comp, labels)
     labels = pd.factorize(labels, sort=True)[0]
-    labels = join_bridged(labels, edges, settings.merge_bridges)
+    labels = join_bridged(labels, edges, bridges)
     labels = pd.factorize(labels, sort=True)[0]
     strong = edges["strong"].to_numpy()
-    labels = join_chains(labels, edges, strong, settings.loose_ring_shops)
+    labels = join_chains(labels, edges, strong, max_chain_shops)
     core = select_core(len(nodes), edges, labels, strong)
     core_size = np.bincount(labels, weights=core.astype(float))
-    ok = (core_size[labels] >= settings.min_ring_size) & big[comp]
+    ok = (core_size[labels] >= min_ring_size) & big[comp]
     members = pd.DataFrame({"merchant_id": nodes[ok], "group": labels[ok], "core": core[ok]})
     if members.empty:
         return Partition(members=empty, engine=engine, components=int(big.sum()))

@@ -37,7 +37,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -57,8 +57,6 @@ if TYPE_CHECKING:
     from graphring.stores.neo4j import Neo4jStore
 
 ALGORITHMS = ("louvain", "leiden")
-#: An algorithm of :data:`ALGORITHMS`.
-Algorithm = Literal["louvain", "leiden"]
 #: gds.louvain settings (GDS defaults, written out so a GDS upgrade cannot move them).
 LOUVAIN_MAX_LEVELS = 10
 LOUVAIN_MAX_ITERATIONS = 10
@@ -72,7 +70,7 @@ class GdsDetection:
 
     uses_local_links = False
 
-    def __init__(self, store: Neo4jStore, settings: Settings, algorithm: Algorithm) -> None:
+    def __init__(self, store: Neo4jStore, settings: Settings, algorithm: str) -> None:
         if algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}, not {algorithm!r}")
         self.store = store

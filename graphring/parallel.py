@@ -10,8 +10,10 @@ a lock one of them holds and wait on it for ever.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Generic, TypeVar
 
@@ -57,7 +59,9 @@ class Background(Generic[R]):
 
     The process comes from the forkserver (a clean process started before any of ours had
     threads), else it is spawned: ``fn`` and ``args`` are pickled to it, ``fn`` must be a
-    module-level function.
+    module-level function of a module other than the script being run (``__main__``, which
+    the process does not run again: a script without an ``if __name__ == "__main__"`` guard
+    calling graphring works as with fork).
 
     >>> Background(sum, ([1, 2, 3],), processes=2).result()
     6
@@ -69,7 +73,8 @@ class Background(Generic[R]):
         self._future: Future[R] | None = None
         if processes > 1:
             self._pool = ProcessPoolExecutor(1, mp_context=_clean_context())
-            self._future = self._pool.submit(fn, *args)
+            with _main_left_alone():  # the process starts at submit
+                self._future = self._pool.submit(fn, *args)
 
     def result(self) -> R:
         if self._future is None:
@@ -80,6 +85,27 @@ class Background(Generic[R]):
             return self._future.result()
         finally:
             self._pool.shutdown()
+
+
+@contextlib.contextmanager
+def _main_left_alone() -> Iterator[None]:
+    """While a spawned or forkserver process starts: hide where ``__main__`` came from, so
+    the process does not run the script again (multiprocessing re-runs it to find objects
+    defined there; Background's work never is)."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved: dict[str, Any] = {
+        k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__
+    }
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 def _clean_context() -> multiprocessing.context.BaseContext:

@@ -1,11 +1,16 @@
 """Work in other processes: the same results, and no lock inherited from this one."""
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from graphring.parallel import Background, fork_map
 
+ROOT = Path(__file__).resolve().parents[2]
 _HELD = threading.Lock()
 
 
@@ -31,3 +36,21 @@ def test_background_gives_what_the_call_gives(processes: int) -> None:
 
 def test_fork_map_keeps_the_order_of_the_items() -> None:
     assert fork_map(divmod, 7, [1, 2, 3, 4], processes=2) == [(7, 0), (3, 1), (2, 1), (1, 3)]
+
+
+def test_a_script_without_a_main_guard_is_not_run_again(tmp_path: Path) -> None:
+    """Spawned and forkserver processes run the parent's script again unless told not to:
+    a user's script calling graphring at its top level would run twice (or fail)."""
+    script = tmp_path / "job.py"
+    script.write_text(
+        "from graphring.parallel import Background\n"
+        "print('script ran', flush=True)\n"
+        "print(Background(sorted, ([3, 1, 2],), processes=2).result(), flush=True)\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["script ran", "[1, 2, 3]"]

@@ -40,7 +40,7 @@ from graphring.places import add_places
 from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
 from graphring.scoring import merchant_risk, ring_scores
-from graphring.stores.base import Store
+from graphring.stores.base import RingWriter, Store
 from graphring.ties import member_ties
 
 #: Columns of :attr:`RunResult.evidence` (and of a packet's evidence.csv).
@@ -247,8 +247,9 @@ def run_pipeline(
     )
     clock.lap("leads")
     run_id = _run_id(started)
-    store.write_rings(rings, members, run_id)
-    store.write_lineage(run_id, changes["previous_run"], changes)
+    if isinstance(store, RingWriter):  # a store that keeps rings beside the data (Neo4j)
+        store.write_rings(rings, members, run_id)
+        store.write_lineage(run_id, changes["previous_run"], changes)
     clock.lap("write_back")
     counts = {
         "tables": dataset.counts(),

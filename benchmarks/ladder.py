@@ -97,7 +97,7 @@ with Neo4jStore.connect(settings) as store:
         out[name] = {"s": round(time.perf_counter() - t, 1), "rows": sum(report.rows.values()),
                      "mirror_s": round(report.seconds.get("mirror", 0.0), 1)}
     out["nodes"] = sum(counts.values())
-    out["relationships"] = int(store.run("count_relationships")["n"].sum())
+    out["relationships"] = int(store.read("count_relationships")["n"].sum())
     for algorithm in gds.ALGORITHMS:
         t = time.perf_counter()
         try:

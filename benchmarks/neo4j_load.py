@@ -123,7 +123,7 @@ def load_benchmark(args: argparse.Namespace) -> None:
                 print(f"  wiped the database in {t_wipe:.1f} s")
                 counts, t = timed(store.load, dataset)
                 print_load(store, "first load (empty database)", t)
-                rels = store.run("count_relationships")
+                rels = store.read("count_relationships")
                 print(
                     f"  graph: {sum(counts.values()):,} nodes, {int(rels['n'].sum()):,} "
                     "relationships ("

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from graphring.errors import ConfigError
+from graphring.uri import safe_uri
 
 #: How much one shared identifier of each kind says about common control, before rarity.
 #: Address weights depend on the role both shops give the address (the weaker role counts).
@@ -120,8 +121,6 @@ class Settings:
         """The parameters as recorded in run.json and packets: no secrets."""
         out = dataclasses.asdict(self)
         out.pop("neo4j_password")
-        from graphring.stores.neo4j import safe_uri
-
         out["neo4j_uri"] = safe_uri(self.neo4j_uri)
         out["kind_weights"] = dict(sorted(self.kind_weights.items()))
         return out

@@ -38,7 +38,6 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,12 +65,6 @@ __all__ = [
     "sample_investigation",
 ]
 
-#: Cypher clauses that write: :meth:`Investigation.cypher` runs no query holding one.
-_WRITES = re.compile(
-    r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|FOREACH|LOAD\s+CSV)\b"
-    r"|\.(write|mutate|create|merge|delete|refactor|periodic)\b",
-    re.IGNORECASE,
-)
 #: Shops shown at most in a neighbourhood's graph (the tables keep them all).
 MAX_NEIGHBOURHOOD_SHOPS = 400
 _STR = str  # the dtype given to id and key columns when reading CSV
@@ -919,24 +912,23 @@ class Investigation:
         )
 
     def cypher(self, name: str, **params: Any) -> pd.DataFrame:
-        """Run the read query ``cypher/<name>.cypher`` with ``params`` on the Neo4j store;
-        nodes come back as dicts of their properties, paths as text.
+        """Run the query ``cypher/<name>.cypher`` with ``params`` on the Neo4j store, in a
+        read-only session (:meth:`Neo4jStore.query`: the server refuses a query that
+        writes); nodes come back as dicts of their properties, paths as text.
 
         ``inv.cypher("ring_view", members=ring.merchant_ids)``
         """
-        run = getattr(self.store, "run", None)
+        from graphring.queries import names, query
+
+        run = getattr(self.store, "query", None)
         if self.store is None or self.store.name != "neo4j" or run is None:
             raise TypeError(
                 "cypher() needs the Neo4j store: investigate(data, settings, store) with "
                 "settings = load_settings(backend='neo4j') and store = open_store(settings)"
             )
-        reads = read_queries()
-        if name not in reads:
-            raise ValueError(
-                f"{name!r} is not a query under cypher/ that only reads; those are: "
-                f"{', '.join(reads)}"
-            )
-        frame: pd.DataFrame = run(name, **params)
+        if name not in names():
+            raise ValueError(f"{name!r} is not a query under cypher/: {', '.join(names())}")
+        frame: pd.DataFrame = run(query(name), **params)
         return frame.map(_plain) if not frame.empty else frame
 
     def write(self, out: str | Path, packets: bool = True) -> Path:
@@ -948,32 +940,6 @@ class Investigation:
             raise TypeError(f"this investigation was opened from {self.folder}: it is written")
         self.folder = write_run(self.result, out, packets=packets).resolve()
         return self.folder
-
-
-def writes(text: str) -> bool:
-    """Whether a Cypher text writes (a clause such as MERGE or DELETE outside comments and
-    strings, or a procedure that writes).
-
-    >>> writes("MATCH (m:Merchant) RETURN m.name AS name // no SET here")
-    False
-    >>> writes("MATCH (n) DETACH DELETE n")
-    True
-    """
-    code = re.sub(r"//[^\n]*|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", " ", text)
-    return _WRITES.search(code) is not None
-
-
-def read_queries() -> list[str]:
-    """Names of the queries under cypher/ that only read: what :meth:`Investigation.cypher`
-    runs."""
-    from graphring.queries import query
-
-    names = [
-        p.name.removesuffix(".cypher")
-        for p in (resources.files("graphring") / "cypher").iterdir()
-        if p.name.endswith(".cypher")
-    ]
-    return sorted(n for n in names if not writes(query(n)))
 
 
 def _node_name(node: Any) -> str:

@@ -39,7 +39,7 @@ from graphring.places import add_places
 from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
 from graphring.scoring import merchant_risk, ring_scores
-from graphring.stores.base import Store
+from graphring.stores.base import RingWriter, Store
 from graphring.ties import member_ties
 
 #: Columns of :attr:`RunResult.evidence` (and of a packet's evidence.csv).
@@ -223,8 +223,9 @@ def run_pipeline(
     leads = _leads(store, linked, cut)
     clock.lap("leads")
     run_id = _run_id(started)
-    store.write_rings(cut.rings, cut.members, run_id)
-    store.write_lineage(run_id, cut.changes["previous_run"], cut.changes)
+    if isinstance(store, RingWriter):  # a store that keeps rings beside the data (Neo4j)
+        store.write_rings(cut.rings, cut.members, run_id)
+        store.write_lineage(run_id, cut.changes["previous_run"], cut.changes)
     clock.lap("write_back")
     counts = {
         "tables": dataset.counts(),

@@ -16,6 +16,18 @@ def query(name: str) -> str:
     return (resources.files("graphring") / "cypher" / f"{name}.cypher").read_text("utf-8")
 
 
+def names() -> list[str]:
+    """The names of every query file, sorted.
+
+    >>> "ring_view" in names()
+    True
+    """
+    folder = resources.files("graphring") / "cypher"
+    return sorted(
+        p.name.removesuffix(".cypher") for p in folder.iterdir() if p.name.endswith(".cypher")
+    )
+
+
 def statements(name: str) -> list[str]:
     """A file of several statements (the schema), split on ``;`` at line ends."""
     text = "\n".join(line for line in query(name).splitlines() if not line.strip().startswith("//"))

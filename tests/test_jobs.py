@@ -139,11 +139,11 @@ def test_three_days_grow_merge_dismiss_and_grow_again(store: Store, tmp_path: Pa
     assert Path(str(day3.alerts[0]["packet"])).is_file()
     assert (ws / "latest").resolve() == day3.folder
     if store.name == "neo4j":
-        lineage = store.run(  # type: ignore[attr-defined]
+        lineage = store.query(  # type: ignore[attr-defined]
             "MATCH (s:Ring)-[:MERGED_INTO]->(r:Ring) RETURN s.ring_id AS s, r.ring_id AS r"
         )
         assert lineage.to_dict("records") == [{"s": small, "r": big}]
-        runs = store.run(  # type: ignore[attr-defined]
+        runs = store.query(  # type: ignore[attr-defined]
             "MATCH p = (:Run)-[:NEXT*]->(:Run) RETURN max(length(p)) AS n"
         )
         assert int(runs["n"].iloc[0]) == 2

@@ -52,7 +52,7 @@ def test_stores_agree(neo4j_store: Store, sample: SampleInfo) -> None:
         pd.testing.assert_frame_equal(
             getattr(a, name), getattr(b, name), check_dtype=False, obj=name
         )
-    rings = neo4j_store.run(
+    rings = neo4j_store.query(
         "MATCH (m:Merchant)-[:MEMBER_OF]->(r:Ring) "  # type: ignore
         "RETURN r.ring_id AS ring_id, count(m) AS n ORDER BY ring_id"
     )

@@ -84,7 +84,7 @@ class GdsDetection:
 
 def gds_available(store: Neo4jStore) -> bool:
     """True when the server has the Graph Data Science library."""
-    return int(store.run("gds_available")["n"].iloc[0]) > 0
+    return int(store.read("gds_available")["n"].iloc[0]) > 0
 
 
 def link_parameters(
@@ -107,7 +107,7 @@ def merchant_links(
 ) -> pd.DataFrame:
     """The weighted links computed in the database: a, b (a < b), weight, tie, n_kinds,
     sorted."""
-    edges = store.run("merchant_links", **link_parameters(settings, weights))
+    edges = store.read("merchant_links", **link_parameters(settings, weights))
     if edges.empty:
         return pd.DataFrame(
             {
@@ -156,9 +156,9 @@ def detect_in_database(
     try:
         projected.append(graph)  # dropping a graph that is not there is no error
         _project(store, graph, ia, ib, weight)
-        comp = _by_node(store.run("gds_wcc", graph=graph), "component", len(nodes))
+        comp = _by_node(store.read("gds_wcc", graph=graph), "component", len(nodes))
         if algorithm == "louvain":
-            comm = store.run(
+            comm = store.read(
                 "gds_louvain",
                 graph=graph,
                 max_levels=LOUVAIN_MAX_LEVELS,
@@ -171,7 +171,7 @@ def detect_in_database(
             projected.append(second)
             total = np.bincount(comp[ia], weights=weight)
             _project(store, second, ia, ib, weight / total[comp[ia]])
-            comm = store.run(
+            comm = store.read(
                 "gds_leiden",
                 graph=second,
                 seed=settings.seed,
@@ -185,7 +185,7 @@ def detect_in_database(
     finally:
         for name in projected:
             with contextlib.suppress(StoreError):  # best effort: the catalog is in memory
-                store.run("gds_drop", graph=name)
+                store.write("gds_drop", graph=name)
 
 
 def _project(
@@ -193,7 +193,9 @@ def _project(
 ) -> None:
     """Project the undirected weighted edges (a[i], b[i]) as ``graph``; rows in order, so
     the same links give the same GDS graph (and, at concurrency 1, the same answer)."""
-    store.run("gds_project_edges", graph=graph, a=a.tolist(), b=b.tolist(), weight=weight.tolist())
+    store.write(
+        "gds_project_edges", graph=graph, a=a.tolist(), b=b.tolist(), weight=weight.tolist()
+    )
 
 
 def _by_node(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:

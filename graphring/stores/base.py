@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -42,44 +42,70 @@ HOLDING_COLUMNS = ["merchant_id", "kind", "key", "role", "shipments"]
 
 class Store(ABC):
     """A place the marketplace graph lives. Every answer is a DataFrame sorted by its key
-    columns, so two stores holding the same data answer byte for byte the same."""
+    columns, so two stores holding the same data answer byte for byte the same.
+
+    The public questions are written here, once: they put the columns in order, give
+    them their types and sort the rows. A store fills the small hooks below with its rows
+    as it holds them (any order, numbers and dates as they come). A store whose tables
+    come already conformed (Spark's) may answer the public questions itself instead.
+    """
 
     name: str = "store"
+    #: Processes that group a big holdings table (:func:`finish_holdings`).
+    processes: int = 1
 
     @abstractmethod
     def load(self, dataset: Dataset) -> dict[str, int]:
         """Put the dataset into the store (idempotent); returns node counts by label."""
 
-    @abstractmethod
+    # -- the public questions, conformed once ---------------------------------------------
     def merchants(self) -> pd.DataFrame:
-        """:data:`MERCHANT_COLUMNS` plus extra attribute columns, sorted by merchant_id."""
+        """:data:`MERCHANT_COLUMNS` plus extra attribute columns (by name), sorted by
+        merchant_id; opened_on a date, monthly_orders and rating floats."""
+        return conform_merchants(self._merchant_rows())
 
-    @abstractmethod
     def listings(self) -> pd.DataFrame:
-        """:data:`LISTING_COLUMNS`, sorted by listing_id."""
+        """:data:`LISTING_COLUMNS`, sorted by listing_id; prices as floats."""
+        frame = sort_frame(self._listing_rows()[LISTING_COLUMNS], ["listing_id"])
+        return _as_floats(frame, ["price", "reference_price"])
 
-    @abstractmethod
     def shipments(self) -> pd.DataFrame:
-        """:data:`SHIPMENT_COLUMNS`, sorted by shipment_id."""
+        """:data:`SHIPMENT_COLUMNS`, sorted by shipment_id; shipped_at a timestamp."""
+        frame = sort_frame(self._shipment_rows()[SHIPMENT_COLUMNS], ["shipment_id"])
+        return _as_dates(frame, "shipped_at", "ISO8601")
 
-    @abstractmethod
     def addresses(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
         """One row per address key (of ``keys`` only, when given): a raw form, province,
-        city, lat, lon."""
+        city, lat, lon (:func:`finish_addresses`)."""
+        return finish_addresses(self._address_rows(keys), keys)
 
-    @abstractmethod
     def holdings(self) -> pd.DataFrame:
         """:data:`HOLDING_COLUMNS`: addresses (role as given; shipment origins as
-        ``origin``), sender phones, payment accounts and other identifiers."""
+        ``origin``), sender phones, payment accounts and other identifiers, one row per
+        (merchant, kind, key, role) (:func:`finish_holdings`)."""
+        return finish_holdings(self._holding_rows(), self.processes)
 
-    def write_rings(self, rings: pd.DataFrame, members: pd.DataFrame, run_id: str) -> None:  # noqa: B027
-        """Record the run's rings in the store (Neo4j writes them back; memory keeps none)."""
+    # -- the hooks a store fills ----------------------------------------------------------
+    def _merchant_rows(self) -> pd.DataFrame:
+        """Every shop: :data:`MERCHANT_COLUMNS` and any extra columns."""
+        raise NotImplementedError(f"{type(self).__name__} holds no shops")
 
-    def write_lineage(  # noqa: B027
-        self, run_id: str, previous_run_id: str | None, changes: dict[str, Any]
-    ) -> None:
-        """Record how this run's rings continue the previous run's (Neo4j: (:Run) nodes and
-        ring lineage; the memory store keeps none: the workspace folder holds it)."""
+    def _listing_rows(self) -> pd.DataFrame:
+        """Every listing, with at least :data:`LISTING_COLUMNS`."""
+        raise NotImplementedError(f"{type(self).__name__} holds no listings")
+
+    def _shipment_rows(self) -> pd.DataFrame:
+        """Every parcel, with at least :data:`SHIPMENT_COLUMNS`."""
+        raise NotImplementedError(f"{type(self).__name__} holds no parcels")
+
+    def _address_rows(self, keys: Sequence[str] | None) -> pd.DataFrame:
+        """Every written form of the addresses (:data:`ADDRESS_COLUMNS`, one row per form
+        seen); rows of other keys than ``keys`` may be left out or not."""
+        raise NotImplementedError(f"{type(self).__name__} holds no addresses")
+
+    def _holding_rows(self) -> pd.DataFrame:
+        """Raw :data:`HOLDING_COLUMNS` rows, one per address role, parcel origin, phone..."""
+        raise NotImplementedError(f"{type(self).__name__} holds no holdings")
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -96,6 +122,47 @@ class Store(ABC):
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+@runtime_checkable
+class RingWriter(Protocol):
+    """A store that keeps each run's rings beside the data (Neo4j). The pipeline writes
+    them back when its store has this capability; the memory store keeps none (the run
+    folder and the workspace hold them)."""
+
+    def write_rings(self, rings: pd.DataFrame, members: pd.DataFrame, run_id: str) -> None:
+        """Record the run's rings: afterwards the store holds exactly this run's rings'
+        memberships and scores."""
+
+    def write_lineage(
+        self, run_id: str, previous_run_id: str | None, changes: dict[str, Any]
+    ) -> None:
+        """Record how this run's rings continue the previous run's."""
+
+
+def conform_merchants(m: pd.DataFrame) -> pd.DataFrame:
+    """Shops as every store answers them: :data:`MERCHANT_COLUMNS` then the extra columns by
+    name, sorted by merchant_id, with the contract's types."""
+    extra = sorted(c for c in m.columns if c not in MERCHANT_COLUMNS)
+    frame = sort_frame(m[MERCHANT_COLUMNS + extra], ["merchant_id"])
+    frame = _as_dates(frame, "opened_on", "%Y-%m-%d")
+    return _as_floats(frame, ["monthly_orders", "rating"])
+
+
+def _as_floats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``columns`` as float64 (text that is no number: NaN); a column already float64 is
+    left as it is. ``frame`` is the store's own copy (fresh from :func:`sort_frame`)."""
+    for col in columns:
+        if frame[col].dtype != "float64":
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    return frame
+
+
+def _as_dates(frame: pd.DataFrame, column: str, form: str) -> pd.DataFrame:
+    """``column`` as datetime64 (``form``; text that is no date: NaT), unless it is one."""
+    if not pd.api.types.is_datetime64_any_dtype(frame[column]):
+        frame[column] = pd.to_datetime(frame[column], format=form, errors="coerce")
+    return frame
 
 
 #: Holdings tables this long are grouped over several processes.

@@ -11,13 +11,7 @@ from graphring.contract import Dataset
 from graphring.stores.base import (
     ADDRESS_COLUMNS,
     HOLDING_COLUMNS,
-    LISTING_COLUMNS,
-    MERCHANT_COLUMNS,
-    SHIPMENT_COLUMNS,
     Store,
-    finish_addresses,
-    finish_holdings,
-    sort_frame,
 )
 
 
@@ -56,48 +50,45 @@ class MemoryStore(Store):
             raise StoreError("the memory store is empty: load a dataset first")
         return self._t[name]
 
-    def merchants(self) -> pd.DataFrame:
-        m = self._table("merchants")
-        extra = [c for c in m.columns if c not in MERCHANT_COLUMNS]
-        return sort_frame(m[MERCHANT_COLUMNS + sorted(extra)], ["merchant_id"])
+    def _merchant_rows(self) -> pd.DataFrame:
+        return self._table("merchants")
 
-    def listings(self) -> pd.DataFrame:
-        return sort_frame(self._table("listings")[LISTING_COLUMNS], ["listing_id"])
+    def _listing_rows(self) -> pd.DataFrame:
+        return self._table("listings")
 
-    def shipments(self) -> pd.DataFrame:
-        return sort_frame(self._table("shipments")[SHIPMENT_COLUMNS], ["shipment_id"])
+    def _shipment_rows(self) -> pd.DataFrame:
+        return self._table("shipments")
 
-    def addresses(self, keys: Sequence[str] | None = None) -> pd.DataFrame:
+    def _address_rows(self, keys: Sequence[str] | None) -> pd.DataFrame:
         a = self._table("addresses")
         s = self._table("shipments")
         if keys is not None:
             a = a.loc[a["key"].isin(keys)]
             s = s.loc[s["origin_key"].isin(keys)]
-        return finish_addresses(
-            pd.concat(
-                [
-                    a[ADDRESS_COLUMNS],
-                    pd.DataFrame(
-                        {
-                            "key": s["origin_key"],
-                            "address": s["origin"],
-                            "province": "",
-                            "city": "",
-                            "lat": np.nan,
-                            "lon": np.nan,
-                        }
-                    ),
-                ],
-                ignore_index=True,
-            )
+        return pd.concat(
+            [
+                a[ADDRESS_COLUMNS],
+                pd.DataFrame(
+                    {
+                        "key": s["origin_key"],
+                        "address": s["origin"],
+                        "province": "",
+                        "city": "",
+                        "lat": np.nan,
+                        "lon": np.nan,
+                    }
+                ),
+            ],
+            ignore_index=True,
         )
 
     def holdings(self) -> pd.DataFrame:
+        """Derived once per load and kept (:meth:`Store.holdings`)."""
         if self._holdings is None:
-            self._holdings = self._derive_holdings()
+            self._holdings = super().holdings()
         return self._holdings
 
-    def _derive_holdings(self) -> pd.DataFrame:
+    def _holding_rows(self) -> pd.DataFrame:
         a = self._table("addresses")
         s = self._table("shipments")
         p = self._table("payment_accounts")
@@ -119,6 +110,4 @@ class MemoryStore(Store):
             p[["merchant_id", "key"]].assign(kind="account", role="", shipments=0),
             i[["merchant_id", "kind", "key"]].assign(role="", shipments=0),
         ]
-        return finish_holdings(
-            pd.concat([x[HOLDING_COLUMNS] for x in parts], ignore_index=True), self.processes
-        )
+        return pd.concat([x[HOLDING_COLUMNS] for x in parts], ignore_index=True)

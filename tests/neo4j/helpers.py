@@ -21,8 +21,8 @@ def write_csvs(folder: Path, tables: dict[str, list[list[str]]]) -> Path:
 
 def graph_counts(store: Neo4jStore) -> dict[str, int]:
     """Every node label and relationship type with its count."""
-    nodes = store.run("count_nodes")
-    rels = store.run("count_relationships")
+    nodes = store.read("count_nodes")
+    rels = store.read("count_relationships")
     out = {f"(:{r.label})": int(r.n) for r in nodes.itertuples(index=False)}
     out.update({f"[:{r.type}]": int(r.n) for r in rels.itertuples(index=False)})
     return out

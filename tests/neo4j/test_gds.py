@@ -81,7 +81,7 @@ def test_in_database_detection_finds_the_planted_rings(
     local = detect_rings(loaded.merchants()["merchant_id"], links.edges, SETTINGS)
     assert _groups(local.members) == found
     assert part.components == local.components
-    graphs = loaded.run("CALL gds.graph.list() YIELD graphName RETURN graphName")
+    graphs = loaded.query("CALL gds.graph.list() YIELD graphName RETURN graphName")
     assert not [g for g in graphs["graphName"] if str(g).startswith("graphring-")]
 
 

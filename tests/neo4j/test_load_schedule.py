@@ -1,7 +1,7 @@
 """How a load spreads its steps over sessions, checked without a server: steps that MERGE
 the same shared nodes never overlap and keep their order, shops come before everything,
-an error in one session stops the others and is raised, and ``max_batches`` counts every
-batch sent."""
+an error in one session stops the others and is raised, ``max_batches`` counts every
+batch sent, and the report counts the rows written (a step stopped midway: its batches sent)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from graphring.stores.neo4j import (
     DATA_LABELS,
     DATA_TYPES,
     LoadReport,
+    LoadScheduler,
     Neo4jStore,
-    _Run,
-    _Step,
+    Step,
     plan_steps,
 )
 from tests.neo4j.helpers import write_csvs
@@ -38,7 +38,7 @@ class FakeStore:
         self.calls: list[tuple[str, float, float, str]] = []
         self.lock = threading.Lock()
 
-    def run(self, name: str, /, **params: Any) -> None:
+    def write(self, name: str, /, **params: Any) -> None:
         t0 = time.perf_counter()
         if name == self.fail_on:
             raise StoreError("boom")
@@ -47,21 +47,15 @@ class FakeStore:
             self.calls.append((name, t0, time.perf_counter(), threading.current_thread().name))
 
 
-class Bar:
-    def update(self, n: int) -> None:
-        pass
-
-
-def _step(name: str, rows: int, shares: set[str]) -> _Step:
-    return _Step(name, name, {"x": list(range(rows))}, frozenset(shares))
+def _step(name: str, rows: int, shares: set[str]) -> Step:
+    return Step(name, name, {"x": list(range(rows))}, frozenset(shares))
 
 
 def _run(
-    store: FakeStore, plan: Iterable[_Step], sessions: int, max_batches: int | None = None
+    store: FakeStore, plan: Iterable[Step], sessions: int, max_batches: int | None = None
 ) -> LoadReport:
     report = LoadReport(load_id="x", rows={}, seconds={})
-    run = _Run(store, "x", report, Bar(), max_batches)  # type: ignore[arg-type]
-    run.steps(plan, sessions)
+    LoadScheduler(store.write, store.batch_size, "x", report, None, max_batches).run(plan, sessions)
     return report
 
 
@@ -96,13 +90,13 @@ def test_steps_made_while_others_are_sent_wait_for_the_shops() -> None:
         yield _step("merchants", 10, {"merchants:0"})
         yield _step("merchants", 10, {"merchants:1"})
         time.sleep(0.05)  # the next step's columns take a while to make
-        yield _Step("listings", "listings", {"x": [1, 2]}, frozenset(), frozenset({"merchants"}))
+        yield Step("listings", "listings", {"x": [1, 2]}, frozenset(), frozenset({"merchants"}))
         time.sleep(0.05)
         raise StoreError("cannot make the next step")
 
     report = LoadReport(load_id="x", rows={}, seconds={})
     with pytest.raises(StoreError, match="next step"):
-        _Run(store, "x", report, Bar(), None).steps(plan(), 2)  # type: ignore[arg-type]
+        LoadScheduler(store.write, store.batch_size, "x", report).run(plan(), 2)
     assert not report.complete
     assert max(t1 for n, _, t1, _ in store.calls if n == "merchants") <= _span(store, "listings")[0]
 
@@ -136,7 +130,7 @@ def test_an_error_in_one_session_stops_the_other_and_is_raised() -> None:
     plan = [_step("slow", 200, {"A"}), _step("bad", 4, {"B"}), _step("later", 10, {"C"})]
     report = LoadReport(load_id="x", rows={}, seconds={})
     with pytest.raises(StoreError, match="boom"):
-        _Run(store, "x", report, Bar(), None).steps(plan, 2)  # type: ignore[arg-type]
+        LoadScheduler(store.write, store.batch_size, "x", report).run(plan, 2)
     assert not report.complete
     names = [name for name, *_ in store.calls]
     assert "later" not in names and names.count("slow") < 100
@@ -147,6 +141,31 @@ def test_max_batches_counts_batches_over_every_session() -> None:
     plan = [_step(name, 20, {name}) for name in ["a", "b", "c"]]
     report = _run(store, plan, sessions=2, max_batches=7)
     assert not report.complete and len(store.calls) == 7
+
+
+def test_a_step_stopped_midway_reports_the_rows_it_wrote() -> None:
+    """Seven batches of two rows were sent: the report says 14 rows, not the 40 or 60 rows
+    of the steps those batches belong to."""
+    store = FakeStore()
+    plan = [_step(name, 20, {name}) for name in ["a", "b", "c"]]
+    report = _run(store, plan, sessions=2, max_batches=7)
+    assert sum(report.rows.values()) == 14
+    sent = {name: 2 * [n for n, *_ in store.calls].count(name) for name in "abc"}
+    assert {k: v for k, v in report.rows.items()} == {k: v for k, v in sent.items() if v}
+
+
+def test_a_step_that_fails_midway_reports_the_rows_it_wrote() -> None:
+    store = FakeStore(fail_on="bad")
+    plan = [_step("good", 4, {"A"}), _step("bad", 6, {"B"})]
+    report = _run_failing(store, plan)
+    assert report.rows == {"good": 4, "bad": 0}
+
+
+def _run_failing(store: FakeStore, plan: list[Step]) -> LoadReport:
+    report = LoadReport(load_id="x", rows={}, seconds={})
+    with pytest.raises(StoreError, match="boom"):
+        LoadScheduler(store.write, store.batch_size, "x", report).run(plan, 1)
+    return report
 
 
 def _tables() -> dict[str, list[list[str]]]:
@@ -201,8 +220,8 @@ class GraphFake(FakeStore):
         self.batch_size = 3
         self.sent: dict[str, list[dict[str, Any]]] = {}
 
-    def run(self, name: str, /, **params: Any) -> pd.DataFrame:  # type: ignore[override]
-        super().run(name)
+    def write(self, name: str, /, **params: Any) -> pd.DataFrame:  # type: ignore[override]
+        super().write(name)
         if name == "first_merchants" or name.endswith("_nodes"):
             time.sleep(self.node_pause)
             keys = params.get("merchant_id") or params["key"]

@@ -48,7 +48,7 @@ def test_loading_twice_changes_nothing(neo4j_store: Neo4jStore, sample: SampleIn
         "MATCH (n) WHERE n.seen IS NOT NULL RETURN count(*) AS n",
         "MATCH ()-[r]->() WHERE r.seen IS NOT NULL RETURN count(*) AS n",
     ]:
-        assert neo4j_store.run(marked)["n"].iloc[0] == 0
+        assert neo4j_store.query(marked)["n"].iloc[0] == 0
     counts = graph_counts(neo4j_store)
     frames = store_frames(neo4j_store)
     assert neo4j_store.load(dataset) == first
@@ -83,13 +83,13 @@ def test_a_first_load_keeps_extra_columns_and_a_reload_changes_nothing(
         "MATCH (m:Merchant)-[:SENT]->(s)-[:FROM]->(a) RETURN m.merchant_id AS m, m.tier AS tier,"
         " s.shipment_id AS s, s.lot AS lot, a.key AS origin ORDER BY s"
     )
-    first = neo4j_store.run(props)
+    first = neo4j_store.query(props)
     assert first["lot"].tolist() == ["A7", "B2"] and first["m"].tolist() == ["M1", "M3"]
     stock = (
         "MATCH (m)-[:LISTS]->(l) RETURN m.merchant_id AS m, l.listing_id AS l,"
         " l.stock AS stock ORDER BY l"
     )
-    listed = neo4j_store.run(stock)
+    listed = neo4j_store.query(stock)
     assert listed[["m", "l"]].values.tolist() == [["M1", "L1"], ["M3", "L2"], ["M2", "L3"]]
     assert listed["stock"].fillna(-1).tolist() == [3, -1, 9]  # numbers, as the file parsed them
     counts, frames = graph_counts(neo4j_store), store_frames(neo4j_store)
@@ -97,7 +97,7 @@ def test_a_first_load_keeps_extra_columns_and_a_reload_changes_nothing(
     assert neo4j_store.last_load is not None and not neo4j_store.last_load.created
     assert graph_counts(neo4j_store) == counts
     assert_same_frames(store_frames(neo4j_store), frames)
-    pd.testing.assert_frame_equal(neo4j_store.run(props), first)
+    pd.testing.assert_frame_equal(neo4j_store.query(props), first)
 
 
 def _loaded_then_wiped(store: Neo4jStore, dataset: Dataset) -> tuple[Any, Any]:
@@ -331,7 +331,7 @@ def test_hostile_strings_are_stored_verbatim_and_delete_nothing(
     assert_same_frames(store_frames(neo4j_store), store_frames(memory))
     merchants = neo4j_store.merchants().set_index("merchant_id")
     assert list(merchants["name"]) == HOSTILE and list(merchants[column]) == HOSTILE
-    values = neo4j_store.run("read_identifier_values")
+    values = neo4j_store.read("read_identifier_values")
     assert set(HOSTILE) <= {v.removesuffix("@x.cn") for v in values["value"]}
     raw = set(neo4j_store.addresses()["address"])
     assert 'Rm 1, 9 Main Rd"}) DETACH DELETE a //' in raw
@@ -352,25 +352,34 @@ def _calls(tree: ast.AST, names: set[str]) -> Iterator[ast.Call]:
 CYPHER_WORDS = ("MATCH", "MERGE", "CREATE", "DELETE", "SET ", "RETURN", "UNWIND", "CALL ")
 
 
-@pytest.mark.parametrize("module", ["graphring/stores/neo4j.py", "graphring/detect/gds.py"])
+NEO4J_MODULES = sorted(
+    str(path.relative_to(ROOT)) for path in (ROOT / "graphring/stores/neo4j").glob("*.py")
+)
+
+
+@pytest.mark.parametrize("module", [*NEO4J_MODULES, "graphring/detect/gds.py"])
 def test_every_query_is_a_file_and_every_value_a_parameter(module: str) -> None:
     source = (ROOT / module).read_text(encoding="utf-8")
     tree = ast.parse(source)
     files = {p.stem for p in (ROOT / "cypher").glob("*.cypher")}
-    for call in _calls(tree, {"run", "run_autocommit", "_read"}):
+    for call in _calls(tree, {"read", "write", "_write_in_batches", "_rows", "send"}):
         first = call.args[0]
-        if ast.unparse(call.func) == "session.run":
-            continue  # below
         if isinstance(first, ast.Constant):
             assert first.value in files, (module, call.lineno, first.value)
-        else:  # load steps' query names, the schema file's statements, _read's argument
-            assert ast.unparse(first) in {"step.query", "stmt", "name"}, (module, call.lineno)
-    # the driver is only handed text read from cypher/ files
+        else:  # load steps' query names (the scheduler sends them), _rows's argument
+            assert ast.unparse(first) in {"step.query", "name"}, (module, call.lineno)
+    # the driver is only handed text read from cypher/ files, or a user's own text in the
+    # read-only session of Neo4jStore.query
     for call in _calls(tree, {"execute_query"}):
         assert ast.unparse(call.args[0]) == "text", (module, call.lineno)
+    for call in _calls(tree, {"_execute"}):
+        assert ast.unparse(call.args[0]) in {"query(name)", "stmt"}, (module, call.lineno)
     for call in _calls(tree, {"run"}):
         if ast.unparse(call.func) == "session.run":
-            assert ast.unparse(call.args[0]) == "query(name)", (module, call.lineno)
+            assert ast.unparse(call.args[0]) in {"query(name)", "text", "f'EXPLAIN {text}'"}, (
+                module,
+                call.lineno,
+            )
     # no query text is built: no f-string, format() or % with Cypher in it
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):

@@ -16,7 +16,9 @@ import pytest
 
 import graphring.notebook as notebook
 from graphring.config import Settings, load_settings
+from graphring.errors import StoreError
 from graphring.notebook import Investigation, NeedsInputData, investigate, open_run
+from graphring.queries import query
 from graphring.sample import SampleInfo
 from graphring.stores.base import Store
 
@@ -348,8 +350,8 @@ class _FakeNeo4j(Store):
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
-    def run(self, name: str, **params: Any) -> pd.DataFrame:
-        self.calls.append((name, params))
+    def query(self, text: str, /, **params: Any) -> pd.DataFrame:
+        self.calls.append((text, params))
         return pd.DataFrame({"merchant_id": params.get("members", [])})
 
     def load(self, dataset: Any) -> dict[str, int]:
@@ -361,12 +363,9 @@ class _FakeNeo4j(Store):
     listings = shipments = addresses = holdings = merchants
 
 
-def test_cypher_runs_only_read_queries_on_neo4j(inv: Investigation) -> None:
+def test_cypher_runs_named_queries_through_the_read_only_session(inv: Investigation) -> None:
     with pytest.raises(TypeError, match="Neo4j"):
         inv.cypher("ring_view", members=["M1"])
-    reads = notebook.read_queries()
-    assert {"ring_view", "count_nodes", "merchant_links", "read_holdings"} <= set(reads)
-    assert not {"wipe", "schema", "load_merchants", "write_rings", "write_lineage"} & set(reads)
     fake = _FakeNeo4j()
     on_neo4j = Investigation(
         run_id="r",
@@ -379,19 +378,12 @@ def test_cypher_runs_only_read_queries_on_neo4j(inv: Investigation) -> None:
         supernodes=set(),
         store=fake,
     )
-    for name in ["wipe", "load_merchants", "schema", "no_such_query", "MATCH (n) RETURN n"]:
-        with pytest.raises(ValueError, match="only reads"):
+    for name in ["no_such_query", "MATCH (n) RETURN n"]:
+        with pytest.raises(ValueError, match="not a query under cypher/"):
             on_neo4j.cypher(name)
     out = on_neo4j.cypher("ring_view", members=["M1", "M2"])
-    assert fake.calls == [("ring_view", {"members": ["M1", "M2"]})]
+    assert fake.calls == [(query("ring_view"), {"members": ["M1", "M2"]})]
     assert out["merchant_id"].tolist() == ["M1", "M2"]
-
-
-def test_writes_spots_writing_cypher() -> None:
-    assert notebook.writes("MATCH (a) SET a.x = 1")
-    assert notebook.writes("CALL gds.louvain.write('g', {})")
-    assert not notebook.writes("MATCH (a {note: 'we SET nothing'}) RETURN a // DELETE")
-    assert not notebook.writes("MATCH (a) WHERE a.offset > 1 RETURN a.settlement")
 
 
 @pytest.mark.neo4j
@@ -414,6 +406,10 @@ def test_cypher_on_real_neo4j(sample: SampleInfo, neo4j_store: Store) -> None:
     assert any("]->(" in p and "<-[" in p for p in first["shared"])
     counts = on_neo4j.cypher("count_nodes")
     assert int(counts.set_index("label").at["Merchant", "n"]) == len(memory.merchants())
+    # a query file that writes is refused by the server (read-only session), nothing changes
+    with pytest.raises(StoreError, match="read-only"):
+        on_neo4j.cypher("write_rings", run_id="from-a-notebook", rings=[], members=[])
+    assert on_neo4j.cypher("count_nodes").equals(counts)
 
 
 # -- the examples in the docstrings -----------------------------------------------------------

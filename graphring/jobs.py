@@ -27,10 +27,10 @@ from typing import Any
 from graphring import review
 from graphring.config import Settings
 from graphring.errors import InputError, RunLockedError
-from graphring.export import write_run_into
 from graphring.feedback import verdict_weights
 from graphring.lineage import material_growth
 from graphring.pipeline import PreviousRun, RunResult, run_pipeline
+from graphring.rundir.write import write_run_into
 from graphring.stores.base import Store
 
 STATUSES = ("open", "confirmed", "dismissed")

@@ -504,7 +504,7 @@ class _PacketSources:
     """What the packets draw on, cut per ring once."""
 
     def __init__(self, result: RunResult) -> None:
-        from graphring.export import custody
+        from graphring.rundir.write import custody
 
         self.result = result
         self.chain = custody(result)
@@ -566,7 +566,7 @@ class _PacketSources:
         self.view = query("ring_view")
 
     def write(self, doc: dict[str, Any], folder: Path) -> None:
-        from graphring.export import _dump
+        from graphring.rundir.write import _dump
 
         result = self.result
         rid = doc["ring_id"]

@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graphring import export
 from graphring.config import Settings
-from graphring.export import write_run
 from graphring.packets import write
 from graphring.packets.graph import MAX_NODES, ring_graph, ring_svg, vis_data
 from graphring.packets.pages import script_json
 from graphring.pipeline import run_pipeline
+from graphring.rundir import write as export
+from graphring.rundir.write import write_run
 from graphring.sample import SampleInfo
 from tests.conftest import write_tables
 

@@ -1,4 +1,4 @@
-"""The notebook API (graphring.notebook): the same answers from a fresh run and from its
+"""The notebook API (graphring.investigation): the same answers from a fresh run and from its
 run folder, self-contained inline graphs, neighbourhoods, comparisons, Cypher."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import graphring.notebook as notebook
+import graphring.investigation.session as notebook
 from graphring.config import Settings, load_settings
-from graphring.notebook import Investigation, NeedsInputData, investigate, open_run
+from graphring.investigation import Investigation, NeedsInputData, investigate, open_run
 from graphring.sample import SampleInfo
 from graphring.stores.base import Store
 

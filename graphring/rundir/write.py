@@ -2,7 +2,7 @@
 
 Everything is written into a staging folder beside the target, which then takes the
 target's place; a failed run leaves the previous folder as it was and no half-written one.
-Only a new folder, an empty one or a run folder graphring wrote is replaced (runfolder.py).
+Only a new folder, an empty one or a run folder graphring wrote is replaced (safety.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 from graphring import __version__
 from graphring.pipeline import RunResult
 from graphring.progress import stage_done
-from graphring.runfolder import SIGNATURE, staged_dir
+from graphring.rundir.safety import SIGNATURE, staged_dir
 from graphring.services import service_rule
 from graphring.sheets import write_sheet_csv
 
@@ -191,7 +191,7 @@ def write_run(
     """Write the run folder ``out`` (replacing a run folder that is there, once complete).
 
     Raises :class:`graphring.errors.InputError` when ``out`` may not be written
-    (:func:`graphring.runfolder.check_target`; ``data_dir``: the run's input folder).
+    (:func:`graphring.rundir.safety.check_target`; ``data_dir``: the run's input folder).
     """
     with staged_dir(out, data_dir) as stage:
         write_run_into(result, stage, packets=packets)

@@ -942,7 +942,7 @@ class Investigation:
     def write(self, out: str | Path, packets: bool = True) -> Path:
         """Write the run folder (rings.csv, rings.json, packets/...) as ``graphring detect``
         does; the rings' :attr:`Ring.packet` then point into it."""
-        from graphring.export import write_run
+        from graphring.rundir.write import write_run
 
         if self.result is None:
             raise TypeError(f"this investigation was opened from {self.folder}: it is written")
@@ -1024,8 +1024,8 @@ def investigate(
     ``graphring detect``, in memory, without writing anything (see
     :meth:`Investigation.write`). With no ``store``, the one ``settings.backend`` names
     (the embedded one by default) is opened, and closed by :meth:`Investigation.close`."""
-    from graphring.export import ring_documents
     from graphring.pipeline import run_pipeline
+    from graphring.rundir.write import ring_documents
     from graphring.stores import open_store
 
     settings = settings or load_settings()

@@ -10,8 +10,6 @@ over it.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from graphring.config import Settings, load_settings
 from graphring.contract import Dataset, read_dataset
 from graphring.errors import ConfigError, GraphringError, InputError, RunLockedError, StoreError
@@ -22,6 +20,7 @@ from graphring.pipeline import PreviousRun, RunResult, run_pipeline
 from graphring.rundir.write import write_run
 from graphring.sample import write_sample
 from graphring.stores import MemoryStore, Store, open_store
+from graphring.version import __version__
 
 __all__ = [
     "ConfigError",

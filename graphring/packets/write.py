@@ -11,7 +11,6 @@ once, with pandas, before the per-ring loop.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,8 @@ from graphring.pipeline import RunResult
 from graphring.progress import bar
 from graphring.provenance import PROVENANCE_COLUMNS, provenance_table
 from graphring.queries import query
+from graphring.rundir import custody as chain_of_custody
+from graphring.rundir.custody import dump_json, sha256_file
 from graphring.scoring import CHEAP_SHARE, IMAGE_PRICE_TOLERANCE, image_prices
 from graphring.services import service_rule
 from graphring.sheets import write_sheet_csv
@@ -160,14 +161,6 @@ def monthly(members: pd.DataFrame, shipments: pd.DataFrame) -> tuple[pd.DataFram
 
 def _group(frame: pd.DataFrame, by: str) -> dict[Any, pd.DataFrame]:
     return {k: g for k, g in frame.groupby(by, sort=False)}
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _timeline(counts: pd.DataFrame | None) -> str:
@@ -504,10 +497,8 @@ class _PacketSources:
     """What the packets draw on, cut per ring once."""
 
     def __init__(self, result: RunResult) -> None:
-        from graphring.rundir.write import custody
-
         self.result = result
-        self.chain = custody(result)
+        self.chain = chain_of_custody.custody(result)
         members = result.members
         self.members_by = _group(members, "ring_id")
         shipments = result.tables["shipments"]
@@ -566,8 +557,6 @@ class _PacketSources:
         self.view = query("ring_view")
 
     def write(self, doc: dict[str, Any], folder: Path) -> None:
-        from graphring.rundir.write import _dump
-
         result = self.result
         rid = doc["ring_id"]
         out = folder / rid
@@ -596,7 +585,7 @@ class _PacketSources:
         svg = ring_svg(g)
         (out / "graph.svg").write_text(svg, encoding="utf-8")
         files = {name: sha256_file(out / name) for name in HASHED_IN_JSON}
-        _dump(out / "ring.json", {**doc, "custody": self.chain, "files": files})
+        dump_json(out / "ring.json", {**doc, "custody": self.chain, "files": files})
         files["ring.json"] = sha256_file(out / "ring.json")
         ships = self.ships_by.get(rid)
         shop_ships = (

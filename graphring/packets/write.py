@@ -35,7 +35,7 @@ from graphring.provenance import PROVENANCE_COLUMNS, provenance_table
 from graphring.queries import query
 from graphring.rundir import custody as chain_of_custody
 from graphring.rundir.custody import dump_json, sha256_file
-from graphring.scoring import CHEAP_SHARE, IMAGE_PRICE_TOLERANCE, image_prices
+from graphring.scoring import CHEAP_SHARE, listing_flags
 from graphring.services import service_rule
 from graphring.sheets import write_sheet_csv
 from graphring.ties import WEAK_RISK, weakly_tied
@@ -105,7 +105,8 @@ HASHED_IN_JSON = ["members.csv", "evidence.csv", "provenance.csv", "graph.svg", 
 
 
 def listing_evidence(listings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """Listings of ring members far below retail or whose image quotes another price.
+    """Listings of ring members far below retail or whose image quotes another price
+    (:func:`graphring.scoring.listing_flags`, the rule the scores use).
 
     ``members``: ring_id, merchant_id, name. One row per (ring, listing).
     """
@@ -113,12 +114,11 @@ def listing_evidence(listings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFr
         members[["ring_id", "merchant_id", "name"]].rename(columns={"name": "shop_name"}),
         on="merchant_id",
     )
-    lst["image_price"] = image_prices(lst["image_text"])
-    lst["share_of_retail"] = (lst["price"] / lst["reference_price"]).round(2)
-    cheap = lst["share_of_retail"] < CHEAP_SHARE
-    mism = lst["image_price"].notna() & (
-        (lst["image_price"] - lst["price"]).abs() > IMAGE_PRICE_TOLERANCE * lst["price"]
-    )
+    flags = listing_flags(lst)
+    # the rule the scores use (unrounded share); the page shows the share to 2 decimals
+    cheap, mism = flags["cheap"], flags["image_mismatch"]
+    lst["image_price"] = flags["image_price"]
+    lst["share_of_retail"] = flags["share"].round(2)
     pct = (lst["share_of_retail"] * 100).round().astype("Int64").astype("string")
     why_cheap = ("at " + pct + "% of retail").where(cheap, "")
     said = lst["image_price"].map("{:g}".format, na_action="ignore").astype("string")

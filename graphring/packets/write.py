@@ -35,71 +35,17 @@ from graphring.provenance import PROVENANCE_COLUMNS, provenance_table
 from graphring.queries import query
 from graphring.rundir import custody as chain_of_custody
 from graphring.rundir.custody import dump_json, sha256_file
+from graphring.schema import (
+    LISTING_EVIDENCE_COLUMNS,
+    PACKET_EVIDENCE_COLUMNS,
+    PACKET_LEAD_COLUMNS,
+    PACKET_MEMBER_COLUMNS,
+)
 from graphring.scoring import CHEAP_SHARE, listing_flags
 from graphring.services import service_rule
 from graphring.sheets import write_sheet_csv
 from graphring.ties import WEAK_RISK, weakly_tied
 
-MEMBER_COLUMNS = [
-    "merchant_id",
-    "name",
-    "role",
-    "risk_score",
-    "tied_by",
-    "warning",
-    "reasons",
-    "province",
-    "city",
-    "platform",
-    "opened_on",
-    "monthly_orders",
-    "rating",
-    "shipments",
-]
-EVIDENCE_COLUMNS = [
-    "kind",
-    "key",
-    "raw_values",
-    "roles",
-    "shops_in_ring",
-    "shipments",
-    "rarity",
-    "shops_total",
-    "first_seen",
-    "last_seen",
-    "shops",
-]
-LEAD_COLUMNS = [
-    "address",
-    "raw_address",
-    "score",
-    "ring_shops",
-    "ring_shipments",
-    "shops",
-    "shipments",
-    "roles",
-    "province",
-    "city",
-    "lat",
-    "lon",
-    "first_parcel",
-    "last_parcel",
-    "days_active",
-    "reasons",
-]
-LISTING_COLUMNS = [
-    "listing_id",
-    "merchant_id",
-    "shop_name",
-    "brand",
-    "title",
-    "price",
-    "reference_price",
-    "share_of_retail",
-    "image_text",
-    "image_price",
-    "why",
-]
 #: Files whose SHA-256 ring.json records (index.html and ring.json are in SHA256SUMS).
 HASHED_IN_JSON = ["members.csv", "evidence.csv", "provenance.csv", "graph.svg", "ring.cypher"]
 
@@ -125,7 +71,7 @@ def listing_evidence(listings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFr
     why_img = ("image says " + said).where(mism, "")
     lst["why"] = (why_cheap + "; " + why_img).str.strip("; ")
     lst = lst.loc[cheap | mism]
-    return lst[["ring_id", *LISTING_COLUMNS]].sort_values(
+    return lst[["ring_id", *LISTING_EVIDENCE_COLUMNS]].sort_values(
         ["ring_id", "share_of_retail", "listing_id"], kind="stable"
     )
 
@@ -400,14 +346,14 @@ picture for print: <a href="graph.svg">graph.svg</a>.</p></section>
 <section id="members-section"><h2>Members</h2>
 <p class="muted">tied_by: the identifiers each shop shares with other members of this ring.
 Weakly tied members (one tie, risk under {WEAK_RISK:g}) come first.</p>
-{pages.table(mem[MEMBER_COLUMNS], "members", min_filter="risk_score")}</section>
+{pages.table(mem[PACKET_MEMBER_COLUMNS], "members", min_filter="risk_score")}</section>
 <section id="evidence-section"><h2>Shared identifiers, backbone first</h2>
 <p class="muted">Ordered by how many of the ring's shops share the identifier, then parcels
 sent from it, then rarity (how rare it is in the whole marketplace: 1 = held by these shops
 only). shops_total counts every shop that holds it, in this ring or not. raw_values: the
 spellings in the input; first_seen/last_seen: the earliest and latest opening of a shop that
 holds it and parcel sent from it.</p>
-{pages.table(ev[EVIDENCE_COLUMNS], "evidence")}
+{pages.table(ev[PACKET_EVIDENCE_COLUMNS], "evidence")}
 <h3 id="provenance">Raw values and their sources</h3>
 <p class="muted">Every input row behind a shared identifier: its spelling, file and line
 (line 1 is the header). Also in <a href="provenance.csv">provenance.csv</a>.</p>
@@ -416,14 +362,14 @@ holds it and parcel sent from it.</p>
 {_lead_map(ld)}
 <p class="muted">ring_shipments: parcels this ring's shops sent from the site; shipments: all
 parcels sent from it.</p>
-{pages.table(ld[LEAD_COLUMNS], "leads", min_filter="score")}</section>
+{pages.table(ld[PACKET_LEAD_COLUMNS], "leads", min_filter="score")}</section>
 <section id="provinces-section"><h2>Provinces</h2>
 {pages.table(provinces, "provinces", filter_box=False)}</section>
 <section id="listings-section"><h2>Counterfeit listing evidence</h2>
 <p class="muted">Branded listings under {int(CHEAP_SHARE * 100)}% of the brand's retail price
 (reference_price), and listings whose product image quotes another price (image_price, read
 from the image text) than the price field.</p>
-{pages.table(listings[LISTING_COLUMNS], "listings", empty="no suspicious listings")}
+{pages.table(listings[LISTING_EVIDENCE_COLUMNS], "listings", empty="no suspicious listings")}
 {_print_cut(len(listings), "listings")}</section>
 <section id="timeline-section"><h2>Timeline</h2>
 <p class="muted">Shops opened and parcels sent per month; months with neither are kept.</p>
@@ -618,7 +564,7 @@ class _PacketSources:
         )
 
 
-_EMPTY_LISTINGS = pd.DataFrame({c: pd.Series(dtype=object) for c in LISTING_COLUMNS})
+_EMPTY_LISTINGS = pd.DataFrame({c: pd.Series(dtype=object) for c in LISTING_EVIDENCE_COLUMNS})
 _NO_CONTEXT = pd.DataFrame(columns=["merchant_id", "kind", "key", "outside"])
 _NO_PROVENANCE = pd.DataFrame(columns=["ring_id", *PROVENANCE_COLUMNS])
 

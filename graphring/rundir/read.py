@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from graphring.config import Settings, load_settings
-from graphring.pipeline import EVIDENCE_COLUMNS as RING_EVIDENCE_COLUMNS
+from graphring.schema import RING_EVIDENCE_COLUMNS
 
 _STR = str  # the dtype given to id and key columns when reading CSV
 

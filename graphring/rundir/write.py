@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from graphring.packets.write import overview_html, write_packets
+from graphring.packets.overview import overview_html
+from graphring.packets.write import write_packets
 from graphring.pipeline import RunResult
 from graphring.progress import stage_done
 from graphring.review import packet_seal

@@ -1,4 +1,5 @@
-"""Write each ring's packet folder and the run overview page.
+"""Write each ring's packet folder (its page is built by ring_page.py, the run overview by
+overview.py).
 
 A packet is one folder an investigator can hand on as it is: ``index.html`` (opens offline,
 everything inlined), ``graph.svg`` (for print), ``members.csv``, ``evidence.csv``,

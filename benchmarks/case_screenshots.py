@@ -19,10 +19,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from graphring.export import write_run
-from graphring.packets.browser import chromium, offline_page, open_packet, page_alerts
+from graphring.headless import chromium, offline_page, open_packet, page_alerts
 from graphring.pipeline import run_pipeline
 from graphring.report import write_report
+from graphring.rundir.write import write_run
 from graphring.sample import write_sample
 
 

@@ -50,7 +50,7 @@ import json, resource, sys, time
 from pathlib import Path
 from graphring.config import Settings
 from graphring.pipeline import run_pipeline
-from graphring.export import write_run
+from graphring.rundir.write import write_run
 data, out, engine, packets = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
 t0 = time.perf_counter()
 result = run_pipeline(data, Settings(engine=engine))

@@ -23,10 +23,10 @@ from typing import Any
 
 import pandas as pd
 
-from graphring.export import ring_documents, write_run
-from graphring.packets.browser import chromium, offline_page, open_packet, page_alerts
+from graphring.headless import chromium, offline_page, open_packet, page_alerts
 from graphring.packets.write import write_packets
 from graphring.pipeline import RunResult, run_pipeline
+from graphring.rundir.write import ring_documents, write_run
 from graphring.sample import write_sample
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 CHILD = r"""
 import json, sys, time
 from graphring.config import Settings
-from graphring.export import write_run
+from graphring.rundir.write import write_run
 from graphring.pipeline import run_pipeline
 from graphring.spark.store import SparkStore
 data, out, master, conf = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])

@@ -10,18 +10,17 @@ over it.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from graphring.config import Settings, load_settings
 from graphring.contract import Dataset, read_dataset
 from graphring.errors import ConfigError, GraphringError, InputError, RunLockedError, StoreError
 from graphring.evaluate import Quality, evaluate
-from graphring.export import write_run
+from graphring.investigation import Investigation, investigate, open_run
 from graphring.jobs import scheduled_run, set_ring_status
-from graphring.notebook import Investigation, investigate, open_run
 from graphring.pipeline import PreviousRun, RunResult, run_pipeline
+from graphring.rundir.write import write_run
 from graphring.sample import write_sample
 from graphring.stores import MemoryStore, Store, open_store
+from graphring.version import __version__
 
 __all__ = [
     "ConfigError",

@@ -121,9 +121,9 @@ def demo(out: str, shops: int, sample_seed: int, config: str | None, **flags: An
 
     The sample's data and ground truth go to OUT/sample/, the run folder is OUT.
     """
-    from graphring.export import staged_dir, write_run_into
     from graphring.pipeline import run_pipeline
-    from graphring.runfolder import check_target
+    from graphring.rundir.safety import check_target
+    from graphring.rundir.write import staged_dir, write_run_into
     from graphring.sample import write_sample
 
     settings = _settings(config, **flags)
@@ -148,9 +148,9 @@ def demo(out: str, shops: int, sample_seed: int, config: str | None, **flags: An
 @common
 def detect(data_dir: str, out: str, config: str | None, **flags: Any) -> None:
     """Load, link, detect, score and export in one run."""
-    from graphring.export import write_run
     from graphring.pipeline import run_pipeline
-    from graphring.runfolder import check_target
+    from graphring.rundir.safety import check_target
+    from graphring.rundir.write import write_run
 
     settings = _settings(config, **flags)
     check_target(out, data_dir)  # before any store is touched

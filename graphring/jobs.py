@@ -12,12 +12,12 @@ A run is written into a staging folder and only then moved into runs/ and pointe
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import getpass
 import json
 import logging
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,10 +27,11 @@ from typing import Any
 from graphring import review
 from graphring.config import Settings
 from graphring.errors import InputError, RunLockedError
-from graphring.export import write_run_into
 from graphring.feedback import verdict_weights
 from graphring.lineage import material_growth
 from graphring.pipeline import PreviousRun, RunResult, run_pipeline
+from graphring.rundir.safety import staged_dir
+from graphring.rundir.write import write_run_into
 from graphring.stores.base import Store
 
 STATUSES = ("open", "confirmed", "dismissed")
@@ -54,7 +55,7 @@ def workspace_lock(workspace: Path) -> Iterator[None]:
     path = workspace / "lock"
     with open(path, "a+", encoding="utf-8") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock(handle)
         except BlockingIOError as e:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
@@ -67,7 +68,38 @@ def workspace_lock(workspace: Path) -> Iterator[None]:
             yield
         finally:
             _note_holder(handle, "")
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            _unlock(handle)
+
+
+# fcntl is POSIX only: it is imported when a lock is taken, so that importing graphring
+# works on Windows too (where msvcrt locks the file's first byte instead)
+def _lock(handle: Any) -> None:
+    """Lock ``handle``'s file for this process, or BlockingIOError at once if another
+    process holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.seek(0)
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError as e:  # msvcrt says "locked" with a plain OSError
+            raise BlockingIOError(*e.args) from e
+    else:
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(handle: Any) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _note_holder(handle: Any, line: str) -> None:
@@ -265,7 +297,9 @@ def scheduled_run(
         runs = workspace / "runs"
         runs.mkdir(exist_ok=True)
         # left by a run that was killed (or failed on a full disk): the lock says it is gone
-        for stale in runs.glob(".staging-*"):
+        # (.RUN_ID.staging-PID-*: staged_dir's names; .staging-*: older graphring's)
+        leftovers = [*runs.glob(".*.staging-*"), *runs.glob(".*.old-*"), *runs.glob(".staging-*")]
+        for stale in leftovers:
             if stale.is_symlink() or not stale.is_dir():
                 stale.unlink(missing_ok=True)
             else:
@@ -291,17 +325,12 @@ def scheduled_run(
         result.rings = review.attach_decisions(result.rings, review.decisions(workspace))
         folder = runs / result.run_id
         alerts = alerts_for(result, statuses, folder / "packets")
-        stage = runs / f".staging-{result.run_id}"
-        stage.mkdir()
-        try:
+        # a full disk, a kill: the staging folder goes and the workspace stays as it was
+        with staged_dir(folder) as stage:
             write_run_into(result, stage)
             with open(stage / "alerts.jsonl", "w", encoding="utf-8") as handle:
                 for alert in alerts:
                     handle.write(json.dumps(alert, ensure_ascii=False) + "\n")
-        except BaseException:  # a full disk, a kill: leave the space as it was
-            shutil.rmtree(stage, ignore_errors=True)
-            raise
-        stage.rename(folder)
         tmp_link = workspace / f".latest-{result.run_id}"
         tmp_link.symlink_to(Path("runs") / result.run_id)
         os.replace(tmp_link, workspace / "latest")

@@ -6,24 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from graphring.schema import LEAD_COLUMNS
+
 #: Roles in which an address is a physical site of the operation.
 SITE_ROLES = ["warehouse", "origin", "return", "pickup"]
-LEAD_COLUMNS = [
-    "address",
-    "raw_address",
-    "score",
-    "rings",
-    "ring_shops",
-    "shops",
-    "shipments",
-    "roles",
-    "merchant_ids",
-    "province",
-    "city",
-    "lat",
-    "lon",
-    "reasons",
-]
 
 
 def site_holdings(

@@ -38,22 +38,10 @@ from graphring.parallel import Background
 from graphring.places import add_places
 from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
+from graphring.schema import RING_EVIDENCE_COLUMNS
 from graphring.scoring import merchant_risk, ring_scores
 from graphring.stores.base import RingWriter, Store
 from graphring.ties import member_ties
-
-#: Columns of :attr:`RunResult.evidence` (and of a packet's evidence.csv).
-EVIDENCE_COLUMNS = [
-    "ring_id",
-    "kind",
-    "key",
-    "roles",
-    "shops_in_ring",
-    "shops_total",
-    "rarity",
-    "shipments",
-    "merchant_ids",
-]
 
 
 @dataclass
@@ -453,7 +441,7 @@ def _evidence(core: pd.DataFrame, links: Links) -> pd.DataFrame:
         ascending=[True, False, False, True, True],
         kind="stable",
     )
-    return ev[EVIDENCE_COLUMNS].reset_index(drop=True)
+    return ev[RING_EVIDENCE_COLUMNS].reset_index(drop=True)
 
 
 def _rings_table(

@@ -49,7 +49,7 @@ def write_report(run_dir: str | Path, ring_id: str, out: str | Path) -> dict[str
     Raises :class:`InputError` when there is no such packet or its files no longer match
     their SHA256SUMS, :class:`ReportError` when the page misbehaved while printing.
     """
-    from graphring.packets.browser import BrowserMissing, chromium, offline_page, open_packet
+    from graphring.headless import BrowserMissing, chromium, offline_page, open_packet
 
     packet = Path(run_dir) / "packets" / ring_id
     if not (packet / "index.html").is_file() or not (packet / "SHA256SUMS").is_file():

@@ -12,7 +12,6 @@ them), while the shop stays in merchants.csv with its own risk.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from graphring.errors import InputError
+from graphring.rundir.custody import sha256_file
 
 #: Columns of :func:`exclusions` (one row per shop held out of a ring).
 EXCLUSION_COLUMNS = ["ring_id", "merchant_id", "note", "by", "at", "run_id"]
@@ -186,7 +186,7 @@ def packet_seal(run_dir: str | Path, ring_id: str) -> str | None:
     path = Path(run_dir) / "packets" / ring_id / "SHA256SUMS"
     if not path.is_file():
         return None
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256_file(path)
 
 
 def verify_packet(packet: str | Path) -> list[str]:
@@ -196,6 +196,6 @@ def verify_packet(packet: str | Path) -> list[str]:
     for line in (packet / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
         digest, _, name = line.partition("  ")
         path = packet / name
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        if not path.is_file() or sha256_file(path) != digest:
             bad.append(name)
     return bad

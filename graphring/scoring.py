@@ -34,6 +34,41 @@ def image_prices(text: pd.Series) -> pd.Series:
     return pd.Series(prices[codes] if len(codes) else [], index=text.index, dtype="float64")
 
 
+def listing_flags(listings: pd.DataFrame) -> pd.DataFrame:
+    """Which listings are suspicious: the one rule the scores, the packets and the notebook
+    use. One row per listing (the same index):
+
+    - ``branded``: a brand and a reference (retail) price above 0;
+    - ``share``: price / reference_price, unrounded;
+    - ``cheap``: branded and ``share`` under :data:`CHEAP_SHARE`;
+    - ``image_price``: the first price the listing's image text quotes (NaN: none);
+    - ``image_mismatch``: a positive price and an image price more than
+      :data:`IMAGE_PRICE_TOLERANCE` of it away.
+
+    >>> lst = pd.DataFrame({"brand": ["Nike", "", "Nike"], "price": [59.6, 10.0, 0.0],
+    ...     "reference_price": [100.0, 100.0, 100.0], "image_text": ["", "", "¥399"]})
+    >>> listing_flags(lst)[["cheap", "image_mismatch"]].to_numpy().tolist()
+    [[True, False], [False, False], [True, False]]
+    """
+    ref = listings["reference_price"]
+    price = listings["price"]
+    branded = (listings["brand"].fillna("").astype(str) != "") & ref.notna() & (ref > 0)
+    share = price / ref
+    image = image_prices(listings["image_text"].fillna(""))
+    return pd.DataFrame(
+        {
+            "branded": branded,
+            "share": share,
+            "cheap": branded & (share < CHEAP_SHARE),
+            "image_price": image,
+            "image_mismatch": image.notna()
+            & (price > 0)
+            & ((image - price).abs() / price > IMAGE_PRICE_TOLERANCE),
+        },
+        index=listings.index,
+    )
+
+
 def top_reasons(long: pd.DataFrame, key: str, n: int = 3) -> pd.Series:
     """The ``n`` strongest reasons of each ``key``, joined by "; " (``long`` is sorted)."""
     if long.empty:
@@ -99,19 +134,9 @@ def merchant_risk(
     rate_txt = "store rating " + rating.round(2).astype(str)
 
     lst = listings
-    branded = (
-        (lst["brand"].astype(str) != "")
-        & lst["reference_price"].notna()
-        & (lst["reference_price"] > 0)
-    )
-    share = lst["price"] / lst["reference_price"]
-    cheap = branded & (share < CHEAP_SHARE)
-    img = image_prices(lst["image_text"])
-    mism = (
-        img.notna()
-        & (lst["price"] > 0)
-        & ((img - lst["price"]).abs() / lst["price"] > IMAGE_PRICE_TOLERANCE)
-    )
+    flags = listing_flags(lst)
+    branded, share, cheap = flags["branded"], flags["share"], flags["cheap"]
+    img, mism = flags["image_price"], flags["image_mismatch"]
     g = pd.DataFrame(
         {
             "merchant_id": lst["merchant_id"],
@@ -229,13 +254,11 @@ def evidence_present(
 def _fake_listings(groups: pd.DataFrame, listings: pd.DataFrame, idx: pd.Index) -> pd.DataFrame:
     """Per ring: counterfeit-priced listings, their depth, image mismatches, shops selling."""
     lst = listings.merge(groups[["merchant_id", "group"]], on="merchant_id")
-    ref = lst["reference_price"]
-    branded = (lst["brand"].fillna("").astype(str) != "") & ref.notna() & (ref > 0)
-    share = lst["price"] / ref
-    cheap = branded & (share < CHEAP_SHARE)
+    flags = listing_flags(lst)
+    branded, share, cheap = flags["branded"], flags["share"], flags["cheap"]
     depth = ((1 - share / CHEAP_SHARE).clip(0, 1)).where(cheap, 0.0)
-    img = image_prices(lst["image_text"].fillna(""))
-    mism = cheap & img.notna() & ((img - lst["price"]).abs() / lst["price"] > IMAGE_PRICE_TOLERANCE)
+    # a ring's image mismatches count among its cheap listings only
+    mism = cheap & flags["image_mismatch"]
     t = pd.DataFrame(
         {
             "group": lst["group"],

@@ -11,9 +11,9 @@ import pytest
 
 from graphring.config import Settings
 from graphring.evaluate import background_in_rings, evaluate
-from graphring.export import write_run
 from graphring.linking import Links
 from graphring.pipeline import run_pipeline
+from graphring.rundir.write import write_run
 from graphring.sample import write_sample
 from graphring.sample.sharing import EverydaySharing
 

@@ -181,7 +181,7 @@ def test_killed_run_leaves_previous_run_intact(tmp_path: Path) -> None:
     before = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while not list((ws / "runs").glob(".staging-*")) and time.monotonic() < deadline:
+    while not list((ws / "runs").glob(".*.staging-*")) and time.monotonic() < deadline:
         assert proc.poll() is None, "the run ended before it could be killed"
         time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
@@ -190,5 +190,19 @@ def test_killed_run_leaves_previous_run_intact(tmp_path: Path) -> None:
     after = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
     assert after == before
     assert subprocess.run(cmd, capture_output=True, timeout=300).returncode == 0
-    assert not list((ws / "runs").glob(".staging-*"))
+    assert not list((ws / "runs").glob(".*.staging-*"))
     assert (ws / "latest").resolve() != first
+
+
+def test_importing_graphring_needs_no_fcntl() -> None:
+    """fcntl is POSIX only (Windows has none): graphring imports without it, and the
+    workspace lock reaches for it only when a lock is taken."""
+    code = (
+        "import sys; sys.modules['fcntl'] = None\n"
+        "import graphring, graphring.jobs\n"
+        "assert 'fcntl' not in sys.modules or sys.modules['fcntl'] is None\n"
+        "print(graphring.scheduled_run.__name__)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "scheduled_run"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graphring.runfolder import SIGNATURE, clean_stale
+from graphring.rundir.safety import SIGNATURE, clean_stale
 from tests.conftest import run_cli as graphring
 from tests.conftest import write_tables
 

@@ -12,8 +12,8 @@ from graphring import contract, pipeline
 from graphring.config import Settings
 from graphring.contract import read_dataset
 from graphring.detect import local as local_detection
-from graphring.export import write_run
 from graphring.pipeline import run_pipeline
+from graphring.rundir.write import write_run
 from graphring.sample import SampleInfo
 from graphring.stores import base
 from graphring.stores.base import Store

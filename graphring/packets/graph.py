@@ -65,11 +65,17 @@ _LABEL_MAX = 28
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _short(text: str, limit: int = _LABEL_MAX) -> str:
+def short_label(text: str, limit: int = _LABEL_MAX) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis: a node label.
+
+    >>> short_label("Room 1220, No. 98 Zhongshan Street", 12)
+    'Room 1220, …'
+    """
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _text(value: object) -> str:
+def as_text(value: object) -> str:
+    """A table cell as text: missing values (None, NaN) as empty."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value)
@@ -85,7 +91,7 @@ def _day(value: object) -> str:
 
 def xml_text(value: object) -> str:
     """Text safe inside SVG/XML: escaped, and without the control characters XML forbids."""
-    return html.escape(_XML_BAD.sub("", shorten(_text(value))), quote=True)
+    return html.escape(_XML_BAD.sub("", shorten(as_text(value))), quote=True)
 
 
 def ring_graph(
@@ -111,20 +117,20 @@ def ring_graph(
     for row in shown.itertuples(index=False):
         kind = "shop" if row.core else "associate"
         risk = float(row.risk_score) if pd.notna(row.risk_score) else 0.0
-        place = ", ".join(x for x in (_text(row.province), _text(row.city)) if x)
-        reasons = _text(row.reasons)
+        place = ", ".join(x for x in (as_text(row.province), as_text(row.city)) if x)
+        reasons = as_text(row.reasons)
         g.add_node(
             f"m:{row.merchant_id}",
             label=str(row.merchant_id),
             kind=kind,
-            name=_text(row.name),
+            name=as_text(row.name),
             title="\n".join(
                 x
                 for x in (
-                    f"{row.merchant_id} · {_text(row.name)}",
-                    f"{place} · {_text(row.platform)}".strip(" ·"),
+                    f"{row.merchant_id} · {as_text(row.name)}",
+                    f"{place} · {as_text(row.platform)}".strip(" ·"),
                     f"risk {risk:g}/100" + (" · associate (one tie)" if not row.core else ""),
-                    _short(reasons, 400),
+                    short_label(reasons, 400),
                 )
                 if x
             ),
@@ -137,14 +143,14 @@ def ring_graph(
     for row in drawn_ev.itertuples(index=False):
         node = f"i:{row.kind}:{row.key}"
         ships = int(row.shipments)
-        roles = _text(row.roles).split(";") if _text(row.roles) else []
+        roles = as_text(row.roles).split(";") if as_text(row.roles) else []
         if row.kind == "address":
             kind = "origin" if ships or "origin" in roles else "address"
         else:
             kind = row.kind if row.kind in KIND_COLOURS else "other"
         lines = [
             f"{row.kind}" + (f" ({', '.join(roles)})" if roles else ""),
-            _text(row.key),
+            as_text(row.key),
             f"shared by {row.shops_in_ring} shops of this ring, {row.shops_total} in all",
             f"rarity {float(row.rarity):g}",
         ]
@@ -152,15 +158,15 @@ def ring_graph(
             lines.append(f"{ships} shipments sent from here by this ring's shops")
         g.add_node(
             node,
-            label=_short(_text(row.key)),
+            label=short_label(as_text(row.key)),
             kind=kind,
-            name=_text(row.key),
+            name=as_text(row.key),
             title="\n".join(lines),
             size=8 + 3 * math.log2(1 + row.shops_in_ring) + math.log2(1 + ships),
             shipments=ships,
             t=_day(getattr(row, "first_seen", None)),
         )
-        for mid in _text(row.merchant_ids).split(";"):
+        for mid in as_text(row.merchant_ids).split(";"):
             if g.has_node(f"m:{mid}"):
                 g.add_edge(f"m:{mid}", node)
     _add_origins(g, origins, max_nodes)
@@ -195,7 +201,7 @@ def _add_origins(g: nx.Graph, origins: pd.DataFrame | None, max_nodes: int) -> N
         n, s = ships[key], len(shops[key])
         g.add_node(
             f"i:address:{key}",
-            label=_short(key),
+            label=short_label(key),
             kind="origin",
             name=key,
             title=f"shipment origin\n{key}\n{n} shipments sent from here by "
@@ -282,12 +288,14 @@ def context_data(context: pd.DataFrame) -> dict[str, dict[str, list[dict[str, ob
             kind = r["kind"] if r["kind"] in KIND_COLOURS else "other"
             nodes.setdefault(
                 r["ident"],
-                _context_node(r["ident"], _short(str(r["key"])), kind, f"{r['kind']}\n{r['key']}"),
+                _context_node(
+                    r["ident"], short_label(str(r["key"])), kind, f"{r['kind']}\n{r['key']}"
+                ),
             )
             risk = "" if pd.isna(r["risk_score"]) else f"risk {float(r['risk_score']):g}/100"
             ring = f"in ring {r['outside_ring']}" if r["outside_ring"] else "in no ring"
             title = "\n".join(
-                x for x in (f"{r['outside']} · {_text(r['name'])}", risk, ring, "outside") if x
+                x for x in (f"{r['outside']} · {as_text(r['name'])}", risk, ring, "outside") if x
             )
             nodes.setdefault(
                 r["other"], _context_node(r["other"], str(r["outside"]), "outside", title)
@@ -354,7 +362,7 @@ def _labels(g: nx.Graph, xy: dict[Any, tuple[float, float]]) -> list[str]:
     placed: list[tuple[float, float, float, float]] = []
     texts = []
     for node, attrs in order:
-        text = _short(attrs["label"], 22)
+        text = short_label(attrs["label"], 22)
         x, y = xy[node]
         y += attrs["size"] / 3 + LABEL_PX
         half = len(text) * _CHAR_W / 2

@@ -375,6 +375,34 @@ def kv(pairs: list[tuple[str, Any]]) -> str:
     )
 
 
+def document(
+    title: str,
+    style: str,
+    body: str,
+    scripts: list[str],
+    data: Any | None = None,
+    head: str = "",
+) -> str:
+    """A whole, self-contained HTML document: ``style`` and ``head`` in its head, ``body``,
+    then ``data`` (JSON in a ``graph-data`` element) and the inline ``scripts``. Its
+    Content-Security-Policy allows exactly these scripts (by hash) and no request at all.
+    Packet pages, the run overview and the notebook's graphs are all built here."""
+    csp = CSP.format(scripts=" ".join(script_hash(s) for s in scripts))
+    tail = (
+        f'<script id="graph-data" type="application/json">{script_json(data)}</script>'
+        if data is not None
+        else ""
+    ) + "".join(f"<script>{s}</script>" for s in scripts)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+        '<meta name="referrer" content="no-referrer">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{style}</style>{head}</head><body>"
+        f"{body}{tail}</body></html>"
+    )
+
+
 def page(
     title: str,
     subtitle: str,
@@ -382,24 +410,21 @@ def page(
     graph: dict[str, Any] | None = None,
     back: str | None = None,
 ) -> str:
-    """A whole HTML document; with ``graph`` (vis_data's dict) it carries vis-network."""
-    head_extra, data, scripts = "", "", [TABLE_JS]
+    """A packet or overview page; with ``graph`` (vis_data's dict) it carries vis-network."""
+    head, scripts = "", [TABLE_JS]
     if graph is not None:
         js, css = vis_assets()
-        head_extra = f"<style>{css}</style>"
-        data = f'<script id="graph-data" type="application/json">{script_json(graph)}</script>'
+        head = f"<style>{css}</style>"
         scripts = [js, GRAPH_JS, TABLE_JS]
-    csp = CSP.format(scripts=" ".join(script_hash(s) for s in scripts))
-    tail = data + "".join(f"<script>{s}</script>" for s in scripts)
     link = f' · <a href="{esc(back)}">run overview</a>' if back else ""
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
-        '<meta name="referrer" content="no-referrer">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{STYLE}</style>{head_extra}</head><body>"
+    return document(
+        title,
+        STYLE,
         f'<header><h1>{esc(title)}</h1><div class="sub">{esc(subtitle)}{link}</div></header>'
-        f"<main>{body}</main>{tail}</body></html>"
+        f"<main>{body}</main>",
+        scripts,
+        data=graph,
+        head=head,
     )
 
 

@@ -1,4 +1,5 @@
-"""Write each ring's packet folder and the run overview page.
+"""Write each ring's packet folder (its page is built by ring_page.py, the run overview by
+overview.py).
 
 A packet is one folder an investigator can hand on as it is: ``index.html`` (opens offline,
 everything inlined), ``graph.svg`` (for print), ``members.csv``, ``evidence.csv``,
@@ -11,100 +12,40 @@ once, with pandas, before the per-ring loop.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from graphring.packets import pages
 from graphring.packets.case import (
-    backbone_order,
-    full_months,
     outside_context,
     seen,
     site_days,
     site_spans,
 )
 from graphring.packets.graph import context_data, ring_graph, ring_svg, vis_data
-from graphring.packets.leadmap import leads_map_svg
+from graphring.packets.ring_page import packet_html, provinces_by_ring
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
 from graphring.progress import bar
 from graphring.provenance import PROVENANCE_COLUMNS, provenance_table
 from graphring.queries import query
-from graphring.scoring import CHEAP_SHARE, IMAGE_PRICE_TOLERANCE, image_prices
-from graphring.services import service_rule
+from graphring.rundir import custody as chain_of_custody
+from graphring.rundir.custody import dump_json, sha256_file
+from graphring.schema import (
+    LISTING_EVIDENCE_COLUMNS,
+)
+from graphring.scoring import listing_flags
 from graphring.sheets import write_sheet_csv
-from graphring.ties import WEAK_RISK, weakly_tied
 
-MEMBER_COLUMNS = [
-    "merchant_id",
-    "name",
-    "role",
-    "risk_score",
-    "tied_by",
-    "warning",
-    "reasons",
-    "province",
-    "city",
-    "platform",
-    "opened_on",
-    "monthly_orders",
-    "rating",
-    "shipments",
-]
-EVIDENCE_COLUMNS = [
-    "kind",
-    "key",
-    "raw_values",
-    "roles",
-    "shops_in_ring",
-    "shipments",
-    "rarity",
-    "shops_total",
-    "first_seen",
-    "last_seen",
-    "shops",
-]
-LEAD_COLUMNS = [
-    "address",
-    "raw_address",
-    "score",
-    "ring_shops",
-    "ring_shipments",
-    "shops",
-    "shipments",
-    "roles",
-    "province",
-    "city",
-    "lat",
-    "lon",
-    "first_parcel",
-    "last_parcel",
-    "days_active",
-    "reasons",
-]
-LISTING_COLUMNS = [
-    "listing_id",
-    "merchant_id",
-    "shop_name",
-    "brand",
-    "title",
-    "price",
-    "reference_price",
-    "share_of_retail",
-    "image_text",
-    "image_price",
-    "why",
-]
 #: Files whose SHA-256 ring.json records (index.html and ring.json are in SHA256SUMS).
 HASHED_IN_JSON = ["members.csv", "evidence.csv", "provenance.csv", "graph.svg", "ring.cypher"]
 
 
 def listing_evidence(listings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """Listings of ring members far below retail or whose image quotes another price.
+    """Listings of ring members far below retail or whose image quotes another price
+    (:func:`graphring.scoring.listing_flags`, the rule the scores use).
 
     ``members``: ring_id, merchant_id, name. One row per (ring, listing).
     """
@@ -112,19 +53,18 @@ def listing_evidence(listings: pd.DataFrame, members: pd.DataFrame) -> pd.DataFr
         members[["ring_id", "merchant_id", "name"]].rename(columns={"name": "shop_name"}),
         on="merchant_id",
     )
-    lst["image_price"] = image_prices(lst["image_text"])
-    lst["share_of_retail"] = (lst["price"] / lst["reference_price"]).round(2)
-    cheap = lst["share_of_retail"] < CHEAP_SHARE
-    mism = lst["image_price"].notna() & (
-        (lst["image_price"] - lst["price"]).abs() > IMAGE_PRICE_TOLERANCE * lst["price"]
-    )
+    flags = listing_flags(lst)
+    # the rule the scores use (unrounded share); the page shows the share to 2 decimals
+    cheap, mism = flags["cheap"], flags["image_mismatch"]
+    lst["image_price"] = flags["image_price"]
+    lst["share_of_retail"] = flags["share"].round(2)
     pct = (lst["share_of_retail"] * 100).round().astype("Int64").astype("string")
     why_cheap = ("at " + pct + "% of retail").where(cheap, "")
     said = lst["image_price"].map("{:g}".format, na_action="ignore").astype("string")
     why_img = ("image says " + said).where(mism, "")
     lst["why"] = (why_cheap + "; " + why_img).str.strip("; ")
     lst = lst.loc[cheap | mism]
-    return lst[["ring_id", *LISTING_COLUMNS]].sort_values(
+    return lst[["ring_id", *LISTING_EVIDENCE_COLUMNS]].sort_values(
         ["ring_id", "share_of_retail", "listing_id"], kind="stable"
     )
 
@@ -160,312 +100,6 @@ def monthly(members: pd.DataFrame, shipments: pd.DataFrame) -> tuple[pd.DataFram
 
 def _group(frame: pd.DataFrame, by: str) -> dict[Any, pd.DataFrame]:
     return {k: g for k, g in frame.groupby(by, sort=False)}
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _timeline(counts: pd.DataFrame | None) -> str:
-    if counts is None or counts.empty:
-        return '<p class="muted">no dates in the data</p>'
-    frame = counts.droplevel(0) if isinstance(counts.index, pd.MultiIndex) else counts
-    return pages.bars(full_months(frame), ("shops opened", "shipments sent"))
-
-
-def _lead_map(leads: pd.DataFrame) -> str:
-    svg = leads_map_svg(leads)
-    if not svg:
-        return '<p class="muted">No lead has coordinates: no map.</p>'
-    return f'<figure id="leads-map">{svg}</figure>'
-
-
-#: A printed packet lists this many suspicious listings (the page and its files hold all).
-PRINTED_LISTINGS = 20
-
-
-def _print_cut(rows: int, what: str) -> str:
-    if rows <= PRINTED_LISTINGS:
-        return ""
-    return (
-        f'<p class="print-note muted">Printed: the first {PRINTED_LISTINGS} of {rows} {what}, '
-        "lowest share of retail first; the packet's page lists them all.</p>"
-    )
-
-
-def _weak_ties(rid: str, weak: pd.DataFrame) -> str:
-    """The warning over weakly tied members, with the command that takes one out."""
-    if weak.empty:
-        return ""
-    esc = pages.esc
-    items = "".join(
-        f"<li><b>{esc(r['merchant_id'])}</b> {esc(r['name'])}: risk "
-        f"{esc(pages.fmt(r['risk_score']))}, tied only by {esc(r['tied_by'] or 'nothing shared')}"
-        f"<br><code>graphring ring exclude {esc(rid)} {esc(r['merchant_id'])} --workspace WS "
-        '--note "…"</code></li>'
-        for r in weak.to_dict("records")
-    )
-    return (
-        f'<div class="warn-box" id="weak-ties"><b>&#9888; {len(weak)} weakly tied member'
-        f"{'s' if len(weak) != 1 else ''}</b> (one tie to the ring and a risk under "
-        f"{WEAK_RISK:g}): possibly an honest shop caught by one shared identifier. Check before "
-        f"deciding on the ring; a shop taken out leaves it from the next run on.<ul>{items}</ul>"
-        "</div>"
-    )
-
-
-def _decision(doc: dict[str, Any]) -> str:
-    """The latest decision on the ring: status, note, who, when and on which run."""
-    d = doc.get("decision")
-    if not d:
-        return ""
-    esc = pages.esc
-    note = f"<br>note: <q>{esc(d['note'])}</q>" if d.get("note") else ""
-    return (
-        f'<div class="decision" id="decision"><b>{esc(d["status"])}</b> by {esc(d["by"])} at '
-        f"{esc(d['at'])} (on run {esc(d['run_id'])}){note}</div>"
-    )
-
-
-def _no_decision(rid: str) -> str:
-    return (
-        '<p class="muted">No decision on this ring yet: <code>graphring ring status '
-        f'{pages.esc(rid)} confirmed|dismissed --workspace WS --note "…"</code>.</p>'
-    )
-
-
-def _excluded(doc: dict[str, Any]) -> str:
-    """Shops investigators took out of this ring, with their notes."""
-    rows = doc.get("excluded") or []
-    if not rows:
-        return '<p class="muted">No shop has been taken out of this ring.</p>'
-    esc = pages.esc
-    items = "".join(
-        f"<tr><td>{esc(x['merchant_id'])}</td><td>{esc(x['note'])}</td><td>{esc(x['by'])}</td>"
-        f"<td>{esc(x['at'])}</td><td>{esc(x['run_id'])}</td></tr>"
-        for x in rows
-    )
-    return (
-        '<h3>Shops taken out of this ring</h3><table id="excluded"><thead><tr><th>shop</th>'
-        "<th>note</th><th>by</th><th>at</th><th>recorded on run</th></tr></thead>"
-        f"<tbody>{items}</tbody></table>"
-    )
-
-
-#: Sites whose day-by-day parcels a packet lists (the busiest of the ring).
-DAY_SITES = 8
-
-
-def _site_days(days: pd.DataFrame | None, leads: pd.DataFrame) -> str:
-    """Parcels per day for the ring's busiest sites, one foldable table each."""
-    if days is None or days.empty:
-        return ""
-    esc = pages.esc
-    totals = days.groupby("key")["parcels"].sum().sort_values(ascending=False, kind="stable")
-    raw = dict(zip(leads["address"], leads.get("raw_address", leads["address"]), strict=True))
-    parts = []
-    for key in totals.index[:DAY_SITES]:
-        d = days.loc[days["key"] == key].set_index("day")[["parcels"]]
-        parts.append(
-            f'<details class="site-days"><summary>{esc(raw.get(key) or key)} · '
-            f"{int(totals[key])} parcels on {len(d)} days, {esc(d.index.min())} to "
-            f"{esc(d.index.max())}</summary>"
-            + pages.bars(d, ("parcels",), period="day")
-            + "</details>"
-        )
-    return (
-        "<h3>Parcels per day from the busiest sites</h3>"
-        '<p class="muted">Days with parcels only; open a site to see them.</p>' + "".join(parts)
-    )
-
-
-def provinces_by_ring(members: pd.DataFrame) -> pd.DataFrame:
-    """ring_id, province, shops, cities, mean_risk: most shops first within each ring."""
-    m = members.assign(province=members["province"].fillna(""), city=members["city"].fillna(""))
-    out = m.groupby(["ring_id", "province"], sort=True).agg(
-        shops=("merchant_id", "nunique"),
-        cities=("city", lambda c: ", ".join(sorted({x for x in c if x}))),
-        mean_risk=("risk_score", "mean"),
-    )
-    out["mean_risk"] = out["mean_risk"].round(1)
-    return out.reset_index().sort_values(
-        ["ring_id", "shops", "province"], ascending=[True, False, True], kind="stable"
-    )
-
-
-def packet_html(
-    result: RunResult,
-    doc: dict[str, Any],
-    members: pd.DataFrame,
-    evidence: pd.DataFrame,
-    leads: pd.DataFrame,
-    listings: pd.DataFrame,
-    graph: dict[str, Any],
-    custody: dict[str, Any],
-    timeline: pd.DataFrame | None = None,
-    files: dict[str, str] | None = None,
-    provinces: pd.DataFrame | None = None,
-    provenance: pd.DataFrame | None = None,
-    days: pd.DataFrame | None = None,
-    svg: str = "",
-) -> str:
-    """One ring's page. ``members`` carries a ``shipments`` count per shop (and ``ties``,
-    ``tied_by``); ``leads`` a ``ring_shipments`` count per site; ``files`` maps the packet's
-    files to their SHA-256; ``provenance`` lists the raw spellings behind the shared
-    identifiers; ``days`` the parcels per day from each site; ``svg`` the graph for print."""
-    rid = doc["ring_id"]
-    esc = pages.esc
-    reasons = "".join(
-        f"<li><b>+{float(r['points']):g}</b> {esc(r['text'])}</li>" for r in doc["reasons"]
-    )
-    if provinces is None:
-        provinces = provinces_by_ring(members.assign(ring_id=rid))
-    provinces = provinces.drop(columns="ring_id")
-    pills = " ".join(
-        f'<span class="pill">{esc(p)} · {int(n)}</span>'
-        for p, n in zip(provinces["province"], provinces["shops"], strict=True)
-        if p
-    )
-    status = doc.get("status")
-    status_html = f'<span class="status">status: {esc(status)}</span>' if status else ""
-    if "ties" not in members:
-        members = members.assign(ties=0, tied_by="")
-    weak = weakly_tied(members)
-    mem = members.assign(
-        role=members["core"].map({True: "core", False: "associate"}).fillna("core"),
-        warning=weak.map({True: "weakly tied: check before deciding", False: ""}),
-    )
-    mem = pd.concat([mem.loc[weak], mem.loc[~weak]])
-    for col in ("raw_values", "first_seen", "last_seen"):
-        if col not in evidence:
-            evidence = evidence.assign(**{col: ""})
-    ev = backbone_order(
-        evidence.assign(
-            ring_id=rid, shops=evidence["merchant_ids"].str.replace(";", " ", regex=False)
-        )
-    )
-    ld = leads.assign(roles=leads["roles"].str.replace(";", ", ", regex=False))
-    left = graph.get("left_out", {})
-    left_note = (
-        f'<p class="warn">To stay readable the graph leaves out {int(left.get("shops", 0))} '
-        f"shops, {int(left.get('identifiers', 0))} shared identifiers and "
-        f"{int(left.get('origins', 0))} shipment origins (the least risky shops, the least rare "
-        "identifiers, the quietest origins); the tables below list them all.</p>"
-        if any(int(v) for v in left.values())
-        else ""
-    )
-    inputs = "".join(
-        f"<tr><td>{esc(k)}</td><td>{esc(v['file'])}</td><td class='num'>{esc(v['rows'])}</td>"
-        f"<td><code>{esc(v['sha256'])}</code></td></tr>"
-        for k, v in custody["inputs"].items()
-    )
-    file_rows = "".join(
-        f"<tr><td><a href='{esc(name)}'>{esc(name)}</a></td>"
-        f"<td><code>{esc(digest)}</code></td></tr>"
-        for name, digest in (files or {}).items()
-    )
-    n_ship = int(members["shipments"].sum()) if "shipments" in members else 0
-    weak_html = _weak_ties(rid, mem.loc[weak])
-    decision_html = _decision(doc)
-    prov = provenance if provenance is not None else pd.DataFrame(columns=["kind"])
-    body = f"""
-<nav class="toc"><a href="#summary">summary</a><a href="#graph-section">graph</a>
-<a href="#members-section">members</a><a href="#evidence-section">shared identifiers</a>
-<a href="#leads-section">offline sites</a><a href="#provinces-section">provinces</a>
-<a href="#listings-section">listings</a><a href="#timeline-section">timeline</a>
-<a href="#decisions">decisions</a><a href="#custody">chain of custody</a></nav>
-<section id="summary"><div class="score">{float(doc["score"]):g}/100 {status_html}</div>
-<p>{int(doc["size"])} shops ({len(doc.get("associates", []))} associates) in
-{len(doc["provinces"])} provinces; {len(evidence)} shared identifiers; {len(leads)} offline sites;
-{n_ship} shipments; {len(listings)} suspicious listings.</p>
-{decision_html}{weak_html}
-<h3>Why this ring scores {float(doc["score"]):g}</h3><ul>{reasons}</ul>
-<p>Provinces: {pills or '<span class="muted">not given in the data</span>'}</p></section>
-<section id="graph-section"><h2>Graph</h2>{pages.legend(graph.get("legend", []))}
-<div class="controls"><input id="node-search" class="search" list="node-names"
-placeholder="find a node: shop id or name, address, phone…" aria-label="find a node">
-<datalist id="node-names"></datalist><button id="node-search-go" type="button">find</button>
-<button id="node-search-clear" type="button">clear</button>
-<button id="graph-fit" type="button">fit</button>
-<button id="graph-expand" type="button" title="or double-click a shop">expand shop</button>
-<label>labels <select id="graph-labels"><option value="id">shop id</option>
-<option value="name">shop name</option></select></label>
-<label>time <input id="graph-until" type="range" min="0" max="0" value="0"
-aria-label="show what was there up to a month"></label><span id="graph-until-day"
-class="muted"></span>
-<span id="graph-status" class="muted">laying out the graph…</span></div>
-<div id="graph"></div>{left_note}
-<figure class="print-only" id="graph-print">{svg}</figure>
-<p class="muted">Shops are circles sized by risk; shared identifiers and shipment origins are
-squares sized by how many of the ring's shops use them and how many parcels leave from them.
-Shipments are counted per origin address (hover an orange line for a shop's count). A static
-picture for print: <a href="graph.svg">graph.svg</a>.</p></section>
-<section id="members-section"><h2>Members</h2>
-<p class="muted">tied_by: the identifiers each shop shares with other members of this ring.
-Weakly tied members (one tie, risk under {WEAK_RISK:g}) come first.</p>
-{pages.table(mem[MEMBER_COLUMNS], "members", min_filter="risk_score")}</section>
-<section id="evidence-section"><h2>Shared identifiers, backbone first</h2>
-<p class="muted">Ordered by how many of the ring's shops share the identifier, then parcels
-sent from it, then rarity (how rare it is in the whole marketplace: 1 = held by these shops
-only). shops_total counts every shop that holds it, in this ring or not. raw_values: the
-spellings in the input; first_seen/last_seen: the earliest and latest opening of a shop that
-holds it and parcel sent from it.</p>
-{pages.table(ev[EVIDENCE_COLUMNS], "evidence")}
-<h3 id="provenance">Raw values and their sources</h3>
-<p class="muted">Every input row behind a shared identifier: its spelling, file and line
-(line 1 is the header). Also in <a href="provenance.csv">provenance.csv</a>.</p>
-{pages.table(prov, "provenance", empty="no source rows")}</section>
-<section id="leads-section"><h2>Offline sites (leads)</h2>
-{_lead_map(ld)}
-<p class="muted">ring_shipments: parcels this ring's shops sent from the site; shipments: all
-parcels sent from it.</p>
-{pages.table(ld[LEAD_COLUMNS], "leads", min_filter="score")}</section>
-<section id="provinces-section"><h2>Provinces</h2>
-{pages.table(provinces, "provinces", filter_box=False)}</section>
-<section id="listings-section"><h2>Counterfeit listing evidence</h2>
-<p class="muted">Branded listings under {int(CHEAP_SHARE * 100)}% of the brand's retail price
-(reference_price), and listings whose product image quotes another price (image_price, read
-from the image text) than the price field.</p>
-{pages.table(listings[LISTING_COLUMNS], "listings", empty="no suspicious listings")}
-{_print_cut(len(listings), "listings")}</section>
-<section id="timeline-section"><h2>Timeline</h2>
-<p class="muted">Shops opened and parcels sent per month; months with neither are kept.</p>
-{_timeline(timeline)}{_site_days(days, leads)}</section>
-<section id="decisions"><h2>Decisions</h2>{decision_html or _no_decision(rid)}
-{_excluded(doc)}</section>
-<section id="custody"><h2>Chain of custody</h2>
-{
-        pages.kv(
-            [
-                ("generated", custody["generated_at"]),
-                ("by", f"graphring {custody['graphring_version']}"),
-                ("run", custody["run_id"]),
-                ("engine", custody["engine"]),
-            ]
-        )
-    }
-<h3>Input files</h3><table id="inputs"><thead><tr><th>table</th><th>file</th><th>rows</th>
-<th>SHA-256</th></tr></thead><tbody>{inputs}</tbody></table>
-<h3>Files of this packet</h3><p class="muted">SHA256SUMS in this folder lists these and this
-page (check with <code>sha256sum -c SHA256SUMS</code>). The packet's seal, the SHA-256 of
-SHA256SUMS itself, is kept outside it: in the run's run.json and overview, and in the
-workspace's cases.jsonl with every decision.</p>
-<p id="seal" class="seal">seal: see run.json (packet_seals)</p>
-<table id="files"><thead><tr><th>file</th><th>SHA-256</th></tr></thead>
-<tbody>{file_rows}</tbody></table>
-<h3>Parameters</h3><pre>{esc(json.dumps(custody["parameters"], indent=1, sort_keys=True))}</pre>
-</section>"""
-    return pages.page(
-        f"Ring {rid}",
-        f"graphring investigation packet · run {result.run_id}",
-        body,
-        graph=graph,
-        back="../../index.html",
-    )
 
 
 def write_packets(result: RunResult, docs: list[dict[str, Any]], folder: Path) -> None:
@@ -504,10 +138,8 @@ class _PacketSources:
     """What the packets draw on, cut per ring once."""
 
     def __init__(self, result: RunResult) -> None:
-        from graphring.export import custody
-
         self.result = result
-        self.chain = custody(result)
+        self.chain = chain_of_custody.custody(result)
         members = result.members
         self.members_by = _group(members, "ring_id")
         shipments = result.tables["shipments"]
@@ -566,8 +198,6 @@ class _PacketSources:
         self.view = query("ring_view")
 
     def write(self, doc: dict[str, Any], folder: Path) -> None:
-        from graphring.export import _dump
-
         result = self.result
         rid = doc["ring_id"]
         out = folder / rid
@@ -596,7 +226,7 @@ class _PacketSources:
         svg = ring_svg(g)
         (out / "graph.svg").write_text(svg, encoding="utf-8")
         files = {name: sha256_file(out / name) for name in HASHED_IN_JSON}
-        _dump(out / "ring.json", {**doc, "custody": self.chain, "files": files})
+        dump_json(out / "ring.json", {**doc, "custody": self.chain, "files": files})
         files["ring.json"] = sha256_file(out / "ring.json")
         ships = self.ships_by.get(rid)
         shop_ships = (
@@ -629,130 +259,6 @@ class _PacketSources:
         )
 
 
-_EMPTY_LISTINGS = pd.DataFrame({c: pd.Series(dtype=object) for c in LISTING_COLUMNS})
+_EMPTY_LISTINGS = pd.DataFrame({c: pd.Series(dtype=object) for c in LISTING_EVIDENCE_COLUMNS})
 _NO_CONTEXT = pd.DataFrame(columns=["merchant_id", "kind", "key", "outside"])
 _NO_PROVENANCE = pd.DataFrame(columns=["ring_id", *PROVENANCE_COLUMNS])
-
-
-def overview_html(result: RunResult, seals: dict[str, str] | None = None) -> str:
-    """The run's front page: summary, rings by score (linked to packets) with their
-    decisions and packet seals, leads. ``seals``: ring id -> SHA-256 of its SHA256SUMS."""
-    esc = pages.esc
-    c = result.counts
-    sn = result.supernodes
-    rule = service_rule(result.settings.service_min_holders, result.settings.service_max_cohesion)
-    tables = pd.DataFrame(
-        [{"table": k, **v} for k, v in sorted(c["tables"].items())],
-        columns=["table", "read", "loaded", "rejected"],
-    )
-    inputs = pd.DataFrame(
-        [
-            {"table": k, "file": s.path.name, "rows": s.rows, "sha256": s.sha256}
-            for k, s in sorted(result.sources.items())
-        ],
-        columns=["table", "file", "rows", "sha256"],
-    )
-    rejects = (
-        result.rejects.groupby(["file", "column", "reason"]).size().rename("rows").reset_index()
-        if len(result.rejects)
-        else result.rejects.head(0)
-    )
-    rings = result.rings.assign(
-        province_list=result.rings["province_list"].str.replace(";", ", ", regex=False),
-        reasons=result.rings["reasons"].str.replace(";", "; ", regex=False),
-        seal=result.rings["ring_id"].map(seals or {}).fillna(""),
-    )
-    if "decided_at" in rings.columns:
-        decided = rings["decided_at"].astype(str) != ""
-        rings["decision"] = (
-            (rings["status"] + " by " + rings["decided_by"] + " at " + rings["decided_at"])
-            + rings["note"].map(lambda n: f": {n}" if n else "")
-        ).where(decided, "")
-    ring_cols = [
-        "ring_id",
-        "ring_score",
-        *(["status"] if "status" in rings.columns else []),
-        *(["decision"] if "decision" in rings.columns else []),
-        "size",
-        "associates",
-        "provinces",
-        "kinds",
-        "density",
-        "province_list",
-        "reasons",
-        "seal",
-    ]
-    alert = result.settings.public().get("alert_score")
-    over = (
-        f" ({int((result.rings['ring_score'] >= float(alert)).sum())} scored "
-        f"{float(alert):g} or more)"
-        if alert is not None
-        else ""
-    )
-    summary = (
-        f"<p><b>{c['rings']}</b> rings{over}"
-        + f" among {c['tables']['merchants']['loaded']} shops; {c['links']} shop links in "
-        f"{c['components']} linked groups; <b>{c['rejected_rows']}</b> input rows set aside "
-        f'(<a href="rejects.csv">rejects.csv</a>); <b>{len(sn)}</b> supernodes set aside; '
-        f"<b>{len(result.services)}</b> services down-weighted. "
-        f"Engine: {esc(result.engine)}. Started {esc(result.started)}.</p>"
-        '<p class="muted">Files: <a href="rings.json">rings.json</a> · '
-        '<a href="rings.csv">rings.csv</a> · <a href="leads.csv">leads.csv</a> · '
-        '<a href="merchants.csv">merchants.csv</a> · <a href="run.json">run.json</a></p>'
-    )
-    body = (
-        '<nav class="toc"><a href="#summary">run summary</a><a href="#rings-section">rings</a>'
-        '<a href="#leads-section">leads</a><a href="#supernodes-section">supernodes</a>'
-        '<a href="#services-section">services</a>'
-        '<a href="#rejects-section">rejects</a><a href="#inputs-section">inputs</a></nav>'
-        f'<section id="summary"><h2>Run summary</h2>{summary}</section>'
-        '<section id="rings-section"><h2>Rings by score</h2>'
-        + pages.table(
-            rings,
-            "rings",
-            ring_cols,
-            links={"ring_id": "packets/{}/index.html"},
-            min_filter="ring_score",
-            empty="no rings found",
-        )
-        + '</section><section id="leads-section"><h2>Offline sites (leads)</h2>'
-        + '<p class="muted">address: the normalized key that joins every spelling; '
-        "raw_address: one spelling from the input.</p>"
-        + pages.table(
-            result.leads.assign(roles=result.leads["roles"].str.replace(";", ", ", regex=False)),
-            "leads",
-            [
-                "address",
-                "raw_address",
-                "score",
-                "rings",
-                "ring_shops",
-                "shops",
-                "shipments",
-                "roles",
-                "province",
-                "city",
-                "lat",
-                "lon",
-            ],
-            min_filter="score",
-            empty="no leads",
-            multi_links={"rings": "packets/{}/index.html"},
-        )
-        + '</section><section id="counts-section"><h2>Rows read, loaded and set aside</h2>'
-        + pages.table(tables, "tables", filter_box=False)
-        + '</section><section id="supernodes-section"><h2>Supernodes set aside</h2>'
-        '<p class="muted">Identifiers held by more than '
-        f"{esc(result.settings.public().get('supernode_max_merchants', ''))} shops link "
-        "nobody.</p>"
-        + pages.table(sn, "supernodes", filter_box=False, empty="none")
-        + '</section><section id="services-section"><h2>Services down-weighted</h2>'
-        f'<p class="muted">Services: identifiers {esc(rule)}.</p>'
-        + pages.table(result.services, "services", filter_box=False, empty="none")
-        + '</section><section id="rejects-section"><h2>Rows set aside</h2>'
-        + pages.table(rejects, "rejects", filter_box=False, empty="none")
-        + '</section><section id="inputs-section"><h2>Input files</h2>'
-        + pages.table(inputs, "inputs", filter_box=False)
-        + "</section>"
-    )
-    return pages.page("graphring run overview", f"run {result.run_id}", body)

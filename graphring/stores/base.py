@@ -14,30 +14,14 @@ import pandas as pd
 from graphring.contract import Dataset
 from graphring.parallel import fork_map
 
-#: Columns of :meth:`Store.merchants` before any extra attribute columns.
-MERCHANT_COLUMNS = [
-    "merchant_id",
-    "name",
-    "platform",
-    "province",
-    "city",
-    "opened_on",
-    "monthly_orders",
-    "rating",
-]
-LISTING_COLUMNS = [
-    "listing_id",
-    "merchant_id",
-    "brand",
-    "title",
-    "price",
-    "reference_price",
-    "image_text",
-]
-SHIPMENT_COLUMNS = ["shipment_id", "merchant_id", "origin_key", "shipped_at", "carrier"]
-ADDRESS_COLUMNS = ["key", "address", "province", "city", "lat", "lon"]
-#: Which shop holds which identifier, in which role; shipments counts parcels sent from it.
-HOLDING_COLUMNS = ["merchant_id", "kind", "key", "role", "shipments"]
+# the store's tables (defined once in schema.py)
+from graphring.schema import (
+    ADDRESS_COLUMNS,
+    HOLDING_COLUMNS,
+    LISTING_COLUMNS,
+    MERCHANT_COLUMNS,
+    SHIPMENT_COLUMNS,
+)
 
 
 class Store(ABC):

@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from graphring.export import write_run
-from graphring.packets.browser import BrowserMissing, PageLog, chromium, offline_page
+from graphring.headless import BrowserMissing, PageLog, chromium, offline_page
 from graphring.pipeline import run_pipeline
+from graphring.rundir.write import write_run
 from graphring.sample import write_sample
 from tests.browser.helpers import HOSTILE_NAMES, HostileRun
 

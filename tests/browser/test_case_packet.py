@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from graphring.packets.browser import PageLog, open_packet, page_alerts
+from graphring.headless import PageLog, open_packet, page_alerts
 from graphring.packets.graph import KIND_COLOURS
 from tests.browser.helpers import HostileRun
 

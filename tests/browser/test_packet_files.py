@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graphring import export
 from graphring.config import Settings
-from graphring.export import write_run
 from graphring.packets import write
 from graphring.packets.graph import MAX_NODES, ring_graph, ring_svg, vis_data
 from graphring.packets.pages import script_json
 from graphring.pipeline import run_pipeline
+from graphring.rundir import custody as chain
+from graphring.rundir.write import write_run
 from graphring.sample import SampleInfo
 from tests.conftest import write_tables
 
@@ -126,9 +126,9 @@ def test_packets_are_the_same_whatever_the_number_of_processes(
     """Packets written by three forked processes equal, byte for byte, those written in
     this one (the clock of the chain of custody held still)."""
     result = run_pipeline(sample.data_dir, Settings(workers=3))
-    stamp = export.custody(result)["generated_at"]
-    custody = export.custody
-    monkeypatch.setattr(export, "custody", lambda r: {**custody(r), "generated_at": stamp})
+    stamp = chain.custody(result)["generated_at"]
+    custody = chain.custody
+    monkeypatch.setattr(chain, "custody", lambda r: {**custody(r), "generated_at": stamp})
     monkeypatch.setattr(write, "PACKETS_PER_PROCESS", 10**9)
     one = write_run(result, tmp_path / "one")
     monkeypatch.setattr(write, "PACKETS_PER_PROCESS", 1)

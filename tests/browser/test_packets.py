@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from graphring.packets.browser import PageLog, open_packet, page_alerts
+from graphring.headless import PageLog, open_packet, page_alerts
 from tests.browser.helpers import HOSTILE_NAMES, HostileRun
 
 pytestmark = pytest.mark.browser

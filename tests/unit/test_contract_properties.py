@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from graphring.config import Settings
 from graphring.contract import SET_ASIDE, TABLES, Dataset, read_dataset
 from graphring.errors import InputError
-from graphring.export import write_run
 from graphring.pipeline import run_pipeline
+from graphring.rundir.write import write_run
 
 #: Modest, fixed examples: the properties run in about half a minute, the same way each time.
 PROPERTY = settings(

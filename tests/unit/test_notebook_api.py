@@ -1,10 +1,12 @@
-"""The notebook API (graphring.notebook): the same answers from a fresh run and from its
+"""The notebook API (graphring.investigation): the same answers from a fresh run and from its
 run folder, self-contained inline graphs, neighbourhoods, comparisons, Cypher."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import doctest
+import importlib
 import json
 import shutil
 from html.parser import HTMLParser
@@ -14,10 +16,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import graphring.notebook as notebook
 from graphring.config import Settings, load_settings
 from graphring.errors import StoreError
-from graphring.notebook import Investigation, NeedsInputData, investigate, open_run
+from graphring.investigation import Investigation, NeedsInputData, investigate, open_run
 from graphring.queries import query
 from graphring.sample import SampleInfo
 from graphring.stores.base import Store
@@ -53,6 +54,21 @@ def test_rings_ranked_by_score_and_match_the_run(inv: Investigation) -> None:
         assert r.kinds == expected.at[r.ring_id, "kinds"]
 
 
+def test_a_ring_points_at_its_packet_once_written(
+    inv: Investigation, run_dir: Path, reopened: Investigation
+) -> None:
+    # run_dir wrote inv's run folder: the ring's packet is the folder the run wrote
+    ring = inv.largest_ring()
+    assert inv.folder == run_dir.resolve()
+    assert ring.packet == run_dir.resolve() / "packets" / ring.ring_id
+    assert (ring.packet / "index.html").is_file()
+    assert reopened.ring(ring.ring_id).packet == ring.packet
+    # before a run folder is written there is no packet to point at
+    unwritten = copy.copy(inv)
+    unwritten.folder = None
+    assert unwritten.ring(ring.ring_id).packet is None
+
+
 def test_a_ring_has_its_members_evidence_leads_and_reasons(inv: Investigation) -> None:
     ring = inv.largest_ring()
     assert ring.size >= 58
@@ -63,7 +79,6 @@ def test_a_ring_has_its_members_evidence_leads_and_reasons(inv: Investigation) -
     assert not ring.leads.empty
     assert all(ring.ring_id in r.split(";") for r in ring.leads["rings"])
     assert ring.reasons["points"].sum() == pytest.approx(ring.score, abs=0.2)
-    assert ring.packet is not None or inv.folder is None
 
 
 def test_timeline_counts_every_opening_and_shipment(inv: Investigation) -> None:
@@ -416,6 +431,10 @@ def test_cypher_on_real_neo4j(sample: SampleInfo, neo4j_store: Store) -> None:
 
 
 def test_docstring_examples_run() -> None:
-    result = doctest.testmod(notebook, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 20
-    assert result.failed == 0
+    attempted = 0
+    for name in ["", ".session", ".ring", ".neighbourhood", ".compare", ".cypher"]:
+        module = importlib.import_module("graphring.investigation" + name)
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, name
+        attempted += result.attempted
+    assert attempted > 20

@@ -2,67 +2,34 @@
 
 Everything is written into a staging folder beside the target, which then takes the
 target's place; a failed run leaves the previous folder as it was and no half-written one.
-Only a new folder, an empty one or a run folder graphring wrote is replaced (runfolder.py).
+Only a new folder, an empty one or a run folder graphring wrote is replaced (safety.py).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from graphring import __version__
+from graphring.packets.overview import overview_html
+from graphring.packets.write import write_packets
 from graphring.pipeline import RunResult
 from graphring.progress import stage_done
-from graphring.runfolder import SIGNATURE, staged_dir
+from graphring.review import packet_seal
+from graphring.rundir.custody import custody, dump_json
+from graphring.rundir.safety import SIGNATURE, staged_dir
 from graphring.services import service_rule
 from graphring.sheets import write_sheet_csv
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON: {type(value).__name__}")
-
-
-def _dump(path: Path, data: Any) -> None:
-    path.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
-        + "\n",
-        encoding="utf-8",
-    )
+from graphring.version import __version__
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     clean = frame.astype(object).where(frame.notna(), None)
     return [dict(r) for r in clean.to_dict(orient="records")]
-
-
-def custody(result: RunResult) -> dict[str, Any]:
-    """Chain of custody: who made this, when, from which exact input files."""
-    return {
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "graphring_version": __version__,
-        "run_id": result.run_id,
-        "parameters": result.settings.public(),
-        "engine": result.engine,
-        "inputs": {
-            name: {"file": src.path.name, "sha256": src.sha256, "rows": src.rows}
-            for name, src in sorted(result.sources.items())
-        },
-    }
 
 
 def ring_documents(result: RunResult) -> list[dict[str, Any]]:
@@ -191,7 +158,7 @@ def write_run(
     """Write the run folder ``out`` (replacing a run folder that is there, once complete).
 
     Raises :class:`graphring.errors.InputError` when ``out`` may not be written
-    (:func:`graphring.runfolder.check_target`; ``data_dir``: the run's input folder).
+    (:func:`graphring.rundir.safety.check_target`; ``data_dir``: the run's input folder).
     """
     with staged_dir(out, data_dir) as stage:
         write_run_into(result, stage, packets=packets)
@@ -207,12 +174,9 @@ def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> Non
     write_sheet_csv(result.leads.drop(columns=["raw_address"]), folder / "leads.csv")
     write_sheet_csv(result.rejects, folder / "rejects.csv")
     docs = ring_documents(result)
-    _dump(folder / "rings.json", docs)
+    dump_json(folder / "rings.json", docs)
     seals: dict[str, str] = {}
     if packets:
-        from graphring.packets.write import write_packets
-        from graphring.review import packet_seal
-
         started = time.perf_counter()
         write_packets(result, docs, folder / "packets")
         stage_done("packets", time.perf_counter() - started, f"{len(docs)} packets")
@@ -221,7 +185,5 @@ def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> Non
             if seal:
                 seals[doc["ring_id"]] = seal
     # written after the packets: run.json and the overview carry each packet's seal
-    _dump(folder / "run.json", run_document(result, seals))
-    from graphring.packets.write import overview_html
-
+    dump_json(folder / "run.json", run_document(result, seals))
     (folder / "index.html").write_text(overview_html(result, seals), encoding="utf-8")

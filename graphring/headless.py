@@ -1,6 +1,7 @@
-"""Open packets in a real headless Chromium with every network request blocked.
+"""Open pages in a real headless Chromium with every network request blocked.
 
-Used by the browser tests, the packet benchmark and ``python -m graphring.packets.screenshot``.
+What ``graphring report`` prints with, and what the browser tests, the packet benchmark and
+``tools/screenshot.py`` open packets with.
 The browser is Debian's ``chromium`` (``scripts/install-browser``) driven by Playwright's
 Python API; Playwright's own browser downloads are never used. ``GRAPHRING_CHROMIUM``
 points at another Chromium binary.
@@ -141,28 +142,3 @@ def open_packet(page: Any, packet_html: Path, timeout_s: float = 20.0) -> float:
     page.goto(Path(packet_html).resolve().as_uri())
     page.wait_for_selector("#graph[data-ready='1']", state="attached", timeout=timeout_s * 1000)
     return time.perf_counter() - start
-
-
-def screenshot_packet(
-    packet_html: Path,
-    out: Path,
-    width: int = 1400,
-    height: int = 1250,
-    section: str | None = None,
-) -> dict[str, Any]:
-    """Open a packet offline, let the graph settle and save a PNG of the page's top (or
-    from ``section``, an element id, down). Raises RuntimeError if the page needed the network,
-    logged an error or ran a dialog."""
-    with chromium() as browser:
-        page, log = offline_page(browser, width, height)
-        seconds = open_packet(page, packet_html)
-        if section:
-            page.evaluate(f"document.getElementById({section!r}).scrollIntoView()")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(out))
-        nodes = page.evaluate("window.graphring.nodes.length")
-        problems = log.problems() + page_alerts(page)
-        page.context.close()
-    if problems:
-        raise RuntimeError("the packet page misbehaved:\n" + "\n".join(problems))
-    return {"seconds_to_settle": round(seconds, 2), "nodes": nodes, "png": str(out)}

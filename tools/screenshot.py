@@ -1,6 +1,6 @@
 """Screenshot a ring's packet in headless Chromium, offline.
 
-    python -m graphring.packets.screenshot RUN_DIR RING_ID OUT.png [--section ID]
+    python tools/screenshot.py RUN_DIR RING_ID OUT.png [--section ID]
 
 RUN_DIR is a run folder (``graphring demo --out RUN_DIR``); RING_ID names a folder under
 ``RUN_DIR/packets``, or is ``largest`` for the ring with the most shops. Every network
@@ -14,13 +14,45 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from graphring.packets.browser import BrowserMissing, screenshot_packet
+from graphring.headless import (
+    BrowserMissing,
+    chromium,
+    offline_page,
+    open_packet,
+    page_alerts,
+)
+
+
+def screenshot_packet(
+    packet_html: Path,
+    out: Path,
+    width: int = 1400,
+    height: int = 1250,
+    section: str | None = None,
+) -> dict[str, Any]:
+    """Open a packet offline, let the graph settle and save a PNG of the page's top (or
+    from ``section``, an element id, down). Raises RuntimeError if the page needed the network,
+    logged an error or ran a dialog."""
+    with chromium() as browser:
+        page, log = offline_page(browser, width, height)
+        seconds = open_packet(page, packet_html)
+        if section:
+            page.evaluate(f"document.getElementById({section!r}).scrollIntoView()")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out))
+        nodes = page.evaluate("window.graphring.nodes.length")
+        problems = log.problems() + page_alerts(page)
+        page.context.close()
+    if problems:
+        raise RuntimeError("the packet page misbehaved:\n" + "\n".join(problems))
+    return {"seconds_to_settle": round(seconds, 2), "nodes": nodes, "png": str(out)}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m graphring.packets.screenshot", description=__doc__.splitlines()[0]
+        prog="python tools/screenshot.py", description=__doc__.splitlines()[0]
     )
     ap.add_argument("run_dir", type=Path)
     ap.add_argument("ring_id")

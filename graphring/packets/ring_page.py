@@ -1,0 +1,392 @@
+"""One ring's packet page, section by section: summary, graph, members, shared identifiers,
+offline sites, provinces, listings, timeline, decisions and chain of custody."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from graphring.packets import pages
+from graphring.packets.case import backbone_order, full_months
+from graphring.packets.leadmap import leads_map_svg
+from graphring.schema import (
+    LISTING_EVIDENCE_COLUMNS,
+    PACKET_EVIDENCE_COLUMNS,
+    PACKET_LEAD_COLUMNS,
+    PACKET_MEMBER_COLUMNS,
+)
+from graphring.scoring import CHEAP_SHARE
+from graphring.ties import WEAK_RISK, weakly_tied
+
+if TYPE_CHECKING:
+    from graphring.pipeline import RunResult
+
+
+def packet_html(
+    result: RunResult,
+    doc: dict[str, Any],
+    members: pd.DataFrame,
+    evidence: pd.DataFrame,
+    leads: pd.DataFrame,
+    listings: pd.DataFrame,
+    graph: dict[str, Any],
+    custody: dict[str, Any],
+    timeline: pd.DataFrame | None = None,
+    files: dict[str, str] | None = None,
+    provinces: pd.DataFrame | None = None,
+    provenance: pd.DataFrame | None = None,
+    days: pd.DataFrame | None = None,
+    svg: str = "",
+) -> str:
+    """One ring's page. ``members`` carries a ``shipments`` count per shop (and ``ties``,
+    ``tied_by``); ``leads`` a ``ring_shipments`` count per site; ``files`` maps the packet's
+    files to their SHA-256; ``provenance`` lists the raw spellings behind the shared
+    identifiers; ``days`` the parcels per day from each site; ``svg`` the graph for print."""
+    rid = doc["ring_id"]
+    if provinces is None:
+        provinces = provinces_by_ring(members.assign(ring_id=rid))
+    provinces = provinces.drop(columns="ring_id")
+    if "ties" not in members:
+        members = members.assign(ties=0, tied_by="")
+    weak = weakly_tied(members)
+    mem = members.assign(
+        role=members["core"].map({True: "core", False: "associate"}).fillna("core"),
+        warning=weak.map({True: "weakly tied: check before deciding", False: ""}),
+    )
+    # weakly tied members head the table
+    mem = pd.concat([mem.loc[weak], mem.loc[~weak]])
+    decision_html = _decision(doc)
+    sections = [
+        _TOC,
+        _summary(
+            doc,
+            members,
+            evidence,
+            leads,
+            listings,
+            provinces,
+            decision_html,
+            _weak_ties(rid, mem.loc[weak]),
+        ),
+        _graph_section(graph, svg),
+        _members_section(mem),
+        _evidence_section(rid, evidence, provenance),
+        _leads_section(leads),
+        _provinces_section(provinces),
+        _listings_section(listings),
+        _timeline_section(timeline, days, leads),
+        _decisions_section(rid, doc, decision_html),
+        _custody_section(custody, files),
+    ]
+    return pages.page(
+        f"Ring {rid}",
+        f"graphring investigation packet · run {result.run_id}",
+        "\n" + "\n".join(sections),
+        graph=graph,
+        back="../../index.html",
+    )
+
+
+def provinces_by_ring(members: pd.DataFrame) -> pd.DataFrame:
+    """ring_id, province, shops, cities, mean_risk: most shops first within each ring."""
+    m = members.assign(province=members["province"].fillna(""), city=members["city"].fillna(""))
+    out = m.groupby(["ring_id", "province"], sort=True).agg(
+        shops=("merchant_id", "nunique"),
+        cities=("city", lambda c: ", ".join(sorted({x for x in c if x}))),
+        mean_risk=("risk_score", "mean"),
+    )
+    out["mean_risk"] = out["mean_risk"].round(1)
+    return out.reset_index().sort_values(
+        ["ring_id", "shops", "province"], ascending=[True, False, True], kind="stable"
+    )
+
+
+_TOC = """<nav class="toc"><a href="#summary">summary</a><a href="#graph-section">graph</a>
+<a href="#members-section">members</a><a href="#evidence-section">shared identifiers</a>
+<a href="#leads-section">offline sites</a><a href="#provinces-section">provinces</a>
+<a href="#listings-section">listings</a><a href="#timeline-section">timeline</a>
+<a href="#decisions">decisions</a><a href="#custody">chain of custody</a></nav>"""
+
+
+def _summary(
+    doc: dict[str, Any],
+    members: pd.DataFrame,
+    evidence: pd.DataFrame,
+    leads: pd.DataFrame,
+    listings: pd.DataFrame,
+    provinces: pd.DataFrame,
+    decision_html: str,
+    weak_html: str,
+) -> str:
+    """The score, what the ring holds, the decision, weak ties and the score's reasons."""
+    esc = pages.esc
+    reasons = "".join(
+        f"<li><b>+{float(r['points']):g}</b> {esc(r['text'])}</li>" for r in doc["reasons"]
+    )
+    pills = " ".join(
+        f'<span class="pill">{esc(p)} · {int(n)}</span>'
+        for p, n in zip(provinces["province"], provinces["shops"], strict=True)
+        if p
+    )
+    status = doc.get("status")
+    status_html = f'<span class="status">status: {esc(status)}</span>' if status else ""
+    n_ship = int(members["shipments"].sum()) if "shipments" in members else 0
+    score = f"{float(doc['score']):g}/100"
+    return f"""<section id="summary"><div class="score">{score} {status_html}</div>
+<p>{int(doc["size"])} shops ({len(doc.get("associates", []))} associates) in
+{len(doc["provinces"])} provinces; {len(evidence)} shared identifiers; {len(leads)} offline sites;
+{n_ship} shipments; {len(listings)} suspicious listings.</p>
+{decision_html}{weak_html}
+<h3>Why this ring scores {float(doc["score"]):g}</h3><ul>{reasons}</ul>
+<p>Provinces: {pills or '<span class="muted">not given in the data</span>'}</p></section>"""
+
+
+def _graph_section(graph: dict[str, Any], svg: str) -> str:
+    """The interactive graph, its controls, what it leaves out and its print picture."""
+    left = graph.get("left_out", {})
+    left_note = (
+        f'<p class="warn">To stay readable the graph leaves out {int(left.get("shops", 0))} '
+        f"shops, {int(left.get('identifiers', 0))} shared identifiers and "
+        f"{int(left.get('origins', 0))} shipment origins (the least risky shops, the least rare "
+        "identifiers, the quietest origins); the tables below list them all.</p>"
+        if any(int(v) for v in left.values())
+        else ""
+    )
+    return f"""<section id="graph-section"><h2>Graph</h2>{pages.legend(graph.get("legend", []))}
+<div class="controls"><input id="node-search" class="search" list="node-names"
+placeholder="find a node: shop id or name, address, phone…" aria-label="find a node">
+<datalist id="node-names"></datalist><button id="node-search-go" type="button">find</button>
+<button id="node-search-clear" type="button">clear</button>
+<button id="graph-fit" type="button">fit</button>
+<button id="graph-expand" type="button" title="or double-click a shop">expand shop</button>
+<label>labels <select id="graph-labels"><option value="id">shop id</option>
+<option value="name">shop name</option></select></label>
+<label>time <input id="graph-until" type="range" min="0" max="0" value="0"
+aria-label="show what was there up to a month"></label><span id="graph-until-day"
+class="muted"></span>
+<span id="graph-status" class="muted">laying out the graph…</span></div>
+<div id="graph"></div>{left_note}
+<figure class="print-only" id="graph-print">{svg}</figure>
+<p class="muted">Shops are circles sized by risk; shared identifiers and shipment origins are
+squares sized by how many of the ring's shops use them and how many parcels leave from them.
+Shipments are counted per origin address (hover an orange line for a shop's count). A static
+picture for print: <a href="graph.svg">graph.svg</a>.</p></section>"""
+
+
+def _members_section(mem: pd.DataFrame) -> str:
+    return f"""<section id="members-section"><h2>Members</h2>
+<p class="muted">tied_by: the identifiers each shop shares with other members of this ring.
+Weakly tied members (one tie, risk under {WEAK_RISK:g}) come first.</p>
+{pages.table(mem[PACKET_MEMBER_COLUMNS], "members", min_filter="risk_score")}</section>"""
+
+
+def _evidence_section(rid: str, evidence: pd.DataFrame, provenance: pd.DataFrame | None) -> str:
+    """Shared identifiers, backbone first, and the raw input rows behind them."""
+    for col in ("raw_values", "first_seen", "last_seen"):
+        if col not in evidence:
+            evidence = evidence.assign(**{col: ""})
+    ev = backbone_order(
+        evidence.assign(
+            ring_id=rid, shops=evidence["merchant_ids"].str.replace(";", " ", regex=False)
+        )
+    )
+    prov = provenance if provenance is not None else pd.DataFrame(columns=["kind"])
+    return f"""<section id="evidence-section"><h2>Shared identifiers, backbone first</h2>
+<p class="muted">Ordered by how many of the ring's shops share the identifier, then parcels
+sent from it, then rarity (how rare it is in the whole marketplace: 1 = held by these shops
+only). shops_total counts every shop that holds it, in this ring or not. raw_values: the
+spellings in the input; first_seen/last_seen: the earliest and latest opening of a shop that
+holds it and parcel sent from it.</p>
+{pages.table(ev[PACKET_EVIDENCE_COLUMNS], "evidence")}
+<h3 id="provenance">Raw values and their sources</h3>
+<p class="muted">Every input row behind a shared identifier: its spelling, file and line
+(line 1 is the header). Also in <a href="provenance.csv">provenance.csv</a>.</p>
+{pages.table(prov, "provenance", empty="no source rows")}</section>"""
+
+
+def _leads_section(leads: pd.DataFrame) -> str:
+    ld = leads.assign(roles=leads["roles"].str.replace(";", ", ", regex=False))
+    return f"""<section id="leads-section"><h2>Offline sites (leads)</h2>
+{_lead_map(ld)}
+<p class="muted">ring_shipments: parcels this ring's shops sent from the site; shipments: all
+parcels sent from it.</p>
+{pages.table(ld[PACKET_LEAD_COLUMNS], "leads", min_filter="score")}</section>"""
+
+
+def _provinces_section(provinces: pd.DataFrame) -> str:
+    return f"""<section id="provinces-section"><h2>Provinces</h2>
+{pages.table(provinces, "provinces", filter_box=False)}</section>"""
+
+
+def _listings_section(listings: pd.DataFrame) -> str:
+    return f"""<section id="listings-section"><h2>Counterfeit listing evidence</h2>
+<p class="muted">Branded listings under {int(CHEAP_SHARE * 100)}% of the brand's retail price
+(reference_price), and listings whose product image quotes another price (image_price, read
+from the image text) than the price field.</p>
+{pages.table(listings[LISTING_EVIDENCE_COLUMNS], "listings", empty="no suspicious listings")}
+{_print_cut(len(listings), "listings")}</section>"""
+
+
+def _timeline_section(
+    timeline: pd.DataFrame | None, days: pd.DataFrame | None, leads: pd.DataFrame
+) -> str:
+    return f"""<section id="timeline-section"><h2>Timeline</h2>
+<p class="muted">Shops opened and parcels sent per month; months with neither are kept.</p>
+{_timeline(timeline)}{_site_days(days, leads)}</section>"""
+
+
+def _decisions_section(rid: str, doc: dict[str, Any], decision_html: str) -> str:
+    return f"""<section id="decisions"><h2>Decisions</h2>{decision_html or _no_decision(rid)}
+{_excluded(doc)}</section>"""
+
+
+def _custody_section(custody: dict[str, Any], files: dict[str, str] | None) -> str:
+    """Who made the packet, from which input files, its files' SHA-256 and the parameters."""
+    esc = pages.esc
+    inputs = "".join(
+        f"<tr><td>{esc(k)}</td><td>{esc(v['file'])}</td><td class='num'>{esc(v['rows'])}</td>"
+        f"<td><code>{esc(v['sha256'])}</code></td></tr>"
+        for k, v in custody["inputs"].items()
+    )
+    file_rows = "".join(
+        f"<tr><td><a href='{esc(name)}'>{esc(name)}</a></td>"
+        f"<td><code>{esc(digest)}</code></td></tr>"
+        for name, digest in (files or {}).items()
+    )
+    return f"""<section id="custody"><h2>Chain of custody</h2>
+{
+        pages.kv(
+            [
+                ("generated", custody["generated_at"]),
+                ("by", f"graphring {custody['graphring_version']}"),
+                ("run", custody["run_id"]),
+                ("engine", custody["engine"]),
+            ]
+        )
+    }
+<h3>Input files</h3><table id="inputs"><thead><tr><th>table</th><th>file</th><th>rows</th>
+<th>SHA-256</th></tr></thead><tbody>{inputs}</tbody></table>
+<h3>Files of this packet</h3><p class="muted">SHA256SUMS in this folder lists these and this
+page (check with <code>sha256sum -c SHA256SUMS</code>). The packet's seal, the SHA-256 of
+SHA256SUMS itself, is kept outside it: in the run's run.json and overview, and in the
+workspace's cases.jsonl with every decision.</p>
+<p id="seal" class="seal">seal: see run.json (packet_seals)</p>
+<table id="files"><thead><tr><th>file</th><th>SHA-256</th></tr></thead>
+<tbody>{file_rows}</tbody></table>
+<h3>Parameters</h3><pre>{esc(json.dumps(custody["parameters"], indent=1, sort_keys=True))}</pre>
+</section>"""
+
+
+def _timeline(counts: pd.DataFrame | None) -> str:
+    if counts is None or counts.empty:
+        return '<p class="muted">no dates in the data</p>'
+    frame = counts.droplevel(0) if isinstance(counts.index, pd.MultiIndex) else counts
+    return pages.bars(full_months(frame), ("shops opened", "shipments sent"))
+
+
+def _lead_map(leads: pd.DataFrame) -> str:
+    svg = leads_map_svg(leads)
+    if not svg:
+        return '<p class="muted">No lead has coordinates: no map.</p>'
+    return f'<figure id="leads-map">{svg}</figure>'
+
+
+#: A printed packet lists this many suspicious listings (the page and its files hold all).
+PRINTED_LISTINGS = 20
+
+
+def _print_cut(rows: int, what: str) -> str:
+    if rows <= PRINTED_LISTINGS:
+        return ""
+    return (
+        f'<p class="print-note muted">Printed: the first {PRINTED_LISTINGS} of {rows} {what}, '
+        "lowest share of retail first; the packet's page lists them all.</p>"
+    )
+
+
+def _weak_ties(rid: str, weak: pd.DataFrame) -> str:
+    """The warning over weakly tied members, with the command that takes one out."""
+    if weak.empty:
+        return ""
+    esc = pages.esc
+    items = "".join(
+        f"<li><b>{esc(r['merchant_id'])}</b> {esc(r['name'])}: risk "
+        f"{esc(pages.fmt(r['risk_score']))}, tied only by {esc(r['tied_by'] or 'nothing shared')}"
+        f"<br><code>graphring ring exclude {esc(rid)} {esc(r['merchant_id'])} --workspace WS "
+        '--note "…"</code></li>'
+        for r in weak.to_dict("records")
+    )
+    return (
+        f'<div class="warn-box" id="weak-ties"><b>&#9888; {len(weak)} weakly tied member'
+        f"{'s' if len(weak) != 1 else ''}</b> (one tie to the ring and a risk under "
+        f"{WEAK_RISK:g}): possibly an honest shop caught by one shared identifier. Check before "
+        f"deciding on the ring; a shop taken out leaves it from the next run on.<ul>{items}</ul>"
+        "</div>"
+    )
+
+
+def _decision(doc: dict[str, Any]) -> str:
+    """The latest decision on the ring: status, note, who, when and on which run."""
+    d = doc.get("decision")
+    if not d:
+        return ""
+    esc = pages.esc
+    note = f"<br>note: <q>{esc(d['note'])}</q>" if d.get("note") else ""
+    return (
+        f'<div class="decision" id="decision"><b>{esc(d["status"])}</b> by {esc(d["by"])} at '
+        f"{esc(d['at'])} (on run {esc(d['run_id'])}){note}</div>"
+    )
+
+
+def _no_decision(rid: str) -> str:
+    return (
+        '<p class="muted">No decision on this ring yet: <code>graphring ring status '
+        f'{pages.esc(rid)} confirmed|dismissed --workspace WS --note "…"</code>.</p>'
+    )
+
+
+def _excluded(doc: dict[str, Any]) -> str:
+    """Shops investigators took out of this ring, with their notes."""
+    rows = doc.get("excluded") or []
+    if not rows:
+        return '<p class="muted">No shop has been taken out of this ring.</p>'
+    esc = pages.esc
+    items = "".join(
+        f"<tr><td>{esc(x['merchant_id'])}</td><td>{esc(x['note'])}</td><td>{esc(x['by'])}</td>"
+        f"<td>{esc(x['at'])}</td><td>{esc(x['run_id'])}</td></tr>"
+        for x in rows
+    )
+    return (
+        '<h3>Shops taken out of this ring</h3><table id="excluded"><thead><tr><th>shop</th>'
+        "<th>note</th><th>by</th><th>at</th><th>recorded on run</th></tr></thead>"
+        f"<tbody>{items}</tbody></table>"
+    )
+
+
+#: Sites whose day-by-day parcels a packet lists (the busiest of the ring).
+DAY_SITES = 8
+
+
+def _site_days(days: pd.DataFrame | None, leads: pd.DataFrame) -> str:
+    """Parcels per day for the ring's busiest sites, one foldable table each."""
+    if days is None or days.empty:
+        return ""
+    esc = pages.esc
+    totals = days.groupby("key")["parcels"].sum().sort_values(ascending=False, kind="stable")
+    raw = dict(zip(leads["address"], leads.get("raw_address", leads["address"]), strict=True))
+    parts = []
+    for key in totals.index[:DAY_SITES]:
+        d = days.loc[days["key"] == key].set_index("day")[["parcels"]]
+        parts.append(
+            f'<details class="site-days"><summary>{esc(raw.get(key) or key)} · '
+            f"{int(totals[key])} parcels on {len(d)} days, {esc(d.index.min())} to "
+            f"{esc(d.index.max())}</summary>"
+            + pages.bars(d, ("parcels",), period="day")
+            + "</details>"
+        )
+    return (
+        "<h3>Parcels per day from the busiest sites</h3>"
+        '<p class="muted">Days with parcels only; open a site to see them.</p>' + "".join(parts)
+    )

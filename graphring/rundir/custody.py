@@ -1,0 +1,65 @@
+"""What ties a run's files to their origin: the chain of custody, the SHA-256 of a file,
+and the JSON every run file is written as. The run-folder writer and the packet writer
+both use these (neither imports the other for them)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from graphring.version import __version__
+
+if TYPE_CHECKING:
+    from graphring.pipeline import RunResult
+
+
+def json_default(value: Any) -> Any:
+    """numpy numbers, timestamps and paths as JSON values (NaN as null)."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def dump_json(path: Path, data: Any) -> None:
+    """``data`` as indented UTF-8 JSON (no NaN) and a final newline."""
+    path.write_text(
+        json.dumps(data, indent=2, ensure_ascii=False, default=json_default, allow_nan=False)
+        + "\n",
+        encoding="utf-8",
+    )
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def custody(result: RunResult) -> dict[str, Any]:
+    """Chain of custody: who made this, when, from which exact input files."""
+    return {
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "graphring_version": __version__,
+        "run_id": result.run_id,
+        "parameters": result.settings.public(),
+        "engine": result.engine,
+        "inputs": {
+            name: {"file": src.path.name, "sha256": src.sha256, "rows": src.rows}
+            for name, src in sorted(result.sources.items())
+        },
+    }

@@ -1,0 +1,4 @@
+"""graphring's version, in a module of its own so that any module can read it without
+importing the package (which imports nearly every module)."""
+
+__version__ = "0.1.0"

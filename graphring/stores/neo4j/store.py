@@ -161,9 +161,8 @@ class Neo4jStore(Store):
         the server refuses anything that writes, and so does this method for the GDS
         procedures that change the server's in-memory graph catalog (declared reads, such
         as ``gds.graph.project``). A refusal is a :class:`StoreError`; nothing changes.
-        Nodes and paths come back as the driver's values.
-
-        >>> store.query("MATCH (m:Merchant) RETURN count(m) AS n")  # doctest: +SKIP
+        Nodes and paths come back as the driver's values, e.g.
+        ``store.query("MATCH (m:Merchant) WHERE m.city = $city RETURN m", city="Yiwu")``.
         """
         import neo4j
 

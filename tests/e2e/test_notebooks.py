@@ -16,7 +16,7 @@ from nbclient import NotebookClient
 from graphring.config import Settings
 from tests.conftest import NEO4J_PASSWORD
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 NAMES = ["01-quickstart.ipynb", "02-investigate-a-ring.ipynb", "03-neo4j.ipynb"]
 #: An inline graph: its iframe and node count (srcdoc is escaped: no ">" inside the tag).

@@ -12,7 +12,7 @@ from graphring.config import Settings
 from graphring.evaluate import group_outcomes
 from graphring.pipeline import RunResult, run_pipeline
 
-DATA = Path(__file__).parent / "data" / "datastax-fraud"
+DATA = Path(__file__).parents[1] / "data" / "datastax-fraud"
 
 
 def _c(*numbers: int) -> list[str]:

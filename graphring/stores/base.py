@@ -132,12 +132,17 @@ def _group_holdings(raw: pd.DataFrame, bounds: tuple[str | None, str | None]) ->
         if hi is not None:
             keep &= mid < hi
         raw = raw.loc[keep]
-    h = raw.copy()
-    h["role"] = h["role"].fillna("").astype(str)
-    h["shipments"] = h["shipments"].fillna(0).astype("int64")
-    h = h.groupby(["merchant_id", "kind", "key", "role"], sort=True, as_index=False)[
-        "shipments"
-    ].sum()
+    by = ["merchant_id", "kind", "key", "role"]
+    role = raw["role"].fillna("").astype(str)
+    # grouped on sorted integer codes (their order is the strings' order): sorting and
+    # hashing millions of strings row by row is what made this slow
+    coded = {c: pd.factorize(role if c == "role" else raw[c], sort=True) for c in by}
+    h = pd.DataFrame({c: codes for c, (codes, _) in coded.items()})
+    h["shipments"] = raw["shipments"].fillna(0).astype("int64").to_numpy()
+    h = h.loc[(h[by] >= 0).all(axis=1)]  # a missing id, kind or key is no holding
+    h = h.groupby(by, sort=True, as_index=False)["shipments"].sum()
+    for c, (_, uniques) in coded.items():
+        h[c] = np.asarray(uniques, dtype=object)[h[c].to_numpy()]
     return h[HOLDING_COLUMNS]
 
 

@@ -33,7 +33,9 @@ class MemoryStore(Store):
         self._holdings: pd.DataFrame | None = None
 
     def load(self, dataset: Dataset) -> dict[str, int]:
-        self._t = {k: v.drop(columns="_line") for k, v in dataset.tables.items()}
+        # the dataset's own tables, not copies (they are not changed here; ``_line`` is
+        # left out where tables are handed on): a million shops' tables are gigabytes
+        self._t = dict(dataset.tables)
         self._holdings = None
         h = self.holdings()
         return {
@@ -58,7 +60,7 @@ class MemoryStore(Store):
 
     def merchants(self) -> pd.DataFrame:
         m = self._table("merchants")
-        extra = [c for c in m.columns if c not in MERCHANT_COLUMNS]
+        extra = [c for c in m.columns if c not in MERCHANT_COLUMNS and c != "_line"]
         return sort_frame(m[MERCHANT_COLUMNS + sorted(extra)], ["merchant_id"])
 
     def listings(self) -> pd.DataFrame:

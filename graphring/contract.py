@@ -414,14 +414,7 @@ def _stripped(column: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     value), and which of those are empty and which hold a NUL byte. Arrow's kernels do the
     string work in C++ over the whole column."""
     # once per distinct value: ids and places repeat down a column
-    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
-    try:
-        text = pa.array(uniques, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        text = None
-    if text is None or text.null_count:
-        # not all text (a number, a missing value): as str() writes each one
-        text = pa.array(pd.Series(uniques, dtype=object).astype(str), type=pa.string())
+    codes, text = _distinct_text(column)
     text = pc.utf8_trim(text, characters=PY_WHITESPACE)
     index = column.index
 
@@ -436,11 +429,26 @@ def _stripped(column: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     )
 
 
+def _distinct_text(column: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Each value's position among the distinct values, and those values, as ``str(v)``
+    writes them. Arrow's hash, not pandas' (which takes "a" and "a\x00" for one value)."""
+    values = column.to_numpy(dtype=object)
+    try:
+        text = pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = None
+    if text is None or text.null_count:
+        # not all text (a number, a missing value): as str() writes each one
+        text = pa.array(column.astype(str).to_numpy(dtype=object), type=pa.string())
+    coded = pc.dictionary_encode(text)
+    return np.asarray(coded.indices, dtype=np.int64), coded.dictionary
+
+
 def _per_value(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """``fn(values)`` for an element-wise ``fn``, run once per distinct value (a column of
-    a few kinds or roles repeated over millions of rows)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    done = fn(pd.Series(uniques, dtype=object)).to_numpy()
+    """``fn(values)`` for an element-wise ``fn`` of text, run once per distinct value (a
+    column of a few kinds or roles repeated over millions of rows)."""
+    codes, uniques = _distinct_text(values)
+    done = fn(pd.Series(uniques.to_numpy(zero_copy_only=False), dtype=object)).to_numpy()
     return pd.Series(done[codes] if len(codes) else done[:0], index=values.index)
 
 

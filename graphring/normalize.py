@@ -10,6 +10,7 @@ import functools
 import re
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import phonenumbers
 import pyarrow as pa
@@ -43,11 +44,18 @@ def _on_uniques(fn: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], p
 
     @functools.wraps(fn)
     def wrapper(values: pd.Series) -> pd.Series:
-        codes, uniques = pd.factorize(values.astype("string").fillna(""), sort=False)
-        keys = fn(pd.Series(uniques, dtype="string")).to_numpy(dtype=object)
+        codes, uniques = _distinct(values)
+        keys = fn(uniques).to_numpy(dtype=object)
         return pd.Series(keys[codes] if len(codes) else [], index=values.index, dtype=object)
 
     return wrapper
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes of ``values`` and their distinct values as text (missing ones empty), found
+    by hashing the values as they are: no string work on every row."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes, pd.Series(uniques, dtype=object).astype("string").fillna("")
 
 
 @_on_uniques
@@ -97,6 +105,8 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-./()]")
 # Chinese mobile numbers, the bulk of a Chinese marketplace's phones: with region CN these
 # are exactly what phonenumbers makes of them, without parsing each one.
 _CN_MOBILE = re.compile(r"^(?:\+86|0086)?(1[3-9]\d{9})$")
+# the same in RE2 (Arrow), for ASCII values: a named group, digits spelled out
+_CN_MOBILE_RE2 = r"^(?:\+86|0086)?(?P<mobile>1[3-9][0-9]{9})$"
 
 
 def phone_key(values: pd.Series, region: str = "CN") -> pd.Series:
@@ -106,19 +116,35 @@ def phone_key(values: pd.Series, region: str = "CN") -> pd.Series:
     >>> phone_key(pd.Series(["+86 138-0013-8000", "0086 13800138000", "13800138000"])).tolist()
     ['+8613800138000', '+8613800138000', '+8613800138000']
     """
-    squeezed = _text(values).str.replace(_PHONE_SEPARATORS, "", regex=True)
+    raw_codes, raw = _distinct(values)
+    squeezed = _text(raw).str.replace(_PHONE_SEPARATORS, "", regex=True)
     codes, uniques = pd.factorize(squeezed, sort=False)
+    codes = codes[raw_codes]
     u = pd.Series(uniques, dtype="string")
     keys = pd.Series("", index=u.index, dtype=object)
     rest = pd.Series(True, index=u.index)
     if region.upper() == "CN":
-        mobile = u.str.extract(_CN_MOBILE)[0]
+        mobile = _cn_mobile(u)
         fast = mobile.notna().to_numpy()
         keys[fast] = "+86" + mobile[fast]
         rest = ~fast
     keys[rest] = [_one_phone(str(x), region) for x in u[rest]]
     out = keys.to_numpy(dtype=object)
     return pd.Series(out[codes] if len(codes) else [], index=values.index, dtype=object)
+
+
+def _cn_mobile(u: pd.Series) -> pd.Series:
+    """The 11-digit mobile number of each value that is one (else missing): Arrow's RE2
+    over the ASCII values (there Python's ``\\d`` is ``[0-9]``), Python's ``re`` over the
+    rest (where ``\\d`` also matches other scripts' digits)."""
+    arr = pa.array(u.to_numpy(dtype=object), type=pa.string())
+    ascii_ = np.asarray(pc.string_is_ascii(arr), dtype=bool)
+    found = pc.extract_regex(arr.filter(pa.array(ascii_)), _CN_MOBILE_RE2).flatten()[0]
+    out = pd.Series(np.nan, index=u.index, dtype=object)
+    out[ascii_] = found.to_numpy(zero_copy_only=False)
+    if not ascii_.all():
+        out[~ascii_] = u[~ascii_].str.extract(_CN_MOBILE)[0].astype(object).to_numpy()
+    return out
 
 
 @_on_uniques
@@ -133,16 +159,20 @@ def plain_key(values: pd.Series) -> pd.Series:
 
 def identifier_key(kind: pd.Series, values: pd.Series, region: str = "CN") -> pd.Series:
     """Key of each value by its kind (``phone``, ``address``, ``account``, or any other)."""
-    kind = kind.astype("string")
-    out = plain_key(values)
+    kind = kind.astype(object)
+    out = pd.Series("", index=values.index, dtype=object)
+    plain = np.ones(len(values), dtype=bool)
     for name, fn in (
         ("phone", lambda v: phone_key(v, region)),
         ("address", address_key),
         ("account", account_key),
     ):
-        mask = (kind == name).fillna(False).to_numpy()
+        mask = (kind == name).to_numpy(dtype=bool)
+        plain &= ~mask
         if mask.any():
             out[mask] = fn(values[mask])
+    if plain.any():
+        out[plain] = plain_key(values[plain])
     return out
 
 

@@ -27,7 +27,9 @@ class MemoryStore(Store):
         self._holdings: pd.DataFrame | None = None
 
     def load(self, dataset: Dataset) -> dict[str, int]:
-        self._t = {k: v.drop(columns="_line") for k, v in dataset.tables.items()}
+        # the dataset's own tables, not copies (they are not changed here; ``_line`` is
+        # left out where tables are handed on): a million shops' tables are gigabytes
+        self._t = dict(dataset.tables)
         self._holdings = None
         h = self.holdings()
         return {

@@ -193,3 +193,22 @@ def test_ids_that_look_like_numbers_are_read_verbatim(tmp_path: Path) -> None:
     assert ds["merchants"]["merchant_id"].tolist() == ["007", "62220000000000000001", "1.50"]
     assert ds["payment_accounts"]["merchant_id"].tolist() == ["007", "1.50"]
     assert ds["payment_accounts"]["key"].tolist() == ["0012", "0012"]
+
+
+def test_values_are_stripped_as_python_strips_them_and_a_nul_is_not_lost(
+    tmp_path: Path,
+) -> None:
+    # every character Python's str.strip() takes for whitespace, around names and ids;
+    # a name that differs from another only by a NUL byte is still caught
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    assert set(contract.PY_WHITESPACE) == set(spaces)
+    names = ["Shop", "Shop\x00", f"{spaces}Shop{spaces}", "\u200bShop"]
+    frame = pd.DataFrame({"merchant_id": ["M1", "M2", f" M3{spaces}", "M4"], "name": names})
+    frame.to_csv(tmp_path / "merchants.csv", index=False)
+    ds = read_dataset(tmp_path)
+    assert list(ds["merchants"]["merchant_id"]) == ["M1", "M3", "M4"]
+    assert list(ds["merchants"]["name"]) == ["Shop", "Shop", "\u200bShop"]
+    rejects = ds.rejects
+    assert rejects[["line", "column", "reason"]].values.tolist() == [
+        [3, "name", "name holds a NUL byte"]
+    ]

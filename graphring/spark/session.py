@@ -59,7 +59,11 @@ def spark_session(master: str, conf: dict[str, Any] | None = None) -> SparkSessi
 def arrow_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with text columns as plain objects: PySpark turns each column into one
     Arrow array, and pandas' Arrow-backed strings may come in several chunks."""
-    text = [c for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype) or t == "str"]
+    text = [
+        c
+        for c, t in frame.dtypes.items()
+        if isinstance(t, (pd.StringDtype, pd.ArrowDtype)) or t == "str"
+    ]
     return frame.astype(dict.fromkeys(text, object)) if text else frame
 
 

@@ -42,8 +42,13 @@ from pathlib import Path
 import pandas as pd
 
 CHILD = r"""
-import json, sys, time
+import json, logging, sys, time
 from graphring.config import Settings
+# each stage's time on stderr as it ends (a run stopped part way still says how far it got)
+handler = logging.StreamHandler(sys.stderr)
+handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+logging.getLogger("graphring").addHandler(handler)
+logging.getLogger("graphring").setLevel(logging.INFO)
 from graphring.export import write_run
 from graphring.pipeline import run_pipeline
 from graphring.spark.store import SparkStore
@@ -115,6 +120,9 @@ class Sampler(threading.Thread):
             # Spark's shuffle and spill files: they are deleted when the session stops
             if self.local_dir is not None and ticks % 25 == 0:
                 self.peak["local_dir"] = max(self.peak["local_dir"], _du_mb(self.local_dir))
+            if ticks % 300 == 0:  # the peaks so far, once a minute
+                peaks = {k: round(v) for k, v in self.peak.items()}
+                print(f"{time.strftime('%H:%M:%S')} peaks MB {peaks}", file=sys.stderr, flush=True)
             kids = _children()
             tree, stack = [], [self.pid]
             while stack:
@@ -252,7 +260,12 @@ def main() -> None:
         sampler.done.set()
         wall = time.perf_counter() - t
         if proc.returncode != 0:
-            print(f"{n:,} shops: failed with status {proc.returncode}", flush=True)
+            peaks = {k: round(v) for k, v in sampler.peak.items()}
+            print(
+                f"{n:,} shops: failed with status {proc.returncode} after {wall:.0f} s; "
+                f"peaks MB {peaks}",
+                flush=True,
+            )
             continue
         res = json.loads(stdout.strip().splitlines()[-1])
         row = {

@@ -271,3 +271,34 @@ def test_a_missing_pyspark_says_what_to_install(monkeypatch: pytest.MonkeyPatch)
     )
     with pytest.raises(ConfigError, match=r"pip install 'graphring\[spark\]'"):
         spark.require_pyspark()
+
+
+def test_places_matched_block_by_block_are_the_places_of_the_whole(rich: SampleInfo) -> None:
+    """What Spark relies on to match places per group: blocks dealt apart in any grouping
+    give the places matching every address at once gives."""
+    from graphring.places import match_places, place_blocks
+
+    keys = read_dataset(rich.data_dir).tables["addresses"]["key"].drop_duplicates()
+    # a few look-alike spellings too: a typo, a missing room, another street number
+    keys = pd.concat(
+        [
+            keys,
+            pd.Series(
+                [
+                    "room 5 12 xinhua road district 3 wuhan",
+                    "12 xinhva road district 3 wuhan",
+                    "13 xinhua road district 3 wuhan",
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    whole = match_places(keys).sort_values("key").reset_index(drop=True)
+    blocks = place_blocks(keys)
+    groups = pd.factorize(blocks)[0] % 3
+    parts = [match_places(keys[(groups == g) & (blocks != "").to_numpy()]) for g in range(3)]
+    apart = pd.concat(parts, ignore_index=True).sort_values("key").reset_index(drop=True)
+    pd.testing.assert_frame_equal(whole, apart, check_dtype=False)
+    assert len(whole) >= 2
+    assert "12 xinhva road district 3 wuhan" in set(whole["key"])
+    assert "13 xinhua road district 3 wuhan" not in set(whole["key"])

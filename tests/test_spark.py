@@ -1,10 +1,12 @@
 """The whole job on a real Spark session (``local[2]``, Java 17): the same answer as the
 embedded store, the reader's line numbers and rejects, components, and the command line.
 
-What Spark adds to the suite: 23 minutes (1,380 s of the 37.4-minute
-``-m "not neo4j and not browser and not notebook"`` run) on this project's 2-core machine
-while it was shared, load average 12-16; each Spark run of the 2,500-shop sample is some
-160 small jobs, so the cost is Spark's per-job overhead, which a loaded machine multiplies.
+What Spark adds to the suite: measured 2026-11-30 on this project's 2-core machine while
+it was shared (load average 8-14): the parity fixture 175 s (both runs with places and
+calibrated weights on), the scheduled runs with verdicts 97 s; the previous session
+measured the reader 45 s, components 95 s and the CLI in a fresh JVM 386 s (load 12-16).
+Each Spark run of a 2,500-shop sample is a few hundred small jobs, so the cost is
+Spark's per-job overhead, which a loaded machine multiplies.
 """
 
 from __future__ import annotations

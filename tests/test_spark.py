@@ -3,8 +3,8 @@ embedded store, the reader's line numbers and rejects, components, and the comma
 
 What Spark adds to the suite: measured 2026-11-30 on this project's 2-core machine while
 it was shared (load average 8-14): the parity fixture 175 s (both runs with places and
-calibrated weights on), the scheduled runs with verdicts 97 s; the previous session
-measured the reader 45 s, components 95 s and the CLI in a fresh JVM 386 s (load 12-16).
+calibrated weights on), the scheduled runs with verdicts 97 s, the reader 56 s,
+components 35 s, the CLI in a fresh JVM 91 s (about 8 minutes in all).
 Each Spark run of a 2,500-shop sample is a few hundred small jobs, so the cost is
 Spark's per-job overhead, which a loaded machine multiplies.
 """

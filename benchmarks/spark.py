@@ -3,6 +3,13 @@
     python benchmarks/spark.py                                   # 1M shops on local[2]
     python benchmarks/spark.py --sizes 100000 1000000 --keep /tmp/markets
     python benchmarks/spark.py --sizes 5000000 --driver-memory 8g --write /tmp/spark.md
+    python benchmarks/spark.py --sizes 5000000 --copies 5 --keep /work/markets  # 5 x 1M
+
+A size of several million shops takes long to generate in one process (the 1M one takes
+some 14 minutes and grows with the size); ``--copies K`` writes it as K copies of the
+marketplace of size/K instead, each copy's ids, addresses, phones, accounts and other
+identifiers made its own (so copies share nothing but chance collisions of phone and
+account numbers): K times the shops, rings and links, written in chunks.
 
 Each size runs in a fresh process: a Spark session on ``--master`` (one JVM holds the
 driver and the executor in local mode), the pipeline with ``--backend spark`` (read and
@@ -32,9 +39,16 @@ import threading
 import time
 from pathlib import Path
 
+import pandas as pd
+
 CHILD = r"""
-import json, sys, time
+import json, logging, sys, time
 from graphring.config import Settings
+# each stage's time on stderr as it ends (a run stopped part way still says how far it got)
+handler = logging.StreamHandler(sys.stderr)
+handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+logging.getLogger("graphring").addHandler(handler)
+logging.getLogger("graphring").setLevel(logging.INFO)
 from graphring.rundir.write import write_run
 from graphring.pipeline import run_pipeline
 from graphring.spark.store import SparkStore
@@ -106,6 +120,9 @@ class Sampler(threading.Thread):
             # Spark's shuffle and spill files: they are deleted when the session stops
             if self.local_dir is not None and ticks % 25 == 0:
                 self.peak["local_dir"] = max(self.peak["local_dir"], _du_mb(self.local_dir))
+            if ticks % 300 == 0:  # the peaks so far, once a minute
+                peaks = {k: round(v) for k, v in self.peak.items()}
+                print(f"{time.strftime('%H:%M:%S')} peaks MB {peaks}", file=sys.stderr, flush=True)
             kids = _children()
             tree, stack = [], [self.pid]
             while stack:
@@ -132,6 +149,60 @@ def _du_mb(path: Path) -> float:
     return total / 2**20
 
 
+#: Per file: the columns made a copy's own, and how.
+_COPY_COLUMNS = {
+    "merchants.csv": {"merchant_id": "id"},
+    "listings.csv": {"listing_id": "id", "merchant_id": "id"},
+    "shipments.csv": {
+        "shipment_id": "id",
+        "merchant_id": "id",
+        "origin": "address",
+        "sender_phone": "digits",
+    },
+    "addresses.csv": {"merchant_id": "id", "address": "address"},
+    "payment_accounts.csv": {"merchant_id": "id", "account": "digits"},
+    "identifiers.csv": {"merchant_id": "id", "value": "value"},
+}
+
+
+def _copy_of(frame: pd.DataFrame, columns: dict[str, str], copy: int) -> pd.DataFrame:
+    """``frame`` as copy number ``copy`` (0 is the original)."""
+    if copy == 0:
+        return frame
+    out = frame.copy()
+    for col, how in columns.items():
+        v = out[col]
+        if how == "id":
+            out[col] = v.where(v == "", v + f"-{copy}")
+        elif how == "address":  # another locality: no place joins two copies' spellings
+            out[col] = v.where(v == "", v + f" Zone {copy}")
+        elif how == "digits":  # the last four digits shifted: still a valid number
+            parts = v.str.extract(r"^(.*?)(\d{4})(\D*)$")
+            ok = parts[1].notna()
+            shifted = ((parts[1][ok].astype(int) + 2371 * copy) % 10_000).map("{:04d}".format)
+            out.loc[ok, col] = parts[0][ok] + shifted + parts[2][ok]
+        elif how == "value":  # phones as digits, the other kinds tagged
+            phone = out["kind"].str.strip().str.lower() == "phone"
+            out.loc[phone, col] = _copy_of(out.loc[phone, [col]], {col: "digits"}, copy)[col]
+            email = ~phone & v.str.contains("@", regex=False)
+            out.loc[email, col] = v[email].str.replace("@", f".{copy}@", n=1, regex=False)
+            rest = ~phone & ~email & (v != "")
+            out.loc[rest, col] = v[rest] + f"-{copy}"
+    return out
+
+
+def replicate(source: Path, target: Path, copies: int) -> None:
+    """Write ``copies`` copies of the marketplace in ``source`` as one into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name, columns in _COPY_COLUMNS.items():
+        with open(target / name, "w", encoding="utf-8", newline="") as f:
+            for copy in range(copies):
+                for chunk in pd.read_csv(
+                    source / name, dtype=str, keep_default_na=False, chunksize=500_000
+                ):
+                    _copy_of(chunk, columns, copy).to_csv(f, index=False, header=f.tell() == 0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
@@ -141,6 +212,7 @@ def main() -> None:
     ap.add_argument("--shuffle-partitions", type=int, default=16)
     ap.add_argument("--local-dir", type=Path, default=None)
     ap.add_argument("--write", type=Path, default=None, help="append the table here")
+    ap.add_argument("--copies", type=int, default=1, help="a size as copies of size/copies")
     args = ap.parse_args()
     from graphring.sample import write_sample
 
@@ -150,7 +222,13 @@ def main() -> None:
         folder = base / f"m{n}"
         if not (folder / "data" / "merchants.csv").is_file():
             t = time.perf_counter()
-            write_sample(folder, n_shops=n, seed=7)
+            if args.copies > 1:
+                part = base / f"m{n // args.copies}"
+                if not (part / "data" / "merchants.csv").is_file():
+                    write_sample(part, n_shops=n // args.copies, seed=7)
+                replicate(part / "data", folder / "data", args.copies)
+            else:
+                write_sample(folder, n_shops=n, seed=7)
             print(f"generated {n:,} shops in {time.perf_counter() - t:.0f} s", flush=True)
         local_dir = args.local_dir or Path(tempfile.mkdtemp(prefix="spark-local-"))
         conf = {
@@ -182,7 +260,12 @@ def main() -> None:
         sampler.done.set()
         wall = time.perf_counter() - t
         if proc.returncode != 0:
-            print(f"{n:,} shops: failed with status {proc.returncode}", flush=True)
+            peaks = {k: round(v) for k, v in sampler.peak.items()}
+            print(
+                f"{n:,} shops: failed with status {proc.returncode} after {wall:.0f} s; "
+                f"peaks MB {peaks}",
+                flush=True,
+            )
             continue
         res = json.loads(stdout.strip().splitlines()[-1])
         row = {

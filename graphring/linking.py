@@ -10,7 +10,7 @@ beside is a service (:mod:`graphring.services`): its links are down-weighted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,11 +78,17 @@ def build_links(
     n_merchants: int,
     settings: Settings,
     feedback: Mapping[str, float] | None = None,
+    weigh: Callable[[Sequence[str], np.ndarray, np.ndarray], pd.DataFrame] | None = None,
 ) -> Links:
     """Link shops through what they share. ``holdings`` has :data:`HOLDING_COLUMNS`.
 
     The work is done on integer codes (merchants, identifiers, kinds, roles factorized in
     sorted order), so the output order follows merchant ids and (kind, key).
+
+    ``weigh(labels, holders, chance)`` makes the weight table from the sharing counted
+    here (:func:`graphring.calibrate.calibrate_weights` by default): a caller that links
+    part of a marketplace (Spark, component group by group) counts the whole one itself
+    and hands in its table, one row per label in ``labels``' order.
     """
     held = holdings.loc[holdings["key"] != "", HOLDING_COLUMNS]
     label = link_weight_label(held["kind"], held["role"])
@@ -166,12 +172,12 @@ def build_links(
     pair_kind = holder_kind[node_start][pair_node]
 
     # kind weights calibrated on the data (and verdicts): graphring/calibrate.py
-    weight_table = calibrate_weights(
-        [str(x) for x in label_names],
-        label_holders,
-        _chance_holders(pairs, pair_kind, len(shop_ids), len(label_names)),
-        settings,
-        feedback,
+    labels = [str(x) for x in label_names]
+    chance = _chance_holders(pairs, pair_kind, len(shop_ids), len(label_names))
+    weight_table = (
+        weigh(labels, label_holders, chance)
+        if weigh is not None
+        else calibrate_weights(labels, label_holders, chance, settings, feedback)
     )
     label_weight = weight_table["weight"].to_numpy(dtype="float64")
     memberships = pd.DataFrame(

@@ -169,7 +169,7 @@ def run_pipeline(
     if settings.backend == "spark" or (store is not None and store.name == "spark"):
         from graphring.spark.store import run_with_spark
 
-        return run_with_spark(data_dir, settings, store, previous, excluded)
+        return run_with_spark(data_dir, settings, store, previous, excluded, feedback)
     if store is None:
         from graphring.stores.memory import MemoryStore
 
@@ -215,16 +215,15 @@ def run_pipeline(
         store.write_rings(cut.rings, cut.members, run_id)
         store.write_lineage(run_id, cut.changes["previous_run"], cut.changes)
     clock.lap("write_back")
-    counts = {
-        "tables": dataset.counts(),
-        "store": loaded.counts,
-        "links": len(linked.links.edges),
-        "places_matched": linked.places,
-        "components": partition.components,
-        "rings": len(cut.rings),
-        "rejected_rows": rows_set_aside(dataset.rejects),
-        "values_left_empty": values_left_empty(dataset.rejects),
-    }
+    counts = run_counts(
+        dataset.counts(),
+        loaded.counts,
+        len(linked.links.edges),
+        linked.places,
+        partition.components,
+        cut.rings,
+        dataset,
+    )
     return RunResult(
         run_id=run_id,
         started=started,
@@ -506,3 +505,27 @@ def _members_table(
         kind="stable",
     )
     return m.drop(columns="_o").reset_index(drop=True)
+
+
+def run_counts(
+    tables: dict[str, dict[str, int]],
+    loaded: dict[str, int],
+    links: int,
+    places: int,
+    components: int,
+    rings: pd.DataFrame,
+    dataset: Dataset | Any,
+) -> dict[str, Any]:
+    """run.json's ``counts``, one shape for every backend: rows read per table, nodes
+    loaded, links, places matched, components, rings, rows set aside and values left
+    empty (``dataset.rejects``)."""
+    return {
+        "tables": tables,
+        "store": loaded,
+        "links": links,
+        "places_matched": places,
+        "components": components,
+        "rings": len(rings),
+        "rejected_rows": rows_set_aside(dataset.rejects),
+        "values_left_empty": values_left_empty(dataset.rejects),
+    }

@@ -125,9 +125,7 @@ def match_places(keys: pd.Series) -> pd.DataFrame:
     # blocks: script, number, street type and the locality's last word (a postcode, a
     # city) or, in Chinese, its city; other numbers are never compared
     cjk_row = (p["script"] == "cjk").to_numpy()
-    last = _extract(pa.array(p["locality"].to_numpy(dtype=object), pa.string()), r"(?P<w>\S+)$")
-    anchor = np.where(cjk_row, (p["province"] + p["city"]).to_numpy(), last["w"].to_numpy())
-    block = pd.factorize(p["script"] + "|" + p["number"] + "|" + p["stype"] + "|" + anchor)[0]
+    block = pd.factorize(_block_keys(p))[0]
     rows = pd.DataFrame({"r": np.arange(len(p)), "block": block})
     rows = rows.loc[rows.groupby("block")["r"].transform("size").to_numpy() >= 2]
     pairs = rows.merge(rows, on="block", suffixes=("_a", "_b"))
@@ -199,6 +197,31 @@ def match_places(keys: pd.Series) -> pd.DataFrame:
             "similarity": out["similarity"].to_numpy(),
         }
     ).reset_index(drop=True)
+
+
+def _block_keys(p: pd.DataFrame) -> pd.Series:
+    """The block of each parsed address: script, number, street type and anchor."""
+    cjk_row = (p["script"] == "cjk").to_numpy()
+    last = _extract(pa.array(p["locality"].to_numpy(dtype=object), pa.string()), r"(?P<w>\S+)$")
+    anchor = np.where(cjk_row, (p["province"] + p["city"]).to_numpy(), last["w"].to_numpy())
+    return p["script"] + "|" + p["number"] + "|" + p["stype"] + "|" + anchor
+
+
+def place_blocks(keys: pd.Series) -> pd.Series:
+    """The block :func:`match_places` compares each normalized address within; empty for
+    an address without a street and number (it joins no place). Addresses of different
+    blocks are never one place, so matching whole blocks apart (Spark deals them out to
+    its workers) finds the places matching them all at once finds.
+
+    >>> place_blocks(pd.Series(["room 1 12 xinhua road district 3 wuhan", "no street"])).tolist()
+    ['latin|12|road|wuhan', '']
+    """
+    p = parse_addresses(keys)
+    ok = ((p["number"] != "") & (p["street"] != "")).to_numpy()
+    out = pd.Series("", index=keys.index, dtype=object)
+    if ok.any():
+        out[ok] = _block_keys(p.loc[ok]).to_numpy()
+    return out
 
 
 def _places(n: int, m: pd.DataFrame, p: pd.DataFrame) -> np.ndarray:

@@ -14,18 +14,20 @@ one process makes of the whole graph. Only rings and what explains them reach th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from graphring.calibrate import calibrate_weights
 from graphring.config import Settings
 from graphring.detect import detect_rings
-from graphring.linking import build_links
+from graphring.linking import build_links, link_weight_label
+from graphring.places import match_places, place_blocks
 from graphring.spark.components import connected_components
-from graphring.spark.session import arrow_ready
+from graphring.spark.session import arrow_ready, to_pandas
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -34,7 +36,8 @@ if TYPE_CHECKING:
 CUT_SCHEMA = (
     "part string, merchant_id string, grp long, core boolean, a string, b string, "
     "weight double, shared long, kinds string, tie double, kind string, key string, role string, "
-    "shipments long, holders long, rarity double, components long"
+    "shipments long, holders long, rarity double, components long, cohesion double, "
+    "weight_factor double"
 )
 _CUT_COLUMNS = [c.split()[0] for c in CUT_SCHEMA.split(", ")]
 
@@ -78,6 +81,50 @@ def holdings(tables: dict[str, DataFrame]) -> DataFrame:
     )
 
 
+def add_places_on_spark(held: DataFrame, buckets: int) -> tuple[DataFrame, int]:
+    """:func:`graphring.places.add_places` on Spark: the addresses' blocks found per batch,
+    whole blocks dealt into ``buckets`` groups and each group matched by
+    :func:`graphring.places.match_places` (no place spans two blocks, so this finds the
+    places of the whole marketplace). Returns the holdings with a ``place`` holding beside
+    each address holding that joins another spelling, and how many places were found."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    addr = held.filter(F.col("kind") == "address")
+
+    def blocks(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for frame in batches:
+            yield arrow_ready(frame.assign(block=place_blocks(frame["key"]).to_numpy()))
+
+    def match(frame: pd.DataFrame) -> pd.DataFrame:
+        # text even when no place is found (an empty frame's columns are floats)
+        return match_places(frame["key"])[["key", "place"]].astype(object)
+
+    merges = (
+        addr.select("key")
+        .distinct()
+        .mapInPandas(blocks, "key string, block string")
+        .filter(F.col("block") != "")
+        .withColumn("_b", F.pmod(F.xxhash64("block"), F.lit(buckets)))
+        .groupBy("_b")
+        .applyInPandas(match, "key string, place string")
+        .localCheckpoint(storageLevel=StorageLevel.MEMORY_AND_DISK)
+    )
+    places = int(merges.select("place").distinct().count())
+    extra = addr.join(merges, "key").select(
+        "merchant_id",
+        F.lit("place").alias("kind"),
+        F.col("place").alias("key"),
+        "role",
+        "shipments",
+    )
+    # checkpointed: the plans below refer to the holdings several times, and a plan's text
+    # (which Spark builds for each query) would repeat the whole read for each reference
+    return held.unionByName(extra).localCheckpoint(
+        storageLevel=StorageLevel.MEMORY_AND_DISK
+    ), places
+
+
 def identifier_counts(held: DataFrame, cap: int) -> DataFrame:
     """kind, key, holders, supernode: one row per identifier two or more shops hold."""
     from pyspark.sql import functions as F
@@ -107,6 +154,11 @@ class SparkGraph:
     supernodes: DataFrame
     #: connected components of three or more linked shops
     components: int
+    #: the kind weights links used (:func:`graphring.calibrate.calibrate_weights` over
+    #: the whole marketplace)
+    weights: pd.DataFrame
+    #: identifiers recognised as services: kind, key, holders, cohesion, weight_factor
+    services: pd.DataFrame
 
 
 def buckets_for(spark_parallelism: int) -> int:
@@ -115,8 +167,15 @@ def buckets_for(spark_parallelism: int) -> int:
     return max(4, 4 * spark_parallelism)
 
 
-def link_and_cut(held: DataFrame, n_merchants: int, settings: Settings, buckets: int) -> SparkGraph:
-    """Links and candidate rings of the whole marketplace, group by group."""
+def link_and_cut(
+    held: DataFrame,
+    n_merchants: int,
+    settings: Settings,
+    buckets: int,
+    feedback: Mapping[str, float] | None = None,
+) -> SparkGraph:
+    """Links and candidate rings of the whole marketplace, group by group, with kind
+    weights calibrated on the whole marketplace (and ``feedback``'s verdicts)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -137,16 +196,22 @@ def link_and_cut(held: DataFrame, n_merchants: int, settings: Settings, buckets:
         usable.join(comp.withColumnRenamed("node", "_m"), "_m")
         .withColumn("bucket", F.pmod(F.col("component"), F.lit(buckets)))
         .select("bucket", "merchant_id", "kind", "key", "role", "shipments")
+        .localCheckpoint(storageLevel=StorageLevel.MEMORY_AND_DISK)
     )
     cut_settings = dataclasses.replace(settings, workers=1)
+    table = kind_weights(held, supernodes, grouped, n_merchants, cut_settings, feedback)
+    by_label = table.set_index("label")
+
+    def weigh(labels: Sequence[str], holders: np.ndarray, chance: np.ndarray) -> pd.DataFrame:
+        return by_label.loc[list(labels)].reset_index()
 
     def cut(frame: pd.DataFrame) -> pd.DataFrame:
-        return _cut_group(frame, n_merchants, cut_settings)
+        return _cut_group(frame, n_merchants, cut_settings, weigh)
 
     out = (
         grouped.groupBy("bucket")
         .applyInPandas(_with_bucket(cut), f"bucket long, {CUT_SCHEMA}")
-        .persist(StorageLevel.MEMORY_AND_DISK)
+        .localCheckpoint(storageLevel=StorageLevel.MEMORY_AND_DISK)
     )
     members = out.filter(F.col("part") == "member").select("merchant_id", "grp", "core", "bucket")
     edges = out.filter(F.col("part") == "edge").select("a", "b", "weight", "shared", "kinds", "tie")
@@ -154,7 +219,70 @@ def link_and_cut(held: DataFrame, n_merchants: int, settings: Settings, buckets:
         "merchant_id", "kind", "key", "role", "shipments", "holders", "rarity"
     )
     components = out.filter(F.col("part") == "components").agg(F.sum("components")).collect()[0][0]
-    return SparkGraph(members, edges, memberships, supernodes, int(components or 0))
+    services = to_pandas(
+        out.filter(F.col("part") == "service").select(
+            "kind", "key", "holders", "cohesion", "weight_factor"
+        )
+    )
+    services = services.sort_values(["kind", "key"], kind="stable").reset_index(drop=True)
+    return SparkGraph(
+        members, edges, memberships, supernodes, int(components or 0), table, services
+    )
+
+
+def kind_weights(
+    held: DataFrame,
+    supernodes: DataFrame,
+    grouped: DataFrame,
+    n_merchants: int,
+    settings: Settings,
+    feedback: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """:func:`graphring.calibrate.calibrate_weights` over the whole marketplace, counted as
+    :func:`graphring.linking.build_links` counts it: each label's holders (one per
+    identifier and shop, under the shop's strongest role; supernodes left out) by a
+    DataFrame aggregation, and the shops sharing only that kind with someone group by
+    group (a shop's pairs all lie in its component, so the groups' counts add up)."""
+    from pyspark.sql import functions as F
+
+    kr = to_pandas(held.filter(F.col("key") != "").select("kind", "role").distinct())
+    kr["label"] = link_weight_label(kr["kind"], kr["role"]).to_numpy()
+    kr["w"] = [-settings.kind_weight(x) for x in kr["label"]]
+    labels = sorted(set(kr["label"]))
+    spark = held.sparkSession
+    strongest = (
+        held.filter(F.col("key") != "")
+        .join(F.broadcast(spark.createDataFrame(arrow_ready(kr))), ["kind", "role"])
+        .groupBy("kind", "key", "merchant_id")
+        .agg(F.min(F.struct("w", "role", "label")).alias("s"))
+        .join(F.broadcast(supernodes.select("kind", "key")), ["kind", "key"], "left_anti")
+    )
+    holders = to_pandas(strongest.groupBy(F.col("s.label").alias("label")).count())
+    holders = holders.set_index("label")["count"].reindex(labels, fill_value=0)
+
+    def count(frame: pd.DataFrame) -> pd.DataFrame:
+        seen: dict[str, np.ndarray] = {}
+
+        def keep(lab: Sequence[str], held_: np.ndarray, chance: np.ndarray) -> pd.DataFrame:
+            seen["labels"], seen["chance"] = np.asarray(lab, dtype=object), chance
+            return calibrate_weights(lab, held_, chance, settings)
+
+        h = frame.drop(columns="bucket").sort_values(
+            ["merchant_id", "kind", "key", "role"], kind="stable"
+        )
+        build_links(h.reset_index(drop=True), n_merchants, settings, weigh=keep)
+        return arrow_ready(
+            pd.DataFrame({"label": seen["labels"], "chance": seen["chance"].astype(np.int64)})
+        )
+
+    chance = to_pandas(
+        grouped.groupBy("bucket")
+        .applyInPandas(count, "label string, chance long")
+        .groupBy("label")
+        .agg(F.sum("chance").alias("chance"))
+    )
+    chance = chance.set_index("label")["chance"].reindex(labels, fill_value=0)
+    return calibrate_weights(labels, holders.to_numpy(), chance.to_numpy(), settings, feedback)
 
 
 def _with_bucket(
@@ -169,12 +297,17 @@ def _with_bucket(
     return run
 
 
-def _cut_group(frame: pd.DataFrame, n_merchants: int, settings: Settings) -> pd.DataFrame:
+def _cut_group(
+    frame: pd.DataFrame,
+    n_merchants: int,
+    settings: Settings,
+    weigh: Callable[[Sequence[str], np.ndarray, np.ndarray], pd.DataFrame],
+) -> pd.DataFrame:
     """Link and cut the whole components of one group, as the embedded store does."""
     h = frame.sort_values(["merchant_id", "kind", "key", "role"], kind="stable").reset_index(
         drop=True
     )
-    links = build_links(h, n_merchants, settings)
+    links = build_links(h, n_merchants, settings, weigh=weigh)
     partition = detect_rings(pd.Series(np.sort(h["merchant_id"].unique())), links.edges, settings)
     m = partition.members
     ms = links.memberships.merge(links.identifiers, on="node")
@@ -211,6 +344,7 @@ def _cut_group(frame: pd.DataFrame, n_merchants: int, settings: Settings) -> pd.
             }
         ),
         pd.DataFrame({"part": ["components"], "components": [partition.components]}),
+        links.services.assign(part="service"),
     ]
     return arrow_ready(
         pd.concat([p.reindex(columns=_CUT_COLUMNS) for p in parts], ignore_index=True)

@@ -10,29 +10,34 @@ and roughly how big it is, is listed in docs/spark.md.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from graphring.calibrate import calibrate_weights
 from graphring.config import Settings
-from graphring.contract import rows_set_aside, values_left_empty
 from graphring.detect import Partition, choose_engine
 from graphring.leads import SITE_ROLES, find_leads, site_holdings
-from graphring.linking import Links, link_weight_label
+from graphring.linking import Links
 from graphring.pipeline import (
     PreviousRun,
     RunResult,
     _Clock,
     _run_id,
     rings_from,
+    run_counts,
     run_date,
 )
 from graphring.scoring import merchant_risk
-from graphring.spark.graph import SparkGraph, buckets_for, holdings, link_and_cut
+from graphring.spark.graph import (
+    SparkGraph,
+    add_places_on_spark,
+    buckets_for,
+    holdings,
+    link_and_cut,
+)
 from graphring.spark.read import read_dataset_spark
 from graphring.spark.session import arrow_ready, to_pandas
 from graphring.stores.base import (
@@ -93,6 +98,7 @@ def run_on_spark(
     spark: SparkSession,
     previous: PreviousRun | None = None,
     excluded: pd.DataFrame | None = None,
+    feedback: Mapping[str, float] | None = None,
 ) -> RunResult:
     """:func:`graphring.pipeline.run_pipeline` on a Spark session: the same RunResult,
     with the tables the packets draw on holding the ring members' rows only."""
@@ -104,14 +110,6 @@ def run_on_spark(
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     # run.json names the master the run had (spark-submit's or a notebook's, when it set it)
     settings = settings.replace(spark_master=spark.sparkContext.master)
-    if settings.match_places or settings.calibrate_weights:
-        # both need the whole marketplace at once (blocks of addresses, chance sharing per
-        # kind), not one component at a time: not on Spark yet; run.json says they were off
-        log.warning(
-            "on Spark, addresses are not matched as places and kind weights are not "
-            "calibrated (match_places and calibrate_weights are off for this run)"
-        )
-        settings = settings.replace(match_places=False, calibrate_weights=False)
     clock = _Clock()
     today, today_from = run_date(settings)
     dataset = read_dataset_spark(spark, str(data_dir), today, settings.default_region)
@@ -122,7 +120,11 @@ def run_on_spark(
     loaded = _node_counts(t, held, n_merchants)
     clock.lap("load")
     buckets = buckets_for(spark.sparkContext.defaultParallelism)
-    graph = link_and_cut(held, n_merchants, settings, buckets)
+    places, read_held = 0, held
+    if settings.match_places:
+        # the same premises spelled apart: one weaker "place" identifier (graphring/places.py)
+        held, places = add_places_on_spark(held, buckets)
+    graph = link_and_cut(held, n_merchants, settings, buckets, feedback)
     clock.lap("link")
     # candidate rings: their shops are few; group numbers made global as detect_rings
     # numbers them (by each group's smallest member)
@@ -184,16 +186,15 @@ def run_on_spark(
     clock.lap("leads")
     run_id = _run_id(started)
     clock.lap("write_back")
-    counts = {
-        "tables": dataset.counts(),
-        "store": loaded,
-        "links": int(graph.edges.count()),
-        "places_matched": 0,  # not on Spark yet (see run_on_spark)
-        "components": partition.components,
-        "rings": len(rings),
-        "rejected_rows": rows_set_aside(dataset.rejects),
-        "values_left_empty": values_left_empty(dataset.rejects),
-    }
+    counts = run_counts(
+        dataset.counts(),
+        loaded,
+        int(graph.edges.count()),
+        places,
+        partition.components,
+        rings,
+        dataset,
+    )
     ring_shops = _ids_frame(spark, shops)
     tables = {
         "merchants": merchants.loc[merchants["merchant_id"].isin(shops)].reset_index(drop=True),
@@ -211,7 +212,7 @@ def run_on_spark(
             ["merchant_id", "kind", "key", "role"],
         ),
     }
-    for frame in [*t.values(), held, risk_all]:
+    for frame in [*t.values(), read_held, risk_all]:
         frame.unpersist()
     return RunResult(
         run_id=run_id,
@@ -235,6 +236,7 @@ def run_on_spark(
         changes=changes,
         today={"date": f"{today:%Y-%m-%d}", "from": today_from},
         excluded=cut.excluded,
+        services=graph.services,
     )
 
 
@@ -296,10 +298,7 @@ def _ring_links(graph: SparkGraph, shops: DataFrame, settings: Settings) -> Link
     memberships = sort_frame(
         ms[["node", "merchant_id", "role", "shipments"]].assign(w=np.nan), ["node", "merchant_id"]
     )
-    labels = sorted(set(link_weight_label(ms["kind"], ms["role"].fillna(""))))
-    zero = np.zeros(len(labels))
-    weights = calibrate_weights(labels, zero, zero, settings)  # configured (not calibrated)
-    return Links(edges=edges, identifiers=ids, memberships=memberships, weights=weights)
+    return Links(edges=edges, identifiers=ids, memberships=memberships, weights=graph.weights)
 
 
 def _site_rows(held: DataFrame, core_ids: DataFrame, supernodes: pd.DataFrame) -> pd.DataFrame:

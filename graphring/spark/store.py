@@ -9,7 +9,7 @@ never holds the whole marketplace).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,10 +85,11 @@ class SparkStore(Store):
         settings: Settings,
         previous: PreviousRun | None = None,
         excluded: pd.DataFrame | None = None,
+        feedback: Mapping[str, float] | None = None,
     ) -> RunResult:
         from graphring.spark.pipeline import run_on_spark
 
-        self._last = run_on_spark(data_dir, settings, self.session, previous, excluded)
+        self._last = run_on_spark(data_dir, settings, self.session, previous, excluded, feedback)
         return self._last
 
 
@@ -98,6 +99,7 @@ def run_with_spark(
     store: Store | None,
     previous: PreviousRun | None,
     excluded: pd.DataFrame | None = None,
+    feedback: Mapping[str, float] | None = None,
 ) -> RunResult:
     """The pipeline's Spark branch: on ``store`` (a :class:`SparkStore`) or a new one."""
     if isinstance(data_dir, Dataset):
@@ -106,4 +108,4 @@ def run_with_spark(
         store = SparkStore.connect(settings)
     if not isinstance(store, SparkStore):
         raise ConfigError(f"backend 'spark' needs the Spark store, not {store.name!r}")
-    return store.run(data_dir, settings, previous, excluded)
+    return store.run(data_dir, settings, previous, excluded, feedback)

@@ -1,10 +1,12 @@
 """The whole job on a real Spark session (``local[2]``, Java 17): the same answer as the
 embedded store, the reader's line numbers and rejects, components, and the command line.
 
-What Spark adds to the suite: 23 minutes (1,380 s of the 37.4-minute
-``-m "not neo4j and not browser and not notebook"`` run) on this project's 2-core machine
-while it was shared, load average 12-16; each Spark run of the 2,500-shop sample is some
-160 small jobs, so the cost is Spark's per-job overhead, which a loaded machine multiplies.
+What Spark adds to the suite: measured 2026-11-30 on this project's 2-core machine while
+it was shared (load average 8-14): the parity fixture 175 s (both runs with places and
+calibrated weights on), the scheduled runs with verdicts 97 s, the reader 56 s,
+components 35 s, the CLI in a fresh JVM 91 s (about 8 minutes in all).
+Each Spark run of a 2,500-shop sample is a few hundred small jobs, so the cost is
+Spark's per-job overhead, which a loaded machine multiplies.
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ from scipy.sparse.csgraph import connected_components as scipy_components
 
 from graphring.config import Settings
 from graphring.contract import read_dataset
-from graphring.jobs import scheduled_run
+from graphring.jobs import scheduled_run, set_ring_status
 from graphring.pipeline import RunResult, run_pipeline
-from graphring.sample import SampleInfo
+from graphring.sample import EverydaySharing, SampleInfo, write_sample
+from graphring.stores.memory import MemoryStore
 from tests.conftest import run_cli, write_tables
+from tests.e2e.test_feedback import _data as households
 
 pytestmark = pytest.mark.spark
 
-#: Places and calibrated weights need the whole marketplace at once: not on Spark yet, so
-#: the embedded store is compared with both off (as a Spark run turns them off).
-SETTINGS = Settings(engine="louvain", workers=1, match_places=False, calibrate_weights=False)
+#: The defaults: places matched, kind weights calibrated (louvain: the same engine whether
+#: igraph is installed or not).
+SETTINGS = Settings(engine="louvain", workers=1)
 #: Small and quiet: two cores, two shuffle partitions, no web UI.
 TEST_CONF = {
     "spark.ui.enabled": "false",
@@ -50,10 +54,19 @@ def spark_store() -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def both(spark_store: object, sample: SampleInfo) -> tuple[RunResult, RunResult]:
-    """The sample run on the embedded store and on Spark, once for the tests below."""
-    memory = run_pipeline(sample.data_dir, SETTINGS)
-    spark = run_pipeline(sample.data_dir, SETTINGS.replace(backend="spark"), spark_store)  # type: ignore[arg-type]
+def rich(tmp_path_factory: pytest.TempPathFactory) -> SampleInfo:
+    """2,500 shops with everyday honest sharing (a giant component, services, co-working
+    spaces) and one group of each pattern (drifting addresses among them): places are
+    matched, services found and every kind's weight calibrated, most of them down."""
+    folder = tmp_path_factory.mktemp("rich")
+    return write_sample(folder, n_shops=2500, seed=3, sharing=EverydaySharing(), patterns=1)
+
+
+@pytest.fixture(scope="session")
+def both(spark_store: object, rich: SampleInfo) -> tuple[RunResult, RunResult]:
+    """The rich sample run on the embedded store and on Spark, once for the tests below."""
+    memory = run_pipeline(rich.data_dir, SETTINGS)
+    spark = run_pipeline(rich.data_dir, SETTINGS.replace(backend="spark"), spark_store)  # type: ignore[arg-type]
     return memory, spark
 
 
@@ -75,9 +88,16 @@ def test_spark_gives_the_embedded_answer(both: tuple[RunResult, RunResult]) -> N
         )
     assert memory.counts == spark.counts
     assert spark.engine == memory.engine == "louvain"
-    # the sample's broken rows: two set aside, one bad rating left empty (its shop kept)
-    assert len(spark.rings) >= 5 and spark.counts["rejected_rows"] == 2
-    assert spark.counts["values_left_empty"] == 1
+    # the kind weights, calibrated over the whole marketplace, and the services found
+    assert memory.links is not None and spark.links is not None
+    pd.testing.assert_frame_equal(memory.links.weights, spark.links.weights, check_dtype=False)
+    pd.testing.assert_frame_equal(memory.services, spark.services, check_dtype=False)
+    weights = spark.links.weights.set_index("label")
+    assert (weights["chance_factor"] < 1).sum() >= 4 and len(spark.services) >= 2
+    assert spark.counts["places_matched"] >= 2
+    assert "place" in set(spark.evidence["kind"])
+    # the sample's broken rows set aside
+    assert len(spark.rings) >= 10 and spark.counts["rejected_rows"] >= 1
 
 
 def test_the_driver_holds_the_rings_shops_only(
@@ -176,17 +196,35 @@ def test_components_on_spark_match_scipy(spark_store: object) -> None:
     np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
 
 
-def test_scheduled_runs_on_spark_keep_ring_ids(
-    spark_store: object, sample: SampleInfo, tmp_path: Path, both: tuple[RunResult, RunResult]
+def test_scheduled_runs_on_spark_keep_ring_ids_and_weigh_verdicts(
+    spark_store: object, tmp_path: Path
 ) -> None:
-    """`graphring run --backend spark`: a run folder under the workspace, ring ids kept."""
+    """`graphring run --backend spark`: a run folder under the workspace, ring ids kept, and
+    investigators' verdicts re-weighing kinds as on the embedded store: four households
+    sharing an IP dismissed, the IP weighs half and only the account-and-device group is
+    a ring next time."""
+    data = households(tmp_path / "data")
     settings = SETTINGS.replace(backend="spark")
-    first = scheduled_run(sample.data_dir, tmp_path / "ws", settings, spark_store)  # type: ignore[arg-type]
-    second = scheduled_run(sample.data_dir, tmp_path / "ws", settings, spark_store)  # type: ignore[arg-type]
-    assert set(second.result.rings["ring_id"]) == set(first.result.rings["ring_id"])
-    assert set(first.result.rings["ring_id"]) == set(both[0].rings["ring_id"])
+    ws, mem_ws = tmp_path / "ws", tmp_path / "mem-ws"
+    first = scheduled_run(data, ws, settings, spark_store)  # type: ignore[arg-type]
+    memory = scheduled_run(data, mem_ws, SETTINGS, MemoryStore(1))
+    rings = first.result.rings
+    assert set(rings["ring_id"]) == set(memory.result.rings["ring_id"]) and len(rings) == 5
+    for rid in rings.loc[rings["kinds"] == "ip", "ring_id"]:
+        set_ring_status(ws, rid, "dismissed", note="a household", by="test")
+        set_ring_status(mem_ws, rid, "dismissed", note="a household", by="test")
+    second = scheduled_run(data, ws, settings, spark_store)  # type: ignore[arg-type]
+    memory = scheduled_run(data, mem_ws, SETTINGS, MemoryStore(1))
     assert second.result.changes and second.result.changes["previous_run"] == first.result.run_id
-    assert (tmp_path / "ws" / "latest" / "run.json").is_file()
+    assert second.result.rings["kinds"].tolist() == ["account,device"]
+    assert second.result.rings["ring_id"].tolist() == memory.result.rings["ring_id"].tolist()
+    run = json.loads((ws / "latest" / "run.json").read_text())
+    assert {w["label"]: w["weight"] for w in run["kind_weights"]}["ip"] == 0.15
+    assert run["counts"]["feedback"]["rings"] == {"confirmed": 0, "dismissed": 4}
+    assert second.result.links is not None and memory.result.links is not None
+    pd.testing.assert_frame_equal(
+        second.result.links.weights, memory.result.links.weights, check_dtype=False
+    )
 
 
 def test_cli_detect_on_spark_writes_the_run_folder(sample: SampleInfo, tmp_path: Path) -> None:
@@ -234,3 +272,34 @@ def test_a_missing_pyspark_says_what_to_install(monkeypatch: pytest.MonkeyPatch)
     )
     with pytest.raises(ConfigError, match=r"pip install 'graphring\[spark\]'"):
         spark.require_pyspark()
+
+
+def test_places_matched_block_by_block_are_the_places_of_the_whole(rich: SampleInfo) -> None:
+    """What Spark relies on to match places per group: blocks dealt apart in any grouping
+    give the places matching every address at once gives."""
+    from graphring.places import match_places, place_blocks
+
+    keys = read_dataset(rich.data_dir).tables["addresses"]["key"].drop_duplicates()
+    # a few look-alike spellings too: a typo, a missing room, another street number
+    keys = pd.concat(
+        [
+            keys,
+            pd.Series(
+                [
+                    "room 5 12 xinhua road district 3 wuhan",
+                    "12 xinhva road district 3 wuhan",
+                    "13 xinhua road district 3 wuhan",
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    whole = match_places(keys).sort_values("key").reset_index(drop=True)
+    blocks = place_blocks(keys)
+    groups = pd.factorize(blocks)[0] % 3
+    parts = [match_places(keys[(groups == g) & (blocks != "").to_numpy()]) for g in range(3)]
+    apart = pd.concat(parts, ignore_index=True).sort_values("key").reset_index(drop=True)
+    pd.testing.assert_frame_equal(whole, apart, check_dtype=False)
+    assert len(whole) >= 2
+    assert "12 xinhva road district 3 wuhan" in set(whole["key"])
+    assert "13 xinhua road district 3 wuhan" not in set(whole["key"])

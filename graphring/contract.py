@@ -237,6 +237,21 @@ def _check_columns(path: Path, names: list[str]) -> None:
         )
 
 
+def _arrow_copy(data: bytes) -> pa.Buffer:
+    """``data`` copied into memory Arrow owns, for Arrow's multithreaded CSV reader.
+
+    Never a Python object (``io.BytesIO``, ``pa.py_buffer``): the reader's last reference
+    to its input can be dropped on one of Arrow's threads after ``read_csv`` has returned,
+    and freeing a Python object there takes the GIL. When this process is already exiting
+    (an InputError right after the read: exit 2), Python ends that thread with
+    ``pthread_exit`` inside a C++ destructor and the process aborts ("terminate called
+    without an active exception", exit 134) instead of exiting 2.
+    """
+    stream = pa.BufferOutputStream()
+    stream.write(data)
+    return stream.getvalue()
+
+
 def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     names = _header(path, body)
@@ -249,7 +264,7 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
             # read again below, to say exactly what is wrong
             code = [f"c{i}" for i in range(len(names))]
             table = pacsv.read_csv(
-                io.BytesIO(body),
+                pa.BufferReader(_arrow_copy(body)),
                 read_options=pacsv.ReadOptions(column_names=code, skip_rows=1),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.string() for c in code},

@@ -212,3 +212,33 @@ def test_values_are_stripped_as_python_strips_them_and_a_nul_is_not_lost(
     assert rejects[["line", "column", "reason"]].values.tolist() == [
         [3, "name", "name holds a NUL byte"]
     ]
+
+
+def test_arrow_reads_csvs_from_memory_it_owns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arrow's CSV reader may drop its input on one of its own threads after read_csv has
+    returned: a Python input (io.BytesIO, pa.py_buffer) then takes the GIL there, and a
+    run exiting at once (exit 2) aborted with "terminate called without an active
+    exception" (exit 134) instead. The input must be Arrow's, holding no Python object."""
+    import sys
+
+    import pyarrow as pa
+
+    sources: list[object] = []
+    real = contract.pacsv.read_csv
+
+    def recording(source: object, *args: object, **kwargs: object) -> object:
+        sources.append(source)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(contract.pacsv, "read_csv", recording)
+    read_dataset(write_tables(tmp_path, {"merchants": MERCHANTS}))
+    assert sources
+    for source in sources:
+        assert isinstance(source, pa.NativeFile) and not isinstance(source, pa.PythonFile)
+    data = MERCHANTS.encode() * 3  # a new object: its count is ours alone
+    before = sys.getrefcount(data)
+    copy = contract._arrow_copy(data)
+    assert sys.getrefcount(data) == before  # a copy, not a view holding ``data``
+    assert copy.to_pybytes() == data

@@ -5,7 +5,7 @@
 // and idf = log(shops / holders) / log(shops); per pair and kind the sum is capped at 1.5,
 // kinds add up, and a pair sharing k kinds weighs (1 + 0.25 (k - 1)) times more. Pairs
 // under $min_weight are not linked. Rows come unsorted (the caller sorts them). tie: the
-// strongest single identifier's contribution, n_kinds: kinds shared (graphring/detect.py
+// strongest single identifier's contribution, n_kinds: kinds shared (graphring/detect/partition.py
 // reads ring membership from them).
 // $weights: {kind or 'address:<role>': weight}; $other_weight: weight of any other kind.
 //

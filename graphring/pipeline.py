@@ -38,7 +38,7 @@ from graphring.parallel import Background
 from graphring.places import add_places
 from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
-from graphring.schema import RING_EVIDENCE_COLUMNS
+from graphring.schema import MERCHANT_COLUMNS, RING_EVIDENCE_COLUMNS
 from graphring.scoring import merchant_risk, ring_scores
 from graphring.stores.base import RingWriter, Store
 from graphring.ties import member_ties
@@ -481,18 +481,7 @@ def _members_table(
     m = (
         groups[["ring_id", "merchant_id", "core"]]
         .merge(
-            merchants[
-                [
-                    "merchant_id",
-                    "name",
-                    "platform",
-                    "province",
-                    "city",
-                    "opened_on",
-                    "monthly_orders",
-                    "rating",
-                ]
-            ],
+            merchants[MERCHANT_COLUMNS],
             on="merchant_id",
             how="left",
         )

@@ -66,6 +66,9 @@ LEAD_COLUMNS = [
     "lon",
     "reasons",
 ]
+#: The run overview's leads table (index.html): the sites as leads.csv has them, without
+#: the shops' ids and the reasons.
+OVERVIEW_LEAD_COLUMNS = [c for c in LEAD_COLUMNS if c not in ("merchant_ids", "reasons")]
 
 # -- the tables of a packet's page -------------------------------------------------------------
 

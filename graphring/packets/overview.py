@@ -8,27 +8,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from graphring.packets import pages
+from graphring.schema import OVERVIEW_LEAD_COLUMNS
 from graphring.services import service_rule
 
 if TYPE_CHECKING:
     from graphring.pipeline import RunResult
 
 
-#: Columns of the overview's leads table.
-OVERVIEW_LEAD_COLUMNS = [
-    "address",
-    "raw_address",
-    "score",
-    "rings",
-    "ring_shops",
-    "shops",
-    "shipments",
-    "roles",
-    "province",
-    "city",
-    "lat",
-    "lon",
-]
 _TOC = (
     '<nav class="toc"><a href="#summary">run summary</a><a href="#rings-section">rings</a>'
     '<a href="#leads-section">leads</a><a href="#supernodes-section">supernodes</a>'

@@ -233,12 +233,8 @@ class Investigation:
             holders = h.groupby(["kind", "key"])["merchant_id"].transform("nunique")
             h = h.assign(holders=holders)
             big = holders > self.settings.supernode_max_merchants
-            named = pd.Series(
-                [(k, v) in self._supernodes for k, v in zip(h["kind"], h["key"], strict=True)],
-                index=h.index,
-                dtype=bool,
-            )
-            self._holders = h.loc[~(big | named)].reset_index(drop=True)
+            named = pd.MultiIndex.from_arrays([h["kind"], h["key"]]).isin(list(self._supernodes))
+            self._holders = h.loc[~(big.to_numpy() | named)].reset_index(drop=True)
         return self._holders
 
     def _origins(self, merchant_ids: list[str]) -> pd.DataFrame | None:

@@ -173,7 +173,7 @@ def run_pipeline(
     if store is None:
         from graphring.stores.memory import MemoryStore
 
-        store = MemoryStore(settings.processes())
+        store = MemoryStore()
     detection = detection or detection_for(settings, store)
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = _Clock()

@@ -42,6 +42,9 @@ def sheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_sheet_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` as a CSV for people (no index), formula cells neutralised."""
-    sheet_safe(frame).to_csv(path, index=False)
+def write_sheet_csv(frame: pd.DataFrame, path: Path, neutralised: bool = False) -> None:
+    """Write ``frame`` as a CSV for people (no index), formula cells neutralised.
+
+    ``neutralised``: ``frame`` went through :func:`sheet_safe` already (packets neutralise
+    each table once for every ring, then write one cut per ring)."""
+    (frame if neutralised else sheet_safe(frame)).to_csv(path, index=False)

@@ -200,7 +200,7 @@ class Investigation:
             )
         from graphring.pipeline import run_date
 
-        store = MemoryStore(self.settings.processes())
+        store = MemoryStore()
         # the run's "today", so that the data is read again with the same rejects
         today, _ = run_date(self.settings)
         if self._today is not None:

@@ -267,42 +267,58 @@ def vis_data(g: nx.Graph) -> dict[str, object]:
     }
 
 
-def context_data(context: pd.DataFrame) -> dict[str, dict[str, list[dict[str, object]]]]:
-    """One hop outside the ring for the page to add on demand: shop node id -> the nodes
-    (identifiers it shares with outside shops, and those shops) and edges to add.
+def context_by_ring(
+    context: pd.DataFrame,
+) -> dict[str, dict[str, dict[str, list[dict[str, object]]]]]:
+    """One hop outside each ring for its page to add on demand: ring id -> shop node id ->
+    the nodes (identifiers the shop shares with outside shops, and those shops) and edges
+    to add.
 
-    ``context``: one ring's rows of :func:`graphring.packets.case.outside_context`.
+    ``context``: :func:`graphring.packets.case.outside_context`'s rows, every ring at once;
+    labels and tooltips are made for the whole table in one pass, not per ring.
     """
-    out: dict[str, dict[str, list[dict[str, object]]]] = {}
+    out: dict[str, dict[str, dict[str, list[dict[str, object]]]]] = {}
     if context.empty:
         return out
-    rows = context.assign(
-        shop="m:" + context["merchant_id"].astype(str),
-        ident="i:" + context["kind"].astype(str) + ":" + context["key"].astype(str),
-        other="x:" + context["outside"].astype(str),
+    key = context["key"].astype(str)
+    kind = context["kind"].astype(str)
+    outside = context["outside"].astype(str)
+    risk = pd.to_numeric(context["risk_score"], errors="coerce")
+    risk_text = ("\nrisk " + risk.map("{:g}".format, na_action="ignore") + "/100").fillna("")
+    ring = context["outside_ring"]
+    ring_text = ("in ring " + ring.astype(str)).where(ring.notna() & (ring != ""), "in no ring")
+    name = context["name"].map(as_text).astype(str)
+    rows = pd.DataFrame(
+        {
+            "ring_id": context["ring_id"].astype(str).to_numpy(),
+            "shop": ("m:" + context["merchant_id"].astype(str)).to_numpy(),
+            "ident": ("i:" + kind + ":" + key).to_numpy(),
+            "kind": kind.where(kind.isin(list(KIND_COLOURS)), "other").to_numpy(),
+            "label": key.map(short_label).to_numpy(),
+            "ident_title": (kind + "\n" + key).to_numpy(),
+            "other": ("x:" + outside).to_numpy(),
+            "outside": outside.to_numpy(),
+            "other_title": (
+                outside + " · " + name + risk_text + "\n" + ring_text + "\noutside"
+            ).to_numpy(),
+        }
     )
-    for shop, part in rows.groupby("shop", sort=True):
-        nodes: dict[str, dict[str, object]] = {}
-        edges: dict[str, dict[str, object]] = {}
-        for r in part.to_dict("records"):
-            kind = r["kind"] if r["kind"] in KIND_COLOURS else "other"
-            nodes.setdefault(
-                r["ident"],
-                _context_node(
-                    r["ident"], short_label(str(r["key"])), kind, f"{r['kind']}\n{r['key']}"
-                ),
-            )
-            risk = "" if pd.isna(r["risk_score"]) else f"risk {float(r['risk_score']):g}/100"
-            ring = f"in ring {r['outside_ring']}" if r["outside_ring"] else "in no ring"
-            title = "\n".join(
-                x for x in (f"{r['outside']} · {as_text(r['name'])}", risk, ring, "outside") if x
-            )
-            nodes.setdefault(
-                r["other"], _context_node(r["other"], str(r["outside"]), "outside", title)
-            )
-            for a, b in ((shop, r["ident"]), (r["ident"], r["other"])):
-                edges.setdefault(f"{a}|{b}", {"id": f"{a}|{b}", "from": a, "to": b, "dashes": True})
-        out[str(shop)] = {"nodes": list(nodes.values()), "edges": list(edges.values())}
+    # shops in order within each ring, each shop's rows in the table's order
+    rows = rows.sort_values(["ring_id", "shop"], kind="stable")
+    found: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+    for r in rows.itertuples(index=False):
+        nodes, edges = found.setdefault((r.ring_id, r.shop), ({}, {}))
+        if r.ident not in nodes:
+            nodes[r.ident] = _context_node(r.ident, r.label, r.kind, r.ident_title)
+        if r.other not in nodes:
+            nodes[r.other] = _context_node(r.other, r.outside, "outside", r.other_title)
+        for a, b in ((r.shop, r.ident), (r.ident, r.other)):
+            edges.setdefault(f"{a}|{b}", {"id": f"{a}|{b}", "from": a, "to": b, "dashes": True})
+    for (rid, shop), (nodes, edges) in found.items():
+        out.setdefault(rid, {})[shop] = {
+            "nodes": list(nodes.values()),
+            "edges": list(edges.values()),
+        }
     return out
 
 

@@ -50,13 +50,19 @@ def country_outlines() -> tuple[tuple[str, tuple[np.ndarray, ...]], ...]:
 
 
 @cache
-def _ring_boxes() -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
-    """Every outline ring with its bounding box (west, east, south, north), computed once."""
+def _ring_boxes() -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Every outline ring's bounding box (west, east, south, north) and its SVG path in
+    degrees (x = longitude, y = minus latitude), computed once: each map places the paths
+    with one transform instead of projecting every point again."""
     rings = [(name, r) for name, rs in country_outlines() for r in rs]
     boxes = np.array(
         [(r[:, 0].min(), r[:, 0].max(), r[:, 1].min(), r[:, 1].max()) for _, r in rings]
     )
-    return boxes, rings
+    paths = []
+    for name, r in rings:
+        xy = np.char.mod("%.2f", np.c_[r[:, 0], -r[:, 1]])
+        paths.append((name, "M" + "L".join(xy[:, 0] + "," + xy[:, 1]) + "Z"))
+    return boxes, paths
 
 
 def _colour(share: float) -> str:
@@ -66,20 +72,41 @@ def _colour(share: float) -> str:
 
 def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> str:
     """The leads with coordinates (``lat``, ``lon``, ``score``, ``address``, ``province``,
-    ``ring_shipments`` when given) on country outlines; empty when none has coordinates."""
-    pts = leads.assign(
-        lat=pd.to_numeric(leads["lat"], errors="coerce"),
-        lon=pd.to_numeric(leads["lon"], errors="coerce"),
-    ).dropna(subset=["lat", "lon"])
-    if pts.empty:
+    ``ring_shipments`` when given) on country outlines; empty when none has coordinates.
+
+    A ring has a handful of leads: its columns are taken out of the frame once and drawn
+    from plain arrays (per-ring pandas calls were most of a packet's time)."""
+    lat_all = pd.to_numeric(leads["lat"], errors="coerce").to_numpy(dtype=float)
+    lon_all = pd.to_numeric(leads["lon"], errors="coerce").to_numpy(dtype=float)
+    located = np.flatnonzero(~(np.isnan(lat_all) | np.isnan(lon_all)))
+    if not len(located):
         return ""
-    pts = pts.sort_values(["score", "address"], ascending=[True, True], kind="stable")
-    mid_lat = (pts["lat"].min() + pts["lat"].max()) / 2
+    score_all = leads["score"].to_numpy(dtype=float)
+    address_all = leads["address"].to_numpy(dtype=object)
+    # lowest score first (drawn under the others), then by address
+    located = np.array(
+        sorted(located, key=lambda i: (score_all[i], address_all[i])), dtype=np.int64
+    )
+    lat, lon, score = lat_all[located], lon_all[located], score_all[located]
+    address = address_all[located]
+    raw = (
+        leads["raw_address"].to_numpy(dtype=object)[located]
+        if "raw_address" in leads
+        else np.full(len(located), None, dtype=object)
+    )
+    labels = [str(r or a) for r, a in zip(raw, address, strict=True)]
+    ships = (
+        leads["ring_shipments"].to_numpy()[located]
+        if "ring_shipments" in leads
+        else np.zeros(len(located), dtype=np.int64)
+    )
+    province = leads["province"].fillna("").astype(str).to_numpy(dtype=object)[located]
+    mid_lat = (lat.min() + lat.max()) / 2
     kx = math.cos(math.radians(mid_lat))
-    span_y = max(pts["lat"].max() - pts["lat"].min(), MIN_SPAN) * 1.25
-    span_x = max((pts["lon"].max() - pts["lon"].min()) * kx * 1.25, span_y * width / height)
+    span_y = max(lat.max() - lat.min(), MIN_SPAN) * 1.25
+    span_x = max((lon.max() - lon.min()) * kx * 1.25, span_y * width / height)
     span_y = max(span_y, span_x * height / width)
-    cx = (pts["lon"].min() + pts["lon"].max()) / 2 * kx
+    cx = (lon.min() + lon.max()) / 2 * kx
     cy = mid_lat
     unit = width / span_x
 
@@ -94,49 +121,50 @@ def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> s
         'font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
         "<title>Leads of this ring on a map</title>",
         f'<rect width="{width}" height="{height}" fill="#eaf2fa"/>',
-        '<g fill="#fbfbf6" stroke="#8a8a80" stroke-width="0.8">',
+        # outlines in degrees, placed by the projection as one affine transform
+        f'<g fill="#fbfbf6" stroke="#8a8a80" stroke-width="0.8" transform="matrix({kx * unit:.4f} '
+        f'0 0 {unit:.4f} {width / 2 - cx * unit:.2f} {cy * unit + height / 2:.2f})">',
     ]
     boxes, rings = _ring_boxes()
     seen = (boxes[:, 1] >= west) & (boxes[:, 0] <= east) & (boxes[:, 3] >= south)
     seen &= boxes[:, 2] <= north
     paths: dict[str, list[str]] = {}
     for i in np.flatnonzero(seen):
-        name, r = rings[i]
-        x, y = project(r[:, 0], r[:, 1])
-        xy = np.char.mod("%.1f", np.c_[x, y])
-        paths.setdefault(name, []).append("M" + "L".join(xy[:, 0] + "," + xy[:, 1]) + "Z")
+        name, path = rings[i]
+        paths.setdefault(name, []).append(path)
     for name, parts in paths.items():
-        out.append(f'<path d="{"".join(parts)}"><title>{xml_text(name)}</title></path>')
-    out.append("</g>")
-    provinces = pts.loc[pts["province"].fillna("").astype(str) != ""].groupby("province")
-    px, py = project(provinces["lon"].mean().to_numpy(), provinces["lat"].mean().to_numpy())
-    out.append('<g fill="#555" font-size="13" font-style="italic" text-anchor="middle">')
-    for name, x, y in zip(provinces["lon"].mean().index, px, py, strict=True):
-        out.append(f'<text x="{x:.1f}" y="{y - 16:.1f}">{xml_text(name)}</text>')
-    out.append("</g>")
-    top = max(float(pts["score"].max()), 1.0)
-    x, y = project(pts["lon"].to_numpy(), pts["lat"].to_numpy())
-    ships = pts["ring_shipments"] if "ring_shipments" in pts else pd.Series(0, index=pts.index)
-    for (_, row), a, b, n in zip(pts.iterrows(), x, y, ships, strict=True):
-        score = float(row["score"])
-        radius = 5 + 9 * score / 100
-        label = str(row.get("raw_address") or row["address"])
         out.append(
-            f'<circle class="lead" cx="{a:.1f}" cy="{b:.1f}" r="{radius:.1f}" '
-            f'fill="{_colour(score / top)}" stroke="#400" stroke-width="1">'
-            f"<title>{xml_text(label)}\nscore {score:g}, {int(n)} parcels from this ring, "
-            f"{row['lat']:.4f}, {row['lon']:.4f}</title></circle>"
+            f'<path d="{"".join(parts)}" vector-effect="non-scaling-stroke">'
+            f"<title>{xml_text(name)}</title></path>"
         )
-    labelled = pts.assign(px=x, py=y).sort_values("score", ascending=False).head(6)
+    out.append("</g>")
+    # each province named at the mean position of its leads
+    out.append('<g fill="#555" font-size="13" font-style="italic" text-anchor="middle">')
+    for name in sorted(set(province) - {""}):
+        where = province == name
+        x, y = project(np.array([lon[where].mean()]), np.array([lat[where].mean()]))
+        out.append(f'<text x="{x[0]:.1f}" y="{y[0] - 16:.1f}">{xml_text(name)}</text>')
+    out.append("</g>")
+    top = max(float(score.max()), 1.0)
+    xs, ys = project(lon, lat)
+    for i in range(len(located)):
+        radius = 5 + 9 * score[i] / 100
+        out.append(
+            f'<circle class="lead" cx="{xs[i]:.1f}" cy="{ys[i]:.1f}" r="{radius:.1f}" '
+            f'fill="{_colour(score[i] / top)}" stroke="#400" stroke-width="1">'
+            f"<title>{xml_text(labels[i])}\nscore {score[i]:g}, {int(ships[i])} parcels from "
+            f"this ring, {lat[i]:.4f}, {lon[i]:.4f}</title></circle>"
+        )
     out.append('<g fill="#222" stroke="white" stroke-width="3" paint-order="stroke">')
     placed: list[tuple[float, float]] = []
-    for row in labelled.itertuples(index=False):
-        # one label per place: leads in one building share a spot
-        if any(abs(row.px - a) < 60 and abs(row.py - b) < 16 for a, b in placed):
+    # the six highest scores are labelled, one label per place: leads in one building
+    # share a spot
+    for i in pd.Series(score).sort_values(ascending=False).index[:6]:
+        px, py = xs[i], ys[i]
+        if any(abs(px - a) < 60 and abs(py - b) < 16 for a, b in placed):
             continue
-        placed.append((row.px, row.py))
-        text = xml_text(str(getattr(row, "raw_address", "") or row.address)[:40])
-        out.append(f'<text x="{row.px + 12:.1f}" y="{row.py + 4:.1f}">{text}</text>')
+        placed.append((px, py))
+        out.append(f'<text x="{px + 12:.1f}" y="{py + 4:.1f}">{xml_text(labels[i][:40])}</text>')
     out.append("</g>")
     out.append(
         f'<text x="8" y="{height - 8}" font-size="10" fill="#555">Country outlines: Natural '

@@ -376,9 +376,14 @@ def _site_days(days: pd.DataFrame | None, leads: pd.DataFrame) -> str:
     esc = pages.esc
     totals = days.groupby("key")["parcels"].sum().sort_values(ascending=False, kind="stable")
     raw = dict(zip(leads["address"], leads.get("raw_address", leads["address"]), strict=True))
+    top = totals.index[:DAY_SITES]
+    by_site = {
+        k: d.set_index("day")[["parcels"]]
+        for k, d in days.loc[days["key"].isin(top)].groupby("key", sort=False)
+    }
     parts = []
-    for key in totals.index[:DAY_SITES]:
-        d = days.loc[days["key"] == key].set_index("day")[["parcels"]]
+    for key in top:
+        d = by_site[key]
         parts.append(
             f'<details class="site-days"><summary>{esc(raw.get(key) or key)} · '
             f"{int(totals[key])} parcels on {len(d)} days, {esc(d.index.min())} to "

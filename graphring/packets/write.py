@@ -24,7 +24,7 @@ from graphring.packets.case import (
     site_days,
     site_spans,
 )
-from graphring.packets.graph import context_data, ring_graph, ring_svg, vis_data
+from graphring.packets.graph import context_by_ring, ring_graph, ring_svg, vis_data
 from graphring.packets.ring_page import packet_html, provinces_by_ring
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
@@ -37,7 +37,7 @@ from graphring.schema import (
     LISTING_EVIDENCE_COLUMNS,
 )
 from graphring.scoring import listing_flags
-from graphring.sheets import write_sheet_csv
+from graphring.sheets import sheet_safe, write_sheet_csv
 
 #: Files whose SHA-256 ring.json records (index.html and ring.json are in SHA256SUMS).
 HASHED_IN_JSON = ["members.csv", "evidence.csv", "provenance.csv", "graph.svg", "ring.cypher"]
@@ -142,6 +142,8 @@ class _PacketSources:
         self.chain = chain_of_custody.custody(result)
         members = result.members
         self.members_by = _group(members, "ring_id")
+        # formula-like cells neutralised once for every ring's CSV (sheets.py), not per ring
+        self.members_csv_by = _group(sheet_safe(members), "ring_id")
         shipments = result.tables["shipments"]
         pairs = members[["ring_id", "merchant_id"]]
         spell = result.tables.get("spellings")
@@ -154,7 +156,9 @@ class _PacketSources:
                 result.evidence[["ring_id", "kind", "key"]], on=["ring_id", "kind", "key"]
             )
         # spellings of all rings at once; each packet takes its cut
-        self.provenance_by = _group(provenance_table(spell), "ring_id")
+        provenance = provenance_table(spell)
+        self.provenance_by = _group(provenance, "ring_id")
+        self.provenance_csv_by = _group(sheet_safe(provenance), "ring_id")
         raw = (
             spell.drop_duplicates(["ring_id", "kind", "key", "raw"])
             .groupby(["ring_id", "kind", "key"])["raw"]
@@ -166,6 +170,8 @@ class _PacketSources:
         )
         # evidence.csv keeps the run's order (rarest first); the page lists the backbone first
         self.evidence_by = _group(evidence, "ring_id")
+        self.evidence_csv_by = _group(sheet_safe(evidence), "ring_id")
+        self.no_evidence_csv = sheet_safe(result.evidence.head(0))
         days = site_days(members, shipments)
         self.days_by = _group(days, "ring_id")
         links = result.links
@@ -181,7 +187,7 @@ class _PacketSources:
             if links is not None
             else None
         )
-        self.context_by = _group(context, "ring_id") if context is not None else {}
+        self.context_by = context_by_ring(context) if context is not None else {}
         self.leads = result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring")
         spans = site_spans(days).rename(columns={"ring_id": "ring", "key": "address"})
         self.leads = self.leads.merge(spans, on=["ring", "address"], how="left")
@@ -212,10 +218,12 @@ class _PacketSources:
             .astype(int)
             .to_numpy()
         )
-        write_sheet_csv(mem, out / "members.csv")
-        write_sheet_csv(ev, out / "evidence.csv")
+        write_sheet_csv(self.members_csv_by[rid], out / "members.csv", neutralised=True)
+        ev_csv = self.evidence_csv_by.get(rid, self.no_evidence_csv)
+        write_sheet_csv(ev_csv, out / "evidence.csv", neutralised=True)
         prov = self.provenance_by.get(rid, _NO_PROVENANCE).drop(columns="ring_id")
-        write_sheet_csv(prov, out / "provenance.csv")
+        prov_csv = self.provenance_csv_by.get(rid, _NO_PROVENANCE).drop(columns="ring_id")
+        write_sheet_csv(prov_csv, out / "provenance.csv", neutralised=True)
         ids = [str(m) for m in mem["merchant_id"]]
         (out / "ring.cypher").write_text(
             f"// Ring {rid}: paste into Neo4j Browser against a graph loaded by graphring.\n"
@@ -242,7 +250,7 @@ class _PacketSources:
             ev,
             ld,
             self.listings_by.get(rid, _EMPTY_LISTINGS),
-            {**vis_data(g), "context": context_data(self.context_by.get(rid, _NO_CONTEXT))},
+            {**vis_data(g), "context": self.context_by.get(rid, {})},
             self.chain,
             self.timeline.loc[rid] if rid in self.timeline_rings else None,
             files,
@@ -260,5 +268,4 @@ class _PacketSources:
 
 
 _EMPTY_LISTINGS = pd.DataFrame({c: pd.Series(dtype=object) for c in LISTING_EVIDENCE_COLUMNS})
-_NO_CONTEXT = pd.DataFrame(columns=["merchant_id", "kind", "key", "outside"])
 _NO_PROVENANCE = pd.DataFrame(columns=["ring_id", *PROVENANCE_COLUMNS])

@@ -17,7 +17,7 @@ def open_store(settings: Settings) -> Store:
         from graphring.spark.store import SparkStore
 
         return SparkStore.connect(settings)
-    return MemoryStore(settings.processes())
+    return MemoryStore()
 
 
 __all__ = ["MemoryStore", "Store", "open_store"]

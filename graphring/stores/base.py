@@ -14,7 +14,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphring.contract import Dataset
-from graphring.parallel import fork_map
 
 # the store's tables (defined once in schema.py)
 from graphring.schema import (
@@ -37,8 +36,6 @@ class Store(ABC):
     """
 
     name: str = "store"
-    #: Processes that group a big holdings table (:func:`finish_holdings`).
-    processes: int = 1
 
     @abstractmethod
     def load(self, dataset: Dataset) -> dict[str, int]:
@@ -69,7 +66,7 @@ class Store(ABC):
         """:data:`HOLDING_COLUMNS`: addresses (role as given; shipment origins as
         ``origin``), sender phones, payment accounts and other identifiers, one row per
         (merchant, kind, key, role) (:func:`finish_holdings`)."""
-        return finish_holdings(self._holding_rows(), self.processes)
+        return finish_holdings(self._holding_rows())
 
     # -- the hooks a store fills ----------------------------------------------------------
     def _merchant_rows(self) -> pd.DataFrame:
@@ -152,52 +149,41 @@ def _as_dates(frame: pd.DataFrame, column: str, form: str) -> pd.DataFrame:
     return frame
 
 
-#: Holdings tables this long are grouped over several processes.
-PARALLEL_HOLDING_ROWS = 2_000_000
-
-
-def finish_holdings(raw: pd.DataFrame, processes: int = 1) -> pd.DataFrame:
+def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
     """Raw holding rows (one per address role, parcel origin, phone...) -> one row per
     (merchant, kind, key, role) with its parcel count, sorted.
 
-    A long table is cut into ranges of merchant ids, grouped over ``processes`` processes,
-    and the sorted ranges put end to end: the same table, sooner.
+    Grouped in this process on sorted integer codes (their order is the strings' order):
+    the four codes make one integer per row, and one sort of those integers groups and
+    orders the table. Sorting and hashing millions of strings row by row, or forking
+    workers that each copy the table, is what made this slow and memory-hungry.
     """
-    raw = raw[HOLDING_COLUMNS]
-    if processes <= 1 or len(raw) < PARALLEL_HOLDING_ROWS:
-        return _group_holdings(raw, (None, None))
-    # range bounds from a fixed sample of the ids: about as many rows in each range
-    sample = np.sort(
-        raw["merchant_id"].sample(n=min(len(raw), 20_000), random_state=0).to_numpy(dtype=str)
-    )
-    cuts = sorted({str(sample[len(sample) * i // processes]) for i in range(1, processes)})
-    ranges = list(zip([None, *cuts], [*cuts, None], strict=True))
-    return pd.concat(fork_map(_group_holdings, raw, ranges, processes), ignore_index=True)
-
-
-def _group_holdings(raw: pd.DataFrame, bounds: tuple[str | None, str | None]) -> pd.DataFrame:
-    """The holdings of merchant ids from ``lo`` (inclusive) to ``hi`` (exclusive), grouped."""
-    lo, hi = bounds
-    if lo is not None or hi is not None:
-        mid = raw["merchant_id"]
-        keep = pd.Series(True, index=raw.index)
-        if lo is not None:
-            keep &= mid >= lo
-        if hi is not None:
-            keep &= mid < hi
-        raw = raw.loc[keep]
     by = ["merchant_id", "kind", "key", "role"]
     role = raw["role"].fillna("").astype(str)
-    # grouped on sorted integer codes (their order is the strings' order): sorting and
-    # hashing millions of strings row by row is what made this slow
-    coded = {c: factorize_sorted(role if c == "role" else raw[c]) for c in by}
-    h = pd.DataFrame({c: codes for c, (codes, _) in coded.items()})
-    h["shipments"] = raw["shipments"].fillna(0).astype("int64").to_numpy()
-    h = h.loc[(h[by] >= 0).all(axis=1)]  # a missing id, kind or key is no holding
-    h = h.groupby(by, sort=True, as_index=False)["shipments"].sum()
-    for c, (_, uniques) in coded.items():
-        h[c] = np.asarray(uniques, dtype=object)[h[c].to_numpy()]
-    return h[HOLDING_COLUMNS]
+    coded = [factorize_sorted(role if c == "role" else raw[c]) for c in by]
+    codes = [c for c, _ in coded]
+    sizes = [max(len(u), 1) for _, u in coded]
+    ok = np.logical_and.reduce([c >= 0 for c in codes])  # a missing id, kind or key: none
+    shipments = raw["shipments"].fillna(0).to_numpy(dtype=np.int64)[ok]
+    codes = [c[ok] for c in codes]
+    if float(np.prod(sizes, dtype=np.float64)) < 2.0**62:
+        combined = codes[0]
+        for c, n in zip(codes[1:], sizes[1:], strict=True):
+            combined = combined * n + c
+        _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    else:  # too many distinct values for one integer: group on the four codes
+        stacked = np.column_stack(codes)
+        _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    # parcel counts summed per group (float sums are exact far beyond any parcel count)
+    totals = np.bincount(inverse.ravel(), weights=shipments, minlength=len(first))
+    out = pd.DataFrame(
+        {
+            c: np.asarray(u, dtype=object)[k[first]]
+            for c, k, (_, u) in zip(by, codes, coded, strict=True)
+        }
+    )
+    out["shipments"] = np.rint(totals).astype(np.int64)
+    return out[HOLDING_COLUMNS]
 
 
 def finish_addresses(raw: pd.DataFrame, keys: Sequence[str] | None = None) -> pd.DataFrame:

@@ -20,9 +20,7 @@ class MemoryStore(Store):
 
     name = "memory"
 
-    def __init__(self, processes: int = 1) -> None:
-        #: processes that derive the holdings table of a big dataset
-        self.processes = processes
+    def __init__(self) -> None:
         self._t: dict[str, pd.DataFrame] = {}
         self._holdings: pd.DataFrame | None = None
 

@@ -43,14 +43,14 @@ def test_dismissed_ip_rings_make_ip_weigh_less_next_time_and_no_feedback_undoes_
 ) -> None:
     data, ws = _data(tmp_path / "data"), tmp_path / "ws"
     settings = Settings(workers=1)
-    first = scheduled_run(data, ws, settings, MemoryStore(1))
+    first = scheduled_run(data, ws, settings, MemoryStore())
     rings = first.result.rings
     ip_rings = rings.loc[rings["kinds"] == "ip", "ring_id"].tolist()
     assert len(ip_rings) == 4 and len(rings) == 5
     for rid in ip_rings:
         set_ring_status(ws, rid, "dismissed", note="a household", by="test")
 
-    second = scheduled_run(data, ws, settings, MemoryStore(1))
+    second = scheduled_run(data, ws, settings, MemoryStore())
     doc = _run_json(second.folder)
     weights = {w["label"]: w for w in doc["kind_weights"]}
     assert weights["ip"]["feedback"] == 0.5 and weights["ip"]["weight"] == 0.15

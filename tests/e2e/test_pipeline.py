@@ -15,7 +15,6 @@ from graphring.detect import local as local_detection
 from graphring.pipeline import run_pipeline
 from graphring.rundir.write import write_run
 from graphring.sample import SampleInfo
-from graphring.stores import base
 from graphring.stores.base import Store
 from graphring.stores.memory import MemoryStore
 
@@ -63,16 +62,15 @@ def test_stores_agree(neo4j_store: Store, sample: SampleInfo) -> None:
 def test_one_process_or_several_same_results(
     sample: SampleInfo, monkeypatch: pytest.MonkeyPatch, process_pools: list[int]
 ) -> None:
-    """Reading, holdings, shop risk and detection spread over three processes (as on a big
+    """Reading, shop risk and detection spread over three processes (as on a big
     marketplace) give exactly what one process gives."""
     one = run_pipeline(sample.data_dir, Settings(workers=1))
     monkeypatch.setattr(contract, "PARALLEL_READ_BYTES", 0)
-    monkeypatch.setattr(base, "PARALLEL_HOLDING_ROWS", 0)
     monkeypatch.setattr(pipeline, "BACKGROUND_MIN_SHOPS", 0)
     monkeypatch.setattr(local_detection, "PARALLEL_DETECT_EDGES", 0)
     three = run_pipeline(sample.data_dir, Settings(workers=3))
-    # read, holdings and detection over three; shop risk in one beside them
-    assert sorted(process_pools) == [1, 3, 3, 3]
+    # read and detection over three; shop risk in one beside them
+    assert sorted(process_pools) == [1, 3, 3]
     for name in ["rings", "members", "evidence", "leads", "merchants", "supernodes"]:
         pd.testing.assert_frame_equal(getattr(one, name), getattr(three, name), obj=name)
 

@@ -207,14 +207,14 @@ def test_scheduled_runs_on_spark_keep_ring_ids_and_weigh_verdicts(
     settings = SETTINGS.replace(backend="spark")
     ws, mem_ws = tmp_path / "ws", tmp_path / "mem-ws"
     first = scheduled_run(data, ws, settings, spark_store)  # type: ignore[arg-type]
-    memory = scheduled_run(data, mem_ws, SETTINGS, MemoryStore(1))
+    memory = scheduled_run(data, mem_ws, SETTINGS, MemoryStore())
     rings = first.result.rings
     assert set(rings["ring_id"]) == set(memory.result.rings["ring_id"]) and len(rings) == 5
     for rid in rings.loc[rings["kinds"] == "ip", "ring_id"]:
         set_ring_status(ws, rid, "dismissed", note="a household", by="test")
         set_ring_status(mem_ws, rid, "dismissed", note="a household", by="test")
     second = scheduled_run(data, ws, settings, spark_store)  # type: ignore[arg-type]
-    memory = scheduled_run(data, mem_ws, SETTINGS, MemoryStore(1))
+    memory = scheduled_run(data, mem_ws, SETTINGS, MemoryStore())
     assert second.result.changes and second.result.changes["previous_run"] == first.result.run_id
     assert second.result.rings["kinds"].tolist() == ["account,device"]
     assert second.result.rings["ring_id"].tolist() == memory.result.rings["ring_id"].tolist()

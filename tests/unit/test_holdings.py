@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from graphring.contract import read_dataset
 from graphring.sample import SampleInfo
@@ -11,19 +10,36 @@ from graphring.stores import base
 from graphring.stores.memory import MemoryStore
 
 
-def test_holdings_grouped_over_processes_equal_those_grouped_here(
-    sample: SampleInfo, monkeypatch: pytest.MonkeyPatch, process_pools: list[int]
+def test_holdings_are_grouped_and_ordered_as_a_plain_groupby_on_the_text(
+    sample: SampleInfo,
 ) -> None:
-    data = read_dataset(sample.data_dir)
-    here = MemoryStore()
-    here.load(data)
-    monkeypatch.setattr(base, "PARALLEL_HOLDING_ROWS", 0)
-    spread = MemoryStore(processes=3)
-    spread.load(data)
-    assert process_pools == [3]
-    expected = here.holdings()
+    """finish_holdings groups on one integer made of four sorted codes; the table is the
+    one a plain pandas groupby over the strings gives (rows, order and parcel counts),
+    including rows with no key (left out), no role (grouped as empty) and text whose
+    order Python and byte order share."""
+    store = MemoryStore()
+    store.load(read_dataset(sample.data_dir))
+    raw = store._holding_rows()
+    odd = pd.DataFrame(
+        {
+            "merchant_id": [raw["merchant_id"].iloc[0]] * 4 + [None],
+            "kind": ["phone", "phone", "phone", None, "phone"],
+            "key": ["é1", "é1", "a\x00", "x", "y"],
+            "role": [None, None, "", "r", "r"],
+            "shipments": [2, 3, None, 1, 1],
+        }
+    )
+    raw = pd.concat([raw, odd], ignore_index=True)
+    got = base.finish_holdings(raw)
+    plain = raw[base.HOLDING_COLUMNS].assign(role=raw["role"].fillna("").astype(str))
+    plain = plain.dropna(subset=["merchant_id", "kind", "key"])
+    plain["shipments"] = plain["shipments"].fillna(0).astype("int64")
+    expected = plain.groupby(["merchant_id", "kind", "key", "role"], as_index=False)[
+        "shipments"
+    ].sum()
     assert len(expected) > 1000 and expected["merchant_id"].nunique() > 100
-    pd.testing.assert_frame_equal(spread.holdings(), expected, check_exact=True)
+    assert ((got["key"] == "é1") & (got["shipments"] == 5)).sum() == 1
+    pd.testing.assert_frame_equal(got, expected[base.HOLDING_COLUMNS], check_exact=True)
 
 
 def test_text_is_sorted_in_pythons_order_with_missing_values_last() -> None:

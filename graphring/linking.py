@@ -287,8 +287,10 @@ def _chance_holders(
     with (what chance sharing looks like; see graphring/calibrate.py)."""
     a, b = pairs["m_a"].to_numpy().astype(np.int64), pairs["m_b"].to_numpy().astype(np.int64)
     pair = a * (n_merchants + 1) + b
-    distinct = np.unique(np.stack([pair, pkind.astype(np.int64)]), axis=1)
-    p, count = np.unique(distinct[0], return_counts=True)
+    # distinct (pair, kind) as one integer each: a pair, then its kind in the low digits
+    kinds = int(pkind.max()) + 1 if len(pkind) else 1
+    distinct = np.unique(pair * kinds + pkind.astype(np.int64)) // kinds
+    p, count = np.unique(distinct, return_counts=True)
     lonely = np.isin(pair, p[count == 1])
     stride = n_merchants + 1
     held = np.concatenate(

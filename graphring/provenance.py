@@ -34,11 +34,15 @@ def spellings(dataset: Dataset, wanted: pd.DataFrame) -> pd.DataFrame:
     """Every input row holding one of ``wanted``'s (kind, key) pairs: SPELLING_COLUMNS."""
     parts = []
     want = pd.MultiIndex.from_frame(wanted[["kind", "key"]].drop_duplicates())
+    want_keys = pd.unique(wanted["key"].astype(str))
     for table, raw_col, key_col, kind in _SOURCES:
         frame = dataset.tables.get(table)
         src = dataset.sources.get(table)
         if frame is None or src is None or frame.empty or raw_col not in frame:
             continue
+        # rows whose key is wanted at all (one hash lookup per row), then their kind too:
+        # pairing kind and key for every input row cost more than the rest of this
+        frame = frame.loc[frame[key_col].isin(want_keys).to_numpy()]
         kinds = frame["kind"].astype(str) if kind is None else pd.Series(kind, index=frame.index)
         hit = pd.MultiIndex.from_arrays([kinds, frame[key_col].astype(str)]).isin(want)
         if not hit.any():

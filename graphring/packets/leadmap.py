@@ -159,12 +159,13 @@ def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> s
     placed: list[tuple[float, float]] = []
     # the six highest scores are labelled, one label per place: leads in one building
     # share a spot
-    for i in pd.Series(score).sort_values(ascending=False).index[:6]:
-        px, py = xs[i], ys[i]
+    for top_i in pd.Series(score).sort_values(ascending=False).index[:6]:
+        px, py = xs[top_i], ys[top_i]
         if any(abs(px - a) < 60 and abs(py - b) < 16 for a, b in placed):
             continue
         placed.append((px, py))
-        out.append(f'<text x="{px + 12:.1f}" y="{py + 4:.1f}">{xml_text(labels[i][:40])}</text>')
+        text = xml_text(labels[top_i][:40])
+        out.append(f'<text x="{px + 12:.1f}" y="{py + 4:.1f}">{text}</text>')
     out.append("</g>")
     out.append(
         f'<text x="8" y="{height - 8}" font-size="10" fill="#555">Country outlines: Natural '

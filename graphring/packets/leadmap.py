@@ -129,8 +129,8 @@ def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> s
     seen = (boxes[:, 1] >= west) & (boxes[:, 0] <= east) & (boxes[:, 3] >= south)
     seen &= boxes[:, 2] <= north
     paths: dict[str, list[str]] = {}
-    for i in np.flatnonzero(seen):
-        name, path = rings[i]
+    for ring_i in np.flatnonzero(seen):
+        name, path = rings[ring_i]
         paths.setdefault(name, []).append(path)
     for name, parts in paths.items():
         out.append(

@@ -407,11 +407,13 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42)
     ys = [p[1] for p in pos.values()]
     pad, legend_w, top = 60, 200, 60
 
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+
     def sx(x: float) -> float:
-        return pad + (x - min(xs)) / ((max(xs) - min(xs)) or 1) * (width - 2 * pad - legend_w)
+        return pad + (x - x0) / ((x1 - x0) or 1) * (width - 2 * pad - legend_w)
 
     def sy(y: float) -> float:
-        return top + (y - min(ys)) / ((max(ys) - min(ys)) or 1) * (height - top - pad)
+        return top + (y - y0) / ((y1 - y0) or 1) * (height - top - pad)
 
     kinds = pd.Series([k for _, k in g.nodes(data="kind")], dtype=object).value_counts()
     out = [

@@ -91,18 +91,23 @@ def build_links(
     and hands in its table, one row per label in ``labels``' order.
     """
     held = holdings.loc[holdings["key"] != "", HOLDING_COLUMNS]
-    label = link_weight_label(held["kind"], held["role"])
-    # holdings come sorted by merchant (finish_holdings): then first-seen order is sorted
-    shop_code, shop_ids = pd.factorize(
-        held["merchant_id"], sort=not held["merchant_id"].is_monotonic_increasing
-    )
+    shop_code, shop_ids = _shop_codes(held["merchant_id"])
     kind_code, kind_names = pd.factorize(held["kind"], sort=True)
     # identifiers numbered as first seen here; only those two shops share are put in
     # (kind, key) order below -- sorting millions of keys held by one shop is wasted work
     key_code, key_names = pd.factorize(held["key"], sort=False)
     ident_code, _ = pd.factorize(kind_code.astype(np.int64) * max(len(key_names), 1) + key_code)
     role_code, role_names = pd.factorize(held["role"].fillna(""), sort=True)
-    label_code, label_names = pd.factorize(label, sort=True)
+    # the weight label of each distinct (kind, role), not of every holding
+    kind_role, kind_role_code = np.unique(
+        kind_code.astype(np.int64) * max(len(role_names), 1) + role_code, return_inverse=True
+    )
+    pair_label = link_weight_label(
+        pd.Series(np.asarray(kind_names, dtype=object)[kind_role // max(len(role_names), 1)]),
+        pd.Series(np.asarray(role_names, dtype=object)[kind_role % max(len(role_names), 1)]),
+    )
+    pair_label_code, label_names = pd.factorize(pair_label, sort=True)
+    label_code = pair_label_code[kind_role_code.ravel()]
     # configured weights pick each shop's strongest role; calibrated ones weigh the links
     configured = np.array([settings.kind_weight(x) for x in label_names], dtype="float64")[
         label_code
@@ -215,6 +220,18 @@ def build_links(
         settings.min_link_weight,
     )
     return Links(edges=edges, identifiers=ids, memberships=memberships, weights=weight_table)
+
+
+def _shop_codes(merchant_id: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(merchant_id, sort=True)``. Holdings come sorted by merchant
+    (finish_holdings): then a code starts wherever the id changes, found by comparing
+    neighbours instead of hashing every row's id."""
+    ids = merchant_id.to_numpy(dtype=object)
+    if len(ids) < 2 or not merchant_id.is_monotonic_increasing:
+        codes, uniques = pd.factorize(merchant_id, sort=True)
+        return codes, np.asarray(uniques, dtype=object)
+    starts = np.r_[True, ids[1:] != ids[:-1]]
+    return np.cumsum(starts) - 1, ids[starts]
 
 
 def _pair_links(

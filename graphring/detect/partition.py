@@ -52,33 +52,28 @@ def join_bridged(labels: np.ndarray, edges: pd.DataFrame, bridges: int) -> np.nd
     [0, 0, 0, 1, 1, 1]
     """
     ia, ib = edges["ia"].to_numpy(), edges["ib"].to_numpy()
-    w = edges["weight"].to_numpy()
-    # each edge seen from both ends: (shop, the other end's community, weight)
-    t = pd.DataFrame(
-        {
-            "node": np.concatenate([ia, ib]),
-            "other": np.concatenate([labels[ib], labels[ia]]),
-            "w": np.concatenate([w, w]),
-        }
-    )
-    t["home"] = labels[t["node"].to_numpy()]
-    per = t.groupby(["node", "home", "other"], sort=True)["w"].sum().reset_index()
-    at_home = per.loc[per["home"] == per["other"]].set_index("node")["w"]
-    away = per.loc[per["home"] != per["other"]]
-    home_w = at_home.reindex(away["node"]).fillna(0.0).to_numpy()
-    bridging = away.loc[away["w"].to_numpy() >= BRIDGE_SHARE * home_w]
-    pair = pd.DataFrame(
-        {
-            "x": np.minimum(bridging["home"], bridging["other"]),
-            "y": np.maximum(bridging["home"], bridging["other"]),
-        }
-    )
-    counts = pair.value_counts().reset_index()
-    strong = counts.loc[counts["count"] >= bridges]
-    if strong.empty:
-        return labels
+    w = edges["weight"].to_numpy(dtype=np.float64)
     k = int(labels.max()) + 1
-    adj = coo_matrix((np.ones(len(strong)), (strong["x"], strong["y"])), shape=(k, k))
+    # each edge seen from both ends: (shop, the other end's community) as one integer,
+    # its weight summed per shop and community
+    node = np.concatenate([ia, ib]).astype(np.int64)
+    other = np.concatenate([labels[ib], labels[ia]]).astype(np.int64)
+    seen, at = np.unique(node * k + other, return_inverse=True)
+    weight = np.bincount(at.ravel(), weights=np.concatenate([w, w]), minlength=len(seen))
+    shop, there = seen // k, seen % k
+    home = labels[shop].astype(np.int64)
+    home_w = np.zeros(len(labels), dtype=np.float64)
+    inside = home == there
+    home_w[shop[inside]] = weight[inside]
+    bridging = ~inside & (weight >= BRIDGE_SHARE * home_w[shop])
+    lo = np.minimum(home, there)[bridging]
+    hi = np.maximum(home, there)[bridging]
+    # communities joined by ``bridges`` or more bridging shops
+    joined, count = np.unique(lo * k + hi, return_counts=True)
+    strong = joined[count >= bridges]
+    if not len(strong):
+        return labels
+    adj = coo_matrix((np.ones(len(strong)), (strong // k, strong % k)), shape=(k, k))
     _, root = connected_components(adj, directed=False)
     return root[labels]
 

@@ -58,8 +58,10 @@ def join_bridged(labels: np.ndarray, edges: pd.DataFrame, bridges: int) -> np.nd
     # its weight summed per shop and community
     node = np.concatenate([ia, ib]).astype(np.int64)
     other = np.concatenate([labels[ib], labels[ia]]).astype(np.int64)
-    seen, at = np.unique(node * k + other, return_inverse=True)
-    weight = np.bincount(at.ravel(), weights=np.concatenate([w, w]), minlength=len(seen))
+    # summed by pandas (compensated, in row order): a plain running sum can differ in the
+    # last bit and flip the share test below
+    summed = pd.Series(np.concatenate([w, w])).groupby(node * k + other, sort=True).sum()
+    seen, weight = summed.index.to_numpy(), summed.to_numpy()
     shop, there = seen // k, seen % k
     home = labels[shop].astype(np.int64)
     home_w = np.zeros(len(labels), dtype=np.float64)

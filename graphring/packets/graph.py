@@ -284,7 +284,9 @@ def context_by_ring(
     kind = context["kind"].astype(str)
     outside = context["outside"].astype(str)
     risk = pd.to_numeric(context["risk_score"], errors="coerce")
-    risk_text = ("\nrisk " + risk.map("{:g}".format, na_action="ignore") + "/100").fillna("")
+    risk_text = pd.Series("", index=context.index, dtype=object)
+    scored = risk.notna()
+    risk_text[scored] = "\nrisk " + risk[scored].map("{:g}".format).astype(object) + "/100"
     ring = context["outside_ring"]
     ring_text = ("in ring " + ring.astype(str)).where(ring.notna() & (ring != ""), "in no ring")
     name = context["name"].map(as_text).astype(str)

@@ -70,6 +70,12 @@ def _colour(share: float) -> str:
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
+def _text_order(value: object) -> tuple[bool, str]:
+    """A sort key putting missing values after every text, as pandas sorts them."""
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    return missing, "" if missing else str(value)
+
+
 def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> str:
     """The leads with coordinates (``lat``, ``lon``, ``score``, ``address``, ``province``,
     ``ring_shipments`` when given) on country outlines; empty when none has coordinates.
@@ -83,9 +89,10 @@ def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> s
         return ""
     score_all = leads["score"].to_numpy(dtype=float)
     address_all = leads["address"].to_numpy(dtype=object)
-    # lowest score first (drawn under the others), then by address
+    # lowest score first (drawn under the others), then by address (missing ones last)
     located = np.array(
-        sorted(located, key=lambda i: (score_all[i], address_all[i])), dtype=np.int64
+        sorted(located, key=lambda i: (score_all[i], *_text_order(address_all[i]))),
+        dtype=np.int64,
     )
     lat, lon, score = lat_all[located], lon_all[located], score_all[located]
     address = address_all[located]

@@ -102,6 +102,13 @@ def _group(frame: pd.DataFrame, by: str) -> dict[Any, pd.DataFrame]:
     return {k: g for k, g in frame.groupby(by, sort=False)}
 
 
+def _group_neutralised(frame: pd.DataFrame, by: str) -> dict[Any, pd.DataFrame]:
+    """``frame`` with formula-like cells neutralised (sheets.py), cut by the values of ``by``
+    as they were before (a ring id itself is never quoted into another key)."""
+    safe = sheet_safe(frame)
+    return {k: g for k, g in safe.groupby(frame[by].to_numpy(), sort=False)}
+
+
 def write_packets(result: RunResult, docs: list[dict[str, Any]], folder: Path) -> None:
     """One packet folder per ring document (as rings.json holds it) under ``folder``.
 
@@ -143,7 +150,7 @@ class _PacketSources:
         members = result.members
         self.members_by = _group(members, "ring_id")
         # formula-like cells neutralised once for every ring's CSV (sheets.py), not per ring
-        self.members_csv_by = _group(sheet_safe(members), "ring_id")
+        self.members_csv_by = _group_neutralised(members, "ring_id")
         shipments = result.tables["shipments"]
         pairs = members[["ring_id", "merchant_id"]]
         spell = result.tables.get("spellings")
@@ -158,7 +165,7 @@ class _PacketSources:
         # spellings of all rings at once; each packet takes its cut
         provenance = provenance_table(spell)
         self.provenance_by = _group(provenance, "ring_id")
-        self.provenance_csv_by = _group(sheet_safe(provenance), "ring_id")
+        self.provenance_csv_by = _group_neutralised(provenance, "ring_id")
         raw = (
             spell.drop_duplicates(["ring_id", "kind", "key", "raw"])
             .groupby(["ring_id", "kind", "key"])["raw"]
@@ -170,7 +177,7 @@ class _PacketSources:
         )
         # evidence.csv keeps the run's order (rarest first); the page lists the backbone first
         self.evidence_by = _group(evidence, "ring_id")
-        self.evidence_csv_by = _group(sheet_safe(evidence), "ring_id")
+        self.evidence_csv_by = _group_neutralised(evidence, "ring_id")
         self.no_evidence_csv = sheet_safe(result.evidence.head(0))
         days = site_days(members, shipments)
         self.days_by = _group(days, "ring_id")

@@ -6,6 +6,7 @@ import pytest
 
 from graphring.config import Settings
 from graphring.detect import detect_rings, local
+from graphring.detect.partition import join_bridged
 
 
 def clique(prefix: str, n: int, w: float = 2.0) -> list[tuple[str, str, float]]:
@@ -127,3 +128,60 @@ def test_parallel_workers_give_the_same_groups(
     assert one["group"].nunique() == 24 + 1
     assert set(one.loc[one["merchant_id"].str.startswith("T"), "merchant_id"]) == {"T1", "T2", "T3"}
     assert not one["merchant_id"].str.startswith("P").any()
+
+
+def _bridged_plainly(labels: np.ndarray, edges: pd.DataFrame, bridges: int) -> list[int]:
+    """join_bridged's definition written out with pandas, for comparison."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from graphring.detect.partition import BRIDGE_SHARE
+
+    ia, ib, w = edges["ia"].to_numpy(), edges["ib"].to_numpy(), edges["weight"].to_numpy()
+    t = pd.DataFrame(
+        {
+            "node": np.r_[ia, ib],
+            "other": np.r_[labels[ib], labels[ia]],
+            "w": np.r_[w, w],
+        }
+    )
+    t["home"] = labels[t["node"]]
+    per = t.groupby(["node", "home", "other"])["w"].sum().reset_index()
+    home = per.loc[per["home"] == per["other"]].set_index("node")["w"]
+    away = per.loc[per["home"] != per["other"]]
+    bridging = away.loc[away["w"] >= BRIDGE_SHARE * home.reindex(away["node"]).fillna(0).values]
+    x = np.minimum(bridging["home"], bridging["other"])
+    y = np.maximum(bridging["home"], bridging["other"])
+    counts = pd.DataFrame({"x": x, "y": y}).value_counts().reset_index()
+    strong = counts.loc[counts["count"] >= bridges]
+    k = int(labels.max()) + 1
+    adj = coo_matrix((np.ones(len(strong)), (strong["x"], strong["y"])), shape=(k, k))
+    return connected_components(adj, directed=False)[1][labels].tolist()
+
+
+def test_bridged_communities_are_joined_as_the_definition_says_with_decimal_weights() -> None:
+    """Ties summed the way pandas sums them: a plain running sum differs in the last bit on
+    weights such as 0.45 + 0.1 + 0.15 and flipped the share test (found in review)."""
+    labels = np.array([0] * 7 + [1] * 4)
+    edges = pd.DataFrame(
+        {
+            "ia": [0] * 9 + [7, 8, 9],
+            "ib": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10],
+            "weight": [0.2, 0.3, 0.2, 1.1, 0.6, 1.1, 0.45, 0.1, 0.15, 100, 100, 100],
+        }
+    )
+    assert join_bridged(labels, edges, 1).tolist() == _bridged_plainly(labels, edges, 1)
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        n = int(rng.integers(3, 25))
+        e = pd.DataFrame(
+            {
+                "ia": rng.integers(0, n, 60),
+                "ib": rng.integers(0, n, 60),
+                "weight": rng.choice([0.1, 0.15, 0.2, 0.3, 0.35, 0.45, 0.6, 1.1], 60),
+            }
+        )
+        e = e.loc[e["ia"] != e["ib"]]
+        lab = rng.integers(0, 4, n)
+        for bridges in (1, 2):
+            assert join_bridged(lab, e, bridges).tolist() == _bridged_plainly(lab, e, bridges)

@@ -4,7 +4,9 @@ embedded store, the reader's line numbers and rejects, components, and the comma
 What Spark adds to the suite: measured 2026-11-30 on this project's 2-core machine while
 it was shared (load average 8-14): the parity fixture 175 s (both runs with places and
 calibrated weights on), the scheduled runs with verdicts 97 s, the reader 56 s,
-components 35 s, the CLI in a fresh JVM 91 s (about 8 minutes in all).
+components 35 s, the CLI in a fresh JVM 91 s (about 8 minutes in all). The test of the
+order of checks, added 2026-11-30, took 61 s run alone with the session's start (load 4-8);
+the whole file took 299 s that day (load 3-6, the other tests running beside it).
 Each Spark run of a 2,500-shop sample is a few hundred small jobs, so the cost is
 Spark's per-job overhead, which a loaded machine multiplies.
 """

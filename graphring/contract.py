@@ -613,6 +613,15 @@ def _add_keys(
     name: str, frame: pd.DataFrame, file: str | None, rejects: _Rejects, region: str
 ) -> pd.DataFrame:
     """Canonical keys beside the raw values; a value with no key left is set aside."""
+    dropped = _put_keys(name, frame, file, rejects, region)
+    return frame.loc[~dropped].reset_index(drop=True) if dropped.any() else frame
+
+
+def _put_keys(
+    name: str, frame: pd.DataFrame, file: str | None, rejects: _Rejects, region: str
+) -> pd.Series:
+    """Canonical key columns added to ``frame`` (every row); returns which rows have a value
+    with no key left (one reject each, the first such column, when ``file`` is given)."""
     dropped = pd.Series(False, index=frame.index)
     for column, key_col, kind in KEYED.get(name, []):
         raw = frame[column].astype(str) if len(frame) else frame[column].astype(object)
@@ -628,7 +637,7 @@ def _add_keys(
             reason = f"{column} has no letters or digits to identify it"
             rejects.add(frame, bad, file, column, reason)
             dropped |= bad
-    return frame.loc[~dropped].reset_index(drop=True) if dropped.any() else frame
+    return dropped
 
 
 #: Inputs this big (bytes, all files) are read over several processes.

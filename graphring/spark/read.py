@@ -1,14 +1,20 @@
 """The input tables of DATA_CONTRACT read, validated and normalized as Spark DataFrames.
 
-Row checks and canonical keys run the contract's own pandas code (``contract._validate``
-and ``contract._add_keys``, so :mod:`graphring.normalize` is the one code path) over each
-Arrow batch with ``mapInPandas``. What needs the whole table is done by Spark: unknown
-merchant ids (an anti join on the merchants kept), duplicate ids (the first line of each id,
-by window), and whether an extra column is all numbers. Rejects are few and are collected.
+Each file is read once and crosses to Python once: one ``mapInPandas`` pass per Arrow
+batch runs the contract's own row checks and canonical keys (``contract._validate`` and
+``contract._put_keys``, so :mod:`graphring.normalize` is the one code path), and its
+output is persisted; everything after works on that. What needs the whole table is done
+by Spark on the ids only: unknown merchant ids and repeated ids are found by aggregates
+over the id columns, come to the driver (they are rows set aside, which are collected
+anyway) and go back as small broadcast tables, so whole rows are never shuffled. The
+checks keep the embedded reader's order: row checks, unknown shop, duplicate id, then a
+value with no key left. Rejects are few and are collected.
 
 Line numbers: a record's line is its position in its file (header = line 1, as the
-embedded reader counts), from each partition's offset: Spark reads one file's splits in
-file order.
+embedded reader counts). Each row carries ``monotonically_increasing_id`` taken on the
+file's own partitions (Spark reads one file's splits in file order); each partition's
+smallest and largest id in the persisted output give its row count, so no separate pass
+over the file counts them.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from graphring.contract import (
     SET_ASIDE,
     TABLES,
     SourceFile,
-    _add_keys,
+    _put_keys,
     _Rejects,
     _validate,
     table_counts,
@@ -46,6 +52,8 @@ if TYPE_CHECKING:
 _SPARK_TYPES = {NUMBER: "double", DATE: "timestamp", DATETIME: "timestamp"}
 #: Columns a row set aside carries through a pandas pass (beside ``_line``).
 _REJECT_FIELDS = ["_r_column", "_r_reason", "_r_value", "_r_action"]
+#: A kept row's value with no key left (set aside unless a table-wide check does first).
+_KEY_FIELDS = ["_k_column", "_k_reason", "_k_value", "_k_action"]
 
 
 @dataclass
@@ -144,52 +152,46 @@ def _raw(spark: SparkSession, path: str) -> DataFrame:
     )
 
 
-def _with_lines(frame: DataFrame, first_line: int) -> tuple[DataFrame, int]:
-    """``_line`` beside each row, in file order, and the number of rows.
+def _line_bases(per: pd.DataFrame, first_line: int) -> tuple[list[int], int]:
+    """What to add to each partition's ``monotonically_increasing_id`` (the partition's id
+    shifted 33 bits plus the row's place in it) to get the row's line, from each
+    partition's smallest and largest id (``_p``, ``first``, ``last``), and the rows read.
 
-    Rows are numbered within their partition (``monotonically_increasing_id`` counts up
-    from the partition's id shifted 33 bits); each partition's rows are offset by the rows
-    of the partitions before it, counted in one small aggregate."""
-    from pyspark.sql import functions as F
-
-    ided = frame.select(
-        "*",
-        F.spark_partition_id().alias("_p"),
-        F.monotonically_increasing_id().alias("_id"),
-    )
-    per = to_pandas(ided.groupBy("_p").agg(F.count("*").alias("n"), F.min("_id").alias("first")))
+    Each partition's rows are offset by the rows of the partitions before it; a partition
+    with no rows gets 0 (nothing uses it)."""
+    if per.empty:
+        return [0], 0
     per = per.sort_values("_p")
-    offsets = pd.DataFrame(
-        {
-            "_p": per["_p"].astype("int32"),
-            "_base": (np.cumsum(per["n"].to_numpy()) - per["n"].to_numpy() + first_line)
-            - per["first"].to_numpy(),
-        }
-    )
-    spark = frame.sparkSession
-    base = spark.createDataFrame(offsets, "_p int, _base long")
-    lined = ided.join(F.broadcast(base), "_p").select(
-        (F.col("_id") + F.col("_base")).alias("_line"), *(f"`{c}`" for c in frame.columns)
-    )
-    return lined, int(per["n"].sum())
+    n = per["last"].to_numpy(dtype=np.int64) - per["first"].to_numpy(dtype=np.int64) + 1
+    base = np.cumsum(n) - n + first_line - per["first"].to_numpy(dtype=np.int64)
+    bases = np.zeros(int(per["_p"].max()) + 1, dtype=np.int64)
+    bases[per["_p"].to_numpy(dtype=np.int64)] = base
+    return [int(b) for b in bases], int(n.sum())
 
 
-def _schema(name: str, extras: list[str], keyed: bool) -> str:
+def _schema(name: str, extras: list[str]) -> str:
     spec = TABLES[name]
     cols = ["`_line` long"]
     cols += [f"`{c.name}` {_SPARK_TYPES.get(c.type, 'string')}" for c in spec.columns]
-    if keyed:
-        cols += [f"`{key}` string" for _, key, _ in KEYED.get(name, [])]
+    cols += [f"`{key}` string" for _, key, _ in KEYED.get(name, [])]
     cols += [f"`{e}` string" for e in extras]
-    cols += [f"`{r}` string" for r in _REJECT_FIELDS]
+    cols += [f"`{r}` string" for r in (*_REJECT_FIELDS, *_KEY_FIELDS)]
     return ", ".join(cols)
 
 
-def _combined(kept: pd.DataFrame, rejects: _Rejects, columns: list[str]) -> pd.DataFrame:
-    """Rows kept and rows set aside in one frame (one output schema for mapInPandas)."""
+def _combined(
+    kept: pd.DataFrame, rejects: _Rejects, no_key: _Rejects, columns: list[str]
+) -> pd.DataFrame:
+    """Rows kept and rows set aside in one frame (one output schema for mapInPandas); a kept
+    row with a value that has no key carries that reject in its ``_k_`` fields."""
     kept = arrow_ready(kept.reindex(columns=columns))
-    for r in _REJECT_FIELDS:
+    for r in (*_REJECT_FIELDS, *_KEY_FIELDS):
         kept[r] = None
+    if no_key.parts:  # one reject per row at most: the first column with no key left
+        k = pd.concat(no_key.parts, ignore_index=True).set_index("line")
+        for f, src in zip(_KEY_FIELDS, ["column", "reason", "value", "action"], strict=True):
+            v = kept["_line"].map(k[src].astype(str))
+            kept[f] = v.astype(object).where(v.notna(), None)
     if not rejects.parts:
         return kept
     r = pd.concat(rejects.parts, ignore_index=True)
@@ -203,32 +205,16 @@ def _combined(kept: pd.DataFrame, rejects: _Rejects, columns: list[str]) -> pd.D
     return arrow_ready(pd.concat([kept, out], ignore_index=True))
 
 
-def _row_checks(
-    name: str, file: str, extras: list[str], today: pd.Timestamp
+def _rows(
+    name: str, file: str, extras: list[str], today: pd.Timestamp, region: str
 ) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    """The contract's checks that need one row only (table-wide ones are Spark's)."""
+    """The contract's checks that need one row only (table-wide ones are Spark's), then
+    the canonical keys of the rows those checks keep, in one pass over each Arrow batch:
+    :func:`graphring.contract._validate` and :func:`graphring.contract._put_keys` (the
+    normalize functions). A value with no key left does not set its row aside here: the
+    embedded reader checks that after unknown shops and duplicate ids, so it rides along
+    in the row's ``_k_`` fields until those are known."""
     spec = dataclasses.replace(TABLES[name], unique=None, links_merchant=False)
-    columns = ["_line", *(c.name for c in spec.columns), *extras]
-
-    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        for frame in batches:
-            rejects = _Rejects()
-            extra = frame[["_line", *extras]]
-            kept = _validate(spec, frame.drop(columns=extras), file, rejects, None, today)
-            # extra columns stay text here: whether one is all numbers is a table-wide fact
-            kept = kept[[c for c in kept.columns if c not in extras]].merge(extra, on="_line")
-            for e in extras:
-                kept[e] = kept[e].astype(str).str.strip()
-            yield _combined(kept, rejects, columns)
-
-    return run
-
-
-def _keys(
-    name: str, file: str, region: str, extras: list[str]
-) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    """Canonical keys by :func:`graphring.contract._add_keys` (the normalize functions)."""
-    spec = TABLES[name]
     columns = [
         "_line",
         *(c.name for c in spec.columns),
@@ -238,28 +224,29 @@ def _keys(
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for frame in batches:
-            rejects = _Rejects()
-            kept = _add_keys(name, frame, file, rejects, region)
-            yield _combined(kept, rejects, columns)
+            rejects, no_key = _Rejects(), _Rejects()
+            extra = frame[["_line", *extras]]
+            kept = _validate(spec, frame.drop(columns=extras), file, rejects, None, today)
+            # extra columns stay text here: whether one is all numbers is a table-wide fact
+            kept = kept[[c for c in kept.columns if c not in extras]].merge(extra, on="_line")
+            for e in extras:
+                kept[e] = kept[e].astype(str).str.strip()
+            _put_keys(name, kept, file, no_key, region)
+            yield _combined(kept, rejects, no_key, columns)
 
     return run
 
 
-def _split(frame: DataFrame, file: str) -> tuple[DataFrame, DataFrame]:
-    """(rows kept, rows set aside as file, line, column, reason, value)."""
+def _reject_rows(frame: DataFrame, file: str, prefix: str) -> DataFrame:
+    """Rows set aside as file, line, column, reason, value, action, from the ``prefix``
+    fields (``_r_`` or ``_k_``)."""
     from pyspark.sql import functions as F
 
-    frame = frame.persist()
-    kept = frame.filter(F.col("_r_reason").isNull()).drop(*_REJECT_FIELDS)
-    rejected = frame.filter(F.col("_r_reason").isNotNull()).select(
+    return frame.select(
         F.lit(file).alias("file"),
         F.col("_line").alias("line"),
-        F.col("_r_column").alias("column"),
-        F.col("_r_reason").alias("reason"),
-        F.col("_r_value").alias("value"),
-        F.col("_r_action").alias("action"),
+        *(F.col(f"{prefix}{c}").alias(c) for c in ("column", "reason", "value", "action")),
     )
-    return kept, rejected
 
 
 def _table(
@@ -269,8 +256,15 @@ def _table(
     region: str,
     known: DataFrame | None,
     today: pd.Timestamp,
-) -> tuple[DataFrame, list[DataFrame], SourceFile]:
-    from pyspark.sql import Window
+) -> tuple[DataFrame, pd.DataFrame, SourceFile, int]:
+    """One table read, checked and keyed: (rows kept, on a persisted frame; rows set
+    aside, collected; its source; rows kept).
+
+    The file is read once and goes through Python once (:func:`_rows`), into a persisted
+    frame; the line numbers come from that frame's per-partition id ranges, and the
+    table-wide checks (unknown shop, duplicate id) work on it in Spark. Then the checks in
+    the embedded reader's order: row checks, unknown shop, duplicate id, no key left."""
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     file = Path(path).name
@@ -284,77 +278,110 @@ def _table(
     for col in spec.columns:
         if col.name not in raw.columns:
             raw = raw.withColumn(col.name, F.lit(""))
-    lined, rows = _with_lines(raw, 1 if path.endswith(".parquet") else 2)
-    source = SourceFile(name, Path(path), _sha256(spark, path), rows)
-    checked = lined.select("_line", *(c.name for c in spec.columns), *(f"`{e}`" for e in extras))
-    kept, rejected = _split(
-        checked.mapInPandas(_row_checks(name, file, extras, today), _schema(name, extras, False)),
-        file,
+    # the id is taken on the file's own partitions, before anything moves a row
+    ided = raw.select(
+        F.monotonically_increasing_id().alias("_line"),
+        *(c.name for c in spec.columns),
+        *(f"`{e}`" for e in extras),
     )
-    rejects = [rejected]
+    passed = ided.mapInPandas(_rows(name, file, extras, today, region), _schema(name, extras))
+    passed = passed.persist(StorageLevel.MEMORY_AND_DISK)
+    per = to_pandas(
+        passed.groupBy(F.expr("shiftright(`_line`, 33)").alias("_p")).agg(
+            F.min("_line").alias("first"), F.max("_line").alias("last")
+        )
+    )
+    bases, rows = _line_bases(per, 1 if path.endswith(".parquet") else 2)
+    source = SourceFile(name, Path(path), _sha256(spark, path), rows)
+    base = F.array(*(F.lit(b).cast("long") for b in bases))
+    partition = F.expr("CAST(shiftright(`_line`, 33) AS INT)")
+    lined = passed.withColumn("_line", F.col("_line") + F.element_at(base, partition + 1))
+    row_rejects = _reject_rows(lined.filter(F.col("_r_reason").isNotNull()), file, "_r_")
+    checked = lined.filter(F.col("_r_reason").isNull()).drop(*_REJECT_FIELDS)
+    # The table-wide checks need the ids only. Shops not loaded and ids seen more than
+    # once are rows set aside, which are collected anyway: they come to the driver and go
+    # back as broadcast tables, so the rows never move (no shuffle of whole rows).
+    ok = F.lit(True)
+    why = F.lit(None).cast("string")
     if known is not None and spec.links_merchant:
-        unknown = kept.join(known, "merchant_id", "left_anti")
-        rejects.append(
-            unknown.select(
-                F.lit(file).alias("file"),
-                F.col("_line").alias("line"),
-                F.lit("merchant_id").alias("column"),
-                F.lit("unknown merchant_id").alias("reason"),
-                F.col("merchant_id").alias("value"),
-                F.lit(SET_ASIDE).alias("action"),
-            )
+        unknown = to_pandas(
+            checked.select("merchant_id").distinct().join(known, "merchant_id", "left_anti")
         )
-        kept = kept.join(known, "merchant_id", "left_semi")
+        if len(unknown):
+            flags = spark.createDataFrame(
+                unknown.assign(_unknown=True), "merchant_id string, _unknown boolean"
+            )
+            checked = checked.join(F.broadcast(flags), "merchant_id", "left")
+            ok = F.col("_unknown").isNull()
+            why = F.when(~ok, F.lit("unknown"))
+    first = F.lit(None).cast("long")
     if spec.unique:
-        first = kept.withColumn("_first", F.min("_line").over(Window.partitionBy(spec.unique)))
-        rejects.append(
-            first.filter(F.col("_line") != F.col("_first")).select(
-                F.lit(file).alias("file"),
-                F.col("_line").alias("line"),
-                F.lit(spec.unique).alias("column"),
-                F.concat(
-                    F.lit(f"duplicate {spec.unique} (first on line "),
-                    F.col("_first").cast("string"),
-                    F.lit(")"),
-                ).alias("reason"),
-                F.col(spec.unique).alias("value"),
-                F.lit(SET_ASIDE).alias("action"),
-            )
+        repeated = to_pandas(
+            checked.filter(ok)
+            .groupBy(spec.unique)
+            .agg(F.min("_line").alias("_first"), F.count("*").alias("_n"))
+            .filter(F.col("_n") > 1)
+            .drop("_n")
         )
-        kept = first.filter(F.col("_line") == F.col("_first")).drop("_first")
-    if KEYED.get(name):
-        kept, rejected = _split(
-            kept.select(
-                "_line", *(c.name for c in spec.columns), *(f"`{e}`" for e in extras)
-            ).mapInPandas(_keys(name, file, region, extras), _schema(name, extras, True)),
-            file,
-        )
-        rejects.append(rejected)
-    return _numbers(kept, extras), rejects, source
-
-
-def _numbers(frame: DataFrame, extras: list[str]) -> DataFrame:
-    """Extra columns whose non-empty values are all numbers become numbers (as the embedded
-    reader keeps them); the others stay text."""
-    from pyspark.sql import functions as F
-
-    if not extras:
-        return frame
-    aggs: list[Any] = []
-    for e in extras:
+        if len(repeated):
+            firsts = spark.createDataFrame(repeated, f"`{spec.unique}` string, _first long")
+            checked = checked.join(F.broadcast(firsts), spec.unique, "left")
+            first = F.col("_first")
+            dup = ok & first.isNotNull() & (F.col("_line") != first)
+            why = F.when(dup, F.lit("duplicate")).otherwise(why)
+    marked = checked.withColumn("_why", why).withColumn("_first", first)
+    stay = F.col("_why").isNull()
+    keep = stay & F.col("_k_reason").isNull()
+    # one pass over the marked rows: rows kept, and whether each extra column is all
+    # numbers over the rows the table-wide checks keep (as the embedded reader decides it)
+    aggs: list[Any] = [F.sum(keep.cast("long")).alias("kept")]
+    for i, e in enumerate(extras):
         c = F.col(f"`{e}`")
         aggs += [
-            F.sum((c != "").cast("long")).alias(f"n{len(aggs)}"),
-            F.sum(((c != "") & F.expr(f"try_cast(`{e}` AS double)").isNull()).cast("long")).alias(
-                f"n{len(aggs) + 1}"
-            ),
+            F.sum((stay & (c != "")).cast("long")).alias(f"n{2 * i}"),
+            F.sum(
+                (stay & (c != "") & F.expr(f"try_cast(`{e}` AS double)").isNull()).cast("long")
+            ).alias(f"n{2 * i + 1}"),
         ]
-    row = frame.agg(*aggs).collect()[0]
+    stats = marked.agg(*aggs).collect()[0]
+    table_rejects = marked.filter(~stay | F.col("_k_reason").isNotNull()).select(
+        F.lit(file).alias("file"),
+        F.col("_line").alias("line"),
+        F.when(F.col("_why") == "unknown", F.lit("merchant_id"))
+        .when(F.col("_why") == "duplicate", F.lit(spec.unique))
+        .otherwise(F.col("_k_column"))
+        .alias("column"),
+        F.when(F.col("_why") == "unknown", F.lit("unknown merchant_id"))
+        .when(
+            F.col("_why") == "duplicate",
+            F.concat(
+                F.lit(f"duplicate {spec.unique} (first on line "),
+                F.col("_first").cast("string"),
+                F.lit(")"),
+            ),
+        )
+        .otherwise(F.col("_k_reason"))
+        .alias("reason"),
+        F.when(F.col("_why") == "unknown", F.col("merchant_id"))
+        .when(F.col("_why") == "duplicate", F.col(spec.unique or "_why"))
+        .otherwise(F.col("_k_value"))
+        .alias("value"),
+        F.when(F.col("_why").isNotNull(), F.lit(SET_ASIDE))
+        .otherwise(F.col("_k_action"))
+        .alias("action"),
+    )
+    rejects = to_pandas(row_rejects.unionByName(table_rejects))
+    kept = marked.filter(keep).select(
+        "_line",
+        *(c.name for c in spec.columns),
+        *(key for _, key, _ in KEYED.get(name, [])),
+        *(f"`{e}`" for e in extras),
+    )
     for i, e in enumerate(extras):
-        nonempty, bad = row[2 * i] or 0, row[2 * i + 1] or 0
+        nonempty, bad = stats[f"n{2 * i}"] or 0, stats[f"n{2 * i + 1}"] or 0
         if nonempty and not bad:
-            frame = frame.withColumn(e, F.expr(f"try_cast(nullif(`{e}`, '') AS double)"))
-    return frame
+            kept = kept.withColumn(e, F.expr(f"try_cast(nullif(`{e}`, '') AS double)"))
+    return kept, rejects, source, int(stats["kept"] or 0)
 
 
 def read_dataset_spark(
@@ -364,8 +391,6 @@ def read_dataset_spark(
     ``s3a://``, ``hdfs://``, ``abfss://``...); dates after ``today`` are rejects. Raises
     :class:`InputError` for a missing folder, file or column, or an unreadable file, before
     anything is written."""
-    from pyspark import StorageLevel
-
     if today is None:  # as the embedded reader: the date (UTC)
         today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
     root, fs = _hadoop_path(spark, folder)
@@ -377,37 +402,36 @@ def read_dataset_spark(
             "required file missing (merchants.csv or merchants.parquet)",
             file=f"{folder.rstrip('/')}/merchants.csv",
         )
-    # every required column is checked before any table is processed
+    # every required column is checked before any table is processed (headers only)
+    for name, path in paths.items():
+        if path is not None:
+            have = _raw(spark, path).columns
+            missing = [c for c in TABLES[name].required if c not in have]
+            if missing:
+                file = Path(path).name
+                raise InputError("required column missing", file=file, column=missing[0])
     tables: dict[str, DataFrame] = {}
     sources: dict[str, SourceFile] = {}
-    reject_parts: list[DataFrame] = []
-    merchants, parts, source = _table(spark, "merchants", paths["merchants"], region, None, today)
-    merchants = merchants.persist(StorageLevel.MEMORY_AND_DISK)
-    tables["merchants"], sources["merchants"] = merchants, source
-    reject_parts += parts
-    known = merchants.select("merchant_id")
-    for name in TABLES:
-        if name == "merchants":
-            continue
+    loaded: dict[str, int] = {}
+    reject_parts: list[pd.DataFrame] = []
+    known: DataFrame | None = None
+    for name in TABLES:  # merchants first: the other tables are checked against them
         path = paths[name]
         if path is None:
             tables[name] = _empty(spark, name)
             continue
-        frame, parts, source = _table(spark, name, path, region, known, today)
-        tables[name] = frame.persist(StorageLevel.MEMORY_AND_DISK)
-        sources[name] = source
-        reject_parts += parts
-    loaded = {name: tables[name].count() for name in sources}
-    rejects = _collect_rejects(reject_parts)
+        frame, rejected, source, kept = _table(spark, name, path, region, known, today)
+        tables[name], sources[name], loaded[name] = frame, source, kept
+        reject_parts.append(rejected)
+        if name == "merchants":
+            known = frame.select("merchant_id")
+    rejects = _sorted_rejects(reject_parts)
     return SparkDataset(tables=tables, rejects=rejects, sources=sources, loaded=loaded)
 
 
-def _collect_rejects(parts: list[DataFrame]) -> pd.DataFrame:
-    """Every table's rows set aside, in one job."""
-    union = parts[0]
-    for part in parts[1:]:
-        union = union.unionByName(part)
-    out = to_pandas(union)
+def _sorted_rejects(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Every table's rows set aside, in the embedded reader's order."""
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if out.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in REJECT_COLUMNS})
     out["line"] = out["line"].astype(np.int64)
@@ -419,4 +443,4 @@ def _collect_rejects(parts: list[DataFrame]) -> pd.DataFrame:
 
 def _empty(spark: SparkSession, name: str) -> DataFrame:
     """A contract table with its columns (and key columns) and no rows."""
-    return spark.createDataFrame([], _schema(name, [], True)).drop(*_REJECT_FIELDS)
+    return spark.createDataFrame([], _schema(name, [])).drop(*_REJECT_FIELDS, *_KEY_FIELDS)

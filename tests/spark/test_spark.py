@@ -4,7 +4,9 @@ embedded store, the reader's line numbers and rejects, components, and the comma
 What Spark adds to the suite: measured 2026-11-30 on this project's 2-core machine while
 it was shared (load average 8-14): the parity fixture 175 s (both runs with places and
 calibrated weights on), the scheduled runs with verdicts 97 s, the reader 56 s,
-components 35 s, the CLI in a fresh JVM 91 s (about 8 minutes in all).
+components 35 s, the CLI in a fresh JVM 91 s (about 8 minutes in all). The test of the
+order of checks, added 2026-11-30, took 61 s run alone with the session's start (load 4-8);
+the whole file took 299 s that day (load 3-6, the other tests running beside it).
 Each Spark run of a 2,500-shop sample is a few hundred small jobs, so the cost is
 Spark's per-job overhead, which a loaded machine multiplies.
 """
@@ -166,6 +168,51 @@ def test_line_numbers_and_rejects_match_across_partitions(
         pd.testing.assert_frame_equal(
             mine, theirs[mine.columns], check_dtype=False, check_datetimelike_compat=True, obj=name
         )
+    assert spark.counts() == memory.counts()
+
+
+def test_rejects_come_in_the_embedded_readers_order_of_checks(
+    spark_store: object, tmp_path: Path
+) -> None:
+    """A row fails the checks in the embedded reader's order: row checks, unknown shop,
+    duplicate id, then a value with no key left; only the first failure is reported. A
+    repeated id whose first row has no key is still a duplicate of that row, and whether an
+    extra column is all numbers is decided before rows without a key are set aside."""
+    from graphring.spark.read import read_dataset_spark
+
+    data = write_tables(
+        tmp_path / "data",
+        {
+            "merchants": "merchant_id,name\nM1,One\nM2,Two\nM3,Three\n",
+            "payment_accounts": "merchant_id,account\nM9,---\nM1,---\nM2,6222 0001\n",
+            "shipments": "shipment_id,merchant_id,origin,sender_phone,weight\n"
+            "S1,M1,---,,x\n"  # no key for origin
+            "S1,M1,Road 1,,2\n"  # a duplicate of line 2, not a row of its own
+            "S2,M9,---,,y\n"  # unknown shop (its origin is not reported)
+            "S3,M2,Road 2,---,3\n"  # no key for the phone
+            ",M2,Road 9,,4\n"  # empty id
+            "S4,M3,Road 3,,5\n",
+        },
+    )
+    spark = read_dataset_spark(spark_store.session, str(data))  # type: ignore[attr-defined]
+    memory = read_dataset(data)
+    pd.testing.assert_frame_equal(memory.rejects, spark.rejects, check_dtype=False)
+    got = spark.rejects.set_index(["file", "line"])["reason"].to_dict()
+    assert got == {
+        ("payment_accounts.csv", 2): "unknown merchant_id",
+        ("payment_accounts.csv", 3): "account has no letters or digits to identify it",
+        ("shipments.csv", 2): "origin has no letters or digits to identify it",
+        ("shipments.csv", 3): "duplicate shipment_id (first on line 2)",
+        ("shipments.csv", 4): "unknown merchant_id",
+        ("shipments.csv", 5): "sender_phone has no letters or digits to identify it",
+        ("shipments.csv", 6): "empty shipment_id",
+    }
+    shipments = spark.tables["shipments"].toPandas()
+    assert shipments["shipment_id"].tolist() == ["S4"]
+    assert shipments["weight"].tolist() == ["5"]  # "x" on line 2 keeps the column text
+    pd.testing.assert_frame_equal(
+        memory.tables["shipments"], shipments[memory.tables["shipments"].columns], check_dtype=False
+    )
     assert spark.counts() == memory.counts()
 
 

@@ -161,10 +161,18 @@ class SparkGraph:
     services: pd.DataFrame
 
 
-def buckets_for(spark_parallelism: int) -> int:
-    """How many groups whole components are dealt into: a few per core, so that each
-    pandas pass is big enough to pay for itself and small enough to spread."""
-    return max(4, 4 * spark_parallelism)
+#: Shops per group at most (on average): a pandas pass over a group's addresses (places)
+#: or holdings (links, cutting) must fit one Python worker. At 1M shops on two cores the
+#: 8 groups of 125,000 shops peaked at 1.7 GB for the workers together.
+SHOPS_PER_GROUP = 125_000
+
+
+def buckets_for(spark_parallelism: int, shops: int = 0) -> int:
+    """How many groups whole components (and place blocks, and shops for their risk) are
+    dealt into: a few per core, so that each pandas pass is big enough to pay for itself
+    and small enough to spread, and more as the marketplace grows, so that one group's
+    pandas work stays the size it has at a million shops (a worker's memory bounds it)."""
+    return max(4, 4 * spark_parallelism, -(-shops // SHOPS_PER_GROUP))
 
 
 def link_and_cut(

@@ -119,7 +119,7 @@ def run_on_spark(
     n_merchants = dataset.loaded["merchants"]
     loaded = _node_counts(t, held, n_merchants)
     clock.lap("load")
-    buckets = buckets_for(spark.sparkContext.defaultParallelism)
+    buckets = buckets_for(spark.sparkContext.defaultParallelism, n_merchants)
     places, read_held = 0, held
     if settings.match_places:
         # the same premises spelled apart: one weaker "place" identifier (graphring/places.py)
@@ -212,8 +212,9 @@ def run_on_spark(
             ["merchant_id", "kind", "key", "role"],
         ),
     }
-    for frame in [*t.values(), read_held, risk_all]:
+    for frame in [read_held, risk_all]:
         frame.unpersist()
+    dataset.unpersist()
     return RunResult(
         run_id=run_id,
         started=started,

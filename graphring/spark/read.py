@@ -65,6 +65,13 @@ class SparkDataset:
     rejects: pd.DataFrame
     sources: dict[str, SourceFile] = field(default_factory=dict)
     loaded: dict[str, int] = field(default_factory=dict)
+    #: What the tables are read from: each file's rows after its pandas pass, persisted.
+    persisted: list[DataFrame] = field(default_factory=list)
+
+    def unpersist(self) -> None:
+        """Free the persisted rows (the tables cannot be used after this)."""
+        for frame in self.persisted:
+            frame.unpersist()
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Rows read, loaded and set aside, per table (as :meth:`Dataset.counts`)."""
@@ -256,9 +263,9 @@ def _table(
     region: str,
     known: DataFrame | None,
     today: pd.Timestamp,
-) -> tuple[DataFrame, pd.DataFrame, SourceFile, int]:
-    """One table read, checked and keyed: (rows kept, on a persisted frame; rows set
-    aside, collected; its source; rows kept).
+) -> tuple[DataFrame, pd.DataFrame, SourceFile, int, DataFrame]:
+    """One table read, checked and keyed: (rows kept; rows set aside, collected; its
+    source; how many rows were kept; the persisted frame the rows kept are read from).
 
     The file is read once and goes through Python once (:func:`_rows`), into a persisted
     frame; the line numbers come from that frame's per-partition id ranges, and the
@@ -381,7 +388,7 @@ def _table(
         nonempty, bad = stats[f"n{2 * i}"] or 0, stats[f"n{2 * i + 1}"] or 0
         if nonempty and not bad:
             kept = kept.withColumn(e, F.expr(f"try_cast(nullif(`{e}`, '') AS double)"))
-    return kept, rejects, source, int(stats["kept"] or 0)
+    return kept, rejects, source, int(stats["kept"] or 0), passed
 
 
 def read_dataset_spark(
@@ -414,19 +421,21 @@ def read_dataset_spark(
     sources: dict[str, SourceFile] = {}
     loaded: dict[str, int] = {}
     reject_parts: list[pd.DataFrame] = []
+    persisted: list[DataFrame] = []
     known: DataFrame | None = None
     for name in TABLES:  # merchants first: the other tables are checked against them
         path = paths[name]
         if path is None:
             tables[name] = _empty(spark, name)
             continue
-        frame, rejected, source, kept = _table(spark, name, path, region, known, today)
+        frame, rejected, source, kept, rows = _table(spark, name, path, region, known, today)
         tables[name], sources[name], loaded[name] = frame, source, kept
         reject_parts.append(rejected)
+        persisted.append(rows)
         if name == "merchants":
             known = frame.select("merchant_id")
     rejects = _sorted_rejects(reject_parts)
-    return SparkDataset(tables=tables, rejects=rejects, sources=sources, loaded=loaded)
+    return SparkDataset(tables, rejects, sources, loaded, persisted)
 
 
 def _sorted_rejects(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -194,7 +194,10 @@ def test_rejects_come_in_the_embedded_readers_order_of_checks(
             "S4,M3,Road 3,,5\n",
         },
     )
-    spark = read_dataset_spark(spark_store.session, str(data))  # type: ignore[attr-defined]
+    session = spark_store.session  # type: ignore[attr-defined]
+    persisted = session.sparkContext._jsc.getPersistentRDDs
+    before = persisted().size()
+    spark = read_dataset_spark(session, str(data))
     memory = read_dataset(data)
     pd.testing.assert_frame_equal(memory.rejects, spark.rejects, check_dtype=False)
     got = spark.rejects.set_index(["file", "line"])["reason"].to_dict()
@@ -214,6 +217,10 @@ def test_rejects_come_in_the_embedded_readers_order_of_checks(
         memory.tables["shipments"], shipments[memory.tables["shipments"].columns], check_dtype=False
     )
     assert spark.counts() == memory.counts()
+    # each file's rows are held once, and a run gives them back when it ends
+    assert persisted().size() == before + len(spark.sources) == before + 3
+    spark.unpersist()
+    assert persisted().size() == before
 
 
 def test_components_on_spark_match_scipy(spark_store: object) -> None:

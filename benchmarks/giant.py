@@ -122,10 +122,21 @@ def graphring_detect(data: Path, out: Path, pythonpath: str | None) -> dict[str,
         env["PYTHONPATH"] = pythonpath
     t = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # run from a neutral folder: ``python -m`` puts the working folder first on the path,
+    # ahead of PYTHONPATH, so a run started in a checkout would measure that checkout
     subprocess.run(
-        [sys.executable, "-m", "graphring.cli", "detect", str(data), "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "graphring.cli",
+            "detect",
+            str(Path(data).resolve()),
+            "--out",
+            str(Path(out).resolve()),
+        ],
         check=True,
         env=env,
+        cwd=tempfile.gettempdir(),
         stdout=subprocess.DEVNULL,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -148,11 +148,10 @@ def match_places(keys: pd.Series) -> pd.DataFrame:
     keep = dist <= allowed
     ra, rb, dist, longest = ra[keep], rb[keep], dist[keep], longest[keep]
     # the rest of the locality may carry a typo in its words, not in its numbers (district
-    # 28 is not district 29)
+    # 28 is not district 29: the numbers are part of the block, so pairs share them)
     locality = p["locality"].to_numpy(dtype=object)
-    digits = _locality_numbers(pa.array(locality, pa.string()))
     near = process.cpdist(locality[ra], locality[rb], scorer=fuzz.ratio, workers=1)
-    keep = (near >= LOCALITY_SIMILARITY) & (digits[ra] == digits[rb])
+    keep = near >= LOCALITY_SIMILARITY
     index = p["i"].to_numpy()
     m = pd.DataFrame(
         {
@@ -212,7 +211,8 @@ def _block_keys(p: pd.DataFrame) -> pd.Series:
 
 
 def _locality_numbers(locality: pa.Array) -> np.ndarray:
-    """The numbers in each locality, space-separated ("district 28 wuhan" -> "28")."""
+    """The numbers in each locality, space-separated ("district 28 wuhan" -> "28"); only
+    digits and spaces, so they end a block key unambiguously after its last "|"."""
     return np.asarray(
         pc.utf8_trim_whitespace(pc.replace_substring_regex(locality, r"\D+", " ")).to_numpy(
             zero_copy_only=False

@@ -12,8 +12,10 @@ are: no spreadsheet runs them. JSON files keep every value verbatim.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 #: First characters a spreadsheet may take as the start of a formula (OWASP).
@@ -48,3 +50,50 @@ def write_sheet_csv(frame: pd.DataFrame, path: Path, neutralised: bool = False) 
     ``neutralised``: ``frame`` went through :func:`sheet_safe` already (packets neutralise
     each table once for every ring, then write one cut per ring)."""
     (frame if neutralised else sheet_safe(frame)).to_csv(path, index=False)
+
+
+def csv_cuts(frame: pd.DataFrame, by: np.ndarray) -> dict[Hashable, bytes]:
+    """The bytes :func:`write_sheet_csv` (``neutralised=True``) writes for each cut of
+    ``frame`` by the values of ``by`` (one per row), rows in the frame's order.
+
+    The whole frame is written once and its lines are dealt out: every value is written on
+    its own (pandas formats numbers and text cell by cell), so a cut's lines are the lines
+    its own CSV would have. Where that does not hold, each cut is written on its own: a
+    value holding a line break (one row, several lines), a date column whose cuts could
+    each drop the time of day (pandas decides that per column), or any other kind of column.
+    """
+    codes, keys = pd.factorize(pd.Series(by, dtype=object), sort=False)
+    if not _cut_safe(frame):
+        return {
+            k: frame.iloc[np.flatnonzero(codes == i)].to_csv(index=False).encode("utf-8")
+            for i, k in enumerate(keys)
+        }
+    text = frame.to_csv(index=False)
+    lines = text.split("\n")
+    if len(lines) != len(frame) + 2 or lines[-1] != "":
+        # a value with a line break in it: its row spans several lines
+        return {
+            k: frame.iloc[np.flatnonzero(codes == i)].to_csv(index=False).encode("utf-8")
+            for i, k in enumerate(keys)
+        }
+    head = lines[0] + "\n"
+    rows = np.array([line + "\n" for line in lines[1:-1]], dtype=object)
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+    return {
+        k: (head + "".join(rows[order[starts[i] : starts[i + 1]]])).encode("utf-8")
+        for i, k in enumerate(keys)
+    }
+
+
+def _cut_safe(frame: pd.DataFrame) -> bool:
+    """Whether every column of ``frame`` is written value by value (text, numbers, flags,
+    and dates that are all days: their cuts are too)."""
+    for _, col in frame.items():
+        kind = col.dtype.kind
+        if col.dtype == object or (kind in "biuf" and isinstance(col.dtype, np.dtype)):
+            continue
+        if kind == "M" and isinstance(col.dtype, np.dtype) and col.array._is_dates_only:
+            continue
+        return False
+    return True

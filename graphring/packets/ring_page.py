@@ -11,6 +11,7 @@ import pandas as pd
 from graphring.packets import pages
 from graphring.packets.case import backbone_order, full_months
 from graphring.packets.leadmap import leads_map_svg
+from graphring.packets.timeline import DAY_SITES
 from graphring.schema import (
     LISTING_EVIDENCE_COLUMNS,
     PACKET_EVIDENCE_COLUMNS,
@@ -39,11 +40,17 @@ def packet_html(
     provenance: pd.DataFrame | None = None,
     days: pd.DataFrame | None = None,
     svg: str = "",
+    timeline_html: str | None = None,
+    days_html: str | None = None,
 ) -> str:
     """One ring's page. ``members`` carries a ``shipments`` count per shop (and ``ties``,
     ``tied_by``); ``leads`` a ``ring_shipments`` count per site; ``files`` maps the packet's
     files to their SHA-256; ``provenance`` lists the raw spellings behind the shared
-    identifiers; ``days`` the parcels per day from each site; ``svg`` the graph for print."""
+    identifiers; ``days`` the parcels per day from each site; ``svg`` the graph for print.
+
+    ``timeline_html``, ``days_html``: the timeline and the parcels per day made for every
+    ring at once (:mod:`graphring.packets.timeline`), used instead of ``timeline`` and
+    ``days``."""
     rid = doc["ring_id"]
     if provinces is None:
         provinces = provinces_by_ring(members.assign(ring_id=rid))
@@ -76,7 +83,10 @@ def packet_html(
         _leads_section(leads),
         _provinces_section(provinces),
         _listings_section(listings),
-        _timeline_section(timeline, days, leads),
+        _timeline_section(
+            _timeline(timeline) if timeline_html is None else timeline_html,
+            _site_days(days, leads) if days_html is None else days_html,
+        ),
         _decisions_section(rid, doc, decision_html),
         _custody_section(custody, files),
     ]
@@ -229,12 +239,10 @@ from the image text) than the price field.</p>
 {_print_cut(len(listings), "listings")}</section>"""
 
 
-def _timeline_section(
-    timeline: pd.DataFrame | None, days: pd.DataFrame | None, leads: pd.DataFrame
-) -> str:
+def _timeline_section(timeline_html: str, days_html: str) -> str:
     return f"""<section id="timeline-section"><h2>Timeline</h2>
 <p class="muted">Shops opened and parcels sent per month; months with neither are kept.</p>
-{_timeline(timeline)}{_site_days(days, leads)}</section>"""
+{timeline_html}{days_html}</section>"""
 
 
 def _decisions_section(rid: str, doc: dict[str, Any], decision_html: str) -> str:
@@ -363,10 +371,6 @@ def _excluded(doc: dict[str, Any]) -> str:
         "<th>note</th><th>by</th><th>at</th><th>recorded on run</th></tr></thead>"
         f"<tbody>{items}</tbody></table>"
     )
-
-
-#: Sites whose day-by-day parcels a packet lists (the busiest of the ring).
-DAY_SITES = 8
 
 
 def _site_days(days: pd.DataFrame | None, leads: pd.DataFrame) -> str:

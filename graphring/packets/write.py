@@ -26,6 +26,7 @@ from graphring.packets.case import (
 )
 from graphring.packets.graph import context_by_ring, ring_graph, ring_svg, vis_data
 from graphring.packets.ring_page import packet_html, provinces_by_ring
+from graphring.packets.timeline import NO_DATES, site_days_by_ring, timelines
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
 from graphring.progress import bar
@@ -37,7 +38,7 @@ from graphring.schema import (
     LISTING_EVIDENCE_COLUMNS,
 )
 from graphring.scoring import listing_flags
-from graphring.sheets import sheet_safe, write_sheet_csv
+from graphring.sheets import csv_cuts, sheet_safe
 
 #: Files whose SHA-256 ring.json records (index.html and ring.json are in SHA256SUMS).
 HASHED_IN_JSON = ["members.csv", "evidence.csv", "provenance.csv", "graph.svg", "ring.cypher"]
@@ -102,11 +103,16 @@ def _group(frame: pd.DataFrame, by: str) -> dict[Any, pd.DataFrame]:
     return {k: g for k, g in frame.groupby(by, sort=False)}
 
 
-def _group_neutralised(frame: pd.DataFrame, by: str) -> dict[Any, pd.DataFrame]:
-    """``frame`` with formula-like cells neutralised (sheets.py), cut by the values of ``by``
-    as they were before (a ring id itself is never quoted into another key)."""
-    safe = sheet_safe(frame)
-    return {k: g for k, g in safe.groupby(frame[by].to_numpy(), sort=False)}
+def _csv_by(frame: pd.DataFrame, by: str, keep_by: bool = True) -> dict[Any, bytes]:
+    """Each ring's CSV file of ``frame`` (without the column ``by`` unless ``keep_by``):
+    formula-like cells neutralised (sheets.py), cut by the values of ``by`` as they were
+    before (a ring id itself is never quoted into another key)."""
+    safe = sheet_safe(frame if keep_by else frame.drop(columns=by))
+    return csv_cuts(safe, frame[by].to_numpy())
+
+
+def _csv_text(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
 
 
 def write_packets(result: RunResult, docs: list[dict[str, Any]], folder: Path) -> None:
@@ -150,7 +156,7 @@ class _PacketSources:
         members = result.members
         self.members_by = _group(members, "ring_id")
         # formula-like cells neutralised once for every ring's CSV (sheets.py), not per ring
-        self.members_csv_by = _group_neutralised(members, "ring_id")
+        self.members_csv_by = _csv_by(members, "ring_id")
         shipments = result.tables["shipments"]
         pairs = members[["ring_id", "merchant_id"]]
         spell = result.tables.get("spellings")
@@ -165,7 +171,8 @@ class _PacketSources:
         # spellings of all rings at once; each packet takes its cut
         provenance = provenance_table(spell)
         self.provenance_by = _group(provenance, "ring_id")
-        self.provenance_csv_by = _group_neutralised(provenance, "ring_id")
+        self.provenance_csv_by = _csv_by(provenance, "ring_id", keep_by=False)
+        self.no_provenance_csv = _csv_text(_NO_PROVENANCE.drop(columns="ring_id"))
         raw = (
             spell.drop_duplicates(["ring_id", "kind", "key", "raw"])
             .groupby(["ring_id", "kind", "key"])["raw"]
@@ -177,10 +184,9 @@ class _PacketSources:
         )
         # evidence.csv keeps the run's order (rarest first); the page lists the backbone first
         self.evidence_by = _group(evidence, "ring_id")
-        self.evidence_csv_by = _group_neutralised(evidence, "ring_id")
-        self.no_evidence_csv = sheet_safe(result.evidence.head(0))
+        self.evidence_csv_by = _csv_by(evidence, "ring_id")
+        self.no_evidence_csv = _csv_text(sheet_safe(result.evidence.head(0)))
         days = site_days(members, shipments)
-        self.days_by = _group(days, "ring_id")
         links = result.links
         context = (
             outside_context(
@@ -204,9 +210,10 @@ class _PacketSources:
         self.no_origins = origins.head(0)
         self.ring_ships = origins.groupby(["ring_id", "key"])["shipments"].sum()
         self.listings_by = _group(listing_evidence(result.tables["listings"], members), "ring_id")
-        self.timeline, per_shop = monthly(members, result.tables["shipments"])
+        timeline, per_shop = monthly(members, result.tables["shipments"])
         self.ships_by = _group(per_shop, "ring_id")
-        self.timeline_rings = set(self.timeline.index.get_level_values(0))
+        self.timeline_html = timelines(timeline)
+        self.days_html = site_days_by_ring(days, self.leads)
         self.provinces_by = _group(provinces_by_ring(members), "ring_id")
         self.view = query("ring_view")
 
@@ -225,12 +232,12 @@ class _PacketSources:
             .astype(int)
             .to_numpy()
         )
-        write_sheet_csv(self.members_csv_by[rid], out / "members.csv", neutralised=True)
-        ev_csv = self.evidence_csv_by.get(rid, self.no_evidence_csv)
-        write_sheet_csv(ev_csv, out / "evidence.csv", neutralised=True)
+        (out / "members.csv").write_bytes(self.members_csv_by[rid])
+        (out / "evidence.csv").write_bytes(self.evidence_csv_by.get(rid, self.no_evidence_csv))
         prov = self.provenance_by.get(rid, _NO_PROVENANCE).drop(columns="ring_id")
-        prov_csv = self.provenance_csv_by.get(rid, _NO_PROVENANCE).drop(columns="ring_id")
-        write_sheet_csv(prov_csv, out / "provenance.csv", neutralised=True)
+        (out / "provenance.csv").write_bytes(
+            self.provenance_csv_by.get(rid, self.no_provenance_csv)
+        )
         ids = [str(m) for m in mem["merchant_id"]]
         (out / "ring.cypher").write_text(
             f"// Ring {rid}: paste into Neo4j Browser against a graph loaded by graphring.\n"
@@ -259,12 +266,14 @@ class _PacketSources:
             self.listings_by.get(rid, _EMPTY_LISTINGS),
             {**vis_data(g), "context": self.context_by.get(rid, {})},
             self.chain,
-            self.timeline.loc[rid] if rid in self.timeline_rings else None,
+            None,
             files,
             self.provinces_by[rid],
             prov,
-            self.days_by.get(rid),
+            None,
             svg,
+            timeline_html=self.timeline_html.get(rid, NO_DATES),
+            days_html=self.days_html.get(rid, ""),
         )
         (out / "index.html").write_text(page, encoding="utf-8")
         files["index.html"] = sha256_file(out / "index.html")

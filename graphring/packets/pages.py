@@ -19,6 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 #: No network loads of any kind; only the inline scripts (named by their SHA-256, so an
@@ -321,32 +322,43 @@ def table(
     columns = columns or list(frame.columns)
     if frame.empty:
         return f'<p class="muted">{esc(empty)}</p>'
-    sub = frame[columns]
-    numeric = {
-        c
-        for c, d in zip(columns, sub.dtypes, strict=True)
-        if pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)
+    head, tail = _table_frame(frame, table_id, columns, filter_box, min_filter)
+    return head + "".join(_rows(frame, columns, links, multi_links)) + tail
+
+
+def tables_by(
+    frame: pd.DataFrame,
+    by: Any,
+    table_id: str,
+    columns: list[str] | None = None,
+    filter_box: bool = True,
+    min_filter: str | None = None,
+) -> dict[Any, str]:
+    """:func:`table` of each cut of ``frame`` by the values of ``by`` (one per row; rows
+    in the frame's order), the cells of every cut formatted in one pass. Values with no
+    rows have no entry (their table is :func:`table`'s ``empty`` text)."""
+    columns = columns or list(frame.columns)
+    codes, keys = pd.factorize(pd.Series(by, dtype=object), sort=False)
+    if frame.empty:
+        return {}
+    head, tail = _table_frame(frame, table_id, columns, filter_box, min_filter)
+    rows = np.array(_rows(frame, columns), dtype=object)
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+    return {
+        k: head + "".join(rows[order[starts[i] : starts[i + 1]]]) + tail for i, k in enumerate(keys)
     }
+
+
+def _table_frame(
+    frame: pd.DataFrame,
+    table_id: str,
+    columns: list[str],
+    filter_box: bool,
+    min_filter: str | None,
+) -> tuple[str, str]:
+    """What a table's rows go between: its controls and header, and its end."""
     head = "".join(f"<th>{esc(c)}</th>" for c in columns)
-    rows = []
-    # one conversion to Python rows: much quicker than itertuples on many small tables
-    for rec in sub.to_numpy(dtype=object).tolist():
-        cells = []
-        for col, val in zip(columns, rec, strict=True):
-            text = esc(fmt(val))
-            if links and col in links:
-                cells.append(f'<td><a href="{esc(links[col].format(fmt(val)))}">{text}</a></td>')
-            elif multi_links and col in multi_links and fmt(val):
-                parts = [
-                    f'<a href="{esc(multi_links[col].format(v))}">{esc(v)}</a>'
-                    for v in fmt(val).split(";")
-                ]
-                cells.append(f"<td>{' '.join(parts)}</td>")
-            elif col in numeric:
-                cells.append(f'<td class="num">{text}</td>')
-            else:
-                cells.append(f"<td>{text}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
     controls = []
     if filter_box:
         controls.append(
@@ -361,9 +373,65 @@ def table(
     controls.append(f'<span class="muted" data-count-for="{esc(table_id)}"></span>')
     return (
         f'<div class="controls">{"".join(controls)}</div>'
-        f'<table class="data" id="{esc(table_id)}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<table class="data" id="{esc(table_id)}"><thead><tr>{head}</tr></thead><tbody>',
+        "</tbody></table>",
     )
+
+
+def _rows(
+    frame: pd.DataFrame,
+    columns: list[str],
+    links: dict[str, str] | None = None,
+    multi_links: dict[str, str] | None = None,
+) -> list[str]:
+    """Each row of ``frame[columns]`` as ``<tr>``, formatted a column at a time."""
+    cells = []
+    for col in columns:
+        values = frame[col]
+        numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+            values.dtype
+        )
+        if links and col in links:
+            cells.append(
+                [
+                    f'<td><a href="{esc(links[col].format(fmt(v)))}">{esc(fmt(v))}</a></td>'
+                    for v in values.to_numpy(dtype=object)
+                ]
+            )
+        elif multi_links and col in multi_links:
+            pattern = multi_links[col]
+            cells.append([_multi_link(v, pattern, numeric) for v in values.to_numpy(dtype=object)])
+        elif numeric:
+            cells.append([f'<td class="num">{t}</td>' for t in _texts(values)])
+        else:
+            cells.append([f"<td>{t}</td>" for t in _texts(values)])
+    return ["<tr>" + "".join(row) + "</tr>" for row in zip(*cells, strict=True)]
+
+
+def _multi_link(value: Any, pattern: str, numeric: bool) -> str:
+    text = fmt(value)
+    if not text:
+        return '<td class="num"></td>' if numeric else "<td></td>"
+    parts = [f'<a href="{esc(pattern.format(v))}">{esc(v)}</a>' for v in text.split(";")]
+    return f"<td>{' '.join(parts)}</td>"
+
+
+def _texts(values: pd.Series) -> list[str]:
+    """``esc(fmt(value))`` of every value; numbers and flags of numpy columns (no HTML
+    special character or long text in them) without the per-value checks."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biu":
+        return [str(v) for v in values.to_numpy().tolist()]
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return [_float_text(v) for v in values.to_numpy().tolist()]
+    return [esc(fmt(v)) for v in values.to_numpy(dtype=object)]
+
+
+def _float_text(value: float) -> str:
+    """:func:`fmt` of a float."""
+    if value != value:  # NaN
+        return ""
+    return f"{value:.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
 
 
 def kv(pairs: list[tuple[str, Any]]) -> str:

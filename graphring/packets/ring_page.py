@@ -40,30 +40,23 @@ def packet_html(
     provenance: pd.DataFrame | None = None,
     days: pd.DataFrame | None = None,
     svg: str = "",
-    timeline_html: str | None = None,
-    days_html: str | None = None,
+    parts: dict[str, str] | None = None,
 ) -> str:
     """One ring's page. ``members`` carries a ``shipments`` count per shop (and ``ties``,
     ``tied_by``); ``leads`` a ``ring_shipments`` count per site; ``files`` maps the packet's
     files to their SHA-256; ``provenance`` lists the raw spellings behind the shared
     identifiers; ``days`` the parcels per day from each site; ``svg`` the graph for print.
 
-    ``timeline_html``, ``days_html``: the timeline and the parcels per day made for every
-    ring at once (:mod:`graphring.packets.timeline`), used instead of ``timeline`` and
-    ``days``."""
+    ``parts``: the page's tables and timeline as :func:`page_parts` makes them from the
+    frames, made for every ring at once (:mod:`graphring.packets.batch`); given, the frames
+    only count and place things."""
     rid = doc["ring_id"]
     if provinces is None:
         provinces = provinces_by_ring(members.assign(ring_id=rid))
-    provinces = provinces.drop(columns="ring_id")
-    if "ties" not in members:
-        members = members.assign(ties=0, tied_by="")
-    weak = weakly_tied(members)
-    mem = members.assign(
-        role=members["core"].map({True: "core", False: "associate"}).fillna("core"),
-        warning=weak.map({True: "weakly tied: check before deciding", False: ""}),
-    )
-    # weakly tied members head the table
-    mem = pd.concat([mem.loc[weak], mem.loc[~weak]])
+    if parts is None:
+        parts = page_parts(
+            rid, members, evidence, leads, listings, provinces, provenance, timeline, days
+        )
     decision_html = _decision(doc)
     sections = [
         _TOC,
@@ -75,18 +68,15 @@ def packet_html(
             listings,
             provinces,
             decision_html,
-            _weak_ties(rid, mem.loc[weak]),
+            parts["weak"],
         ),
         _graph_section(graph, svg),
-        _members_section(mem),
-        _evidence_section(rid, evidence, provenance),
-        _leads_section(leads),
-        _provinces_section(provinces),
-        _listings_section(listings),
-        _timeline_section(
-            _timeline(timeline) if timeline_html is None else timeline_html,
-            _site_days(days, leads) if days_html is None else days_html,
-        ),
+        _members_section(parts["members"]),
+        _evidence_section(parts["evidence"], parts["provenance"]),
+        _leads_section(leads, parts["leads"]),
+        _provinces_section(parts["provinces"]),
+        _listings_section(parts["listings"], len(listings)),
+        _timeline_section(parts["timeline"], parts["days"]),
         _decisions_section(rid, doc, decision_html),
         _custody_section(custody, files),
     ]
@@ -97,6 +87,72 @@ def packet_html(
         graph=graph,
         back="../../index.html",
     )
+
+
+def page_parts(
+    rid: str,
+    members: pd.DataFrame,
+    evidence: pd.DataFrame,
+    leads: pd.DataFrame,
+    listings: pd.DataFrame,
+    provinces: pd.DataFrame,
+    provenance: pd.DataFrame | None = None,
+    timeline: pd.DataFrame | None = None,
+    days: pd.DataFrame | None = None,
+) -> dict[str, str]:
+    """One ring's tables, weak-tie warning and timeline as its page shows them (the frames
+    as :func:`packet_html` takes them; ``provinces`` with its ring_id)."""
+    mem, weak = member_rows(members)
+    ev = evidence_rows(evidence.assign(ring_id=rid))
+    prov = provenance if provenance is not None else pd.DataFrame(columns=["kind"])
+    ld = lead_rows(leads)
+    return {
+        "weak": weak_ties(rid, mem.loc[weak]),
+        "members": pages.table(mem[PACKET_MEMBER_COLUMNS], "members", min_filter="risk_score"),
+        "evidence": pages.table(ev[PACKET_EVIDENCE_COLUMNS], "evidence"),
+        "provenance": pages.table(prov, "provenance", empty=NO_PROVENANCE),
+        "leads": pages.table(ld[PACKET_LEAD_COLUMNS], "leads", min_filter="score"),
+        "provinces": pages.table(
+            provinces.drop(columns="ring_id"), "provinces", filter_box=False
+        ),
+        "listings": pages.table(
+            listings[LISTING_EVIDENCE_COLUMNS], "listings", empty=NO_LISTINGS
+        ),
+        "timeline": _timeline(timeline),
+        "days": _site_days(days, leads),
+    }
+
+
+NO_PROVENANCE = "no source rows"
+NO_LISTINGS = "no suspicious listings"
+
+
+def member_rows(members: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """The members table's rows, weakly tied members first (each ring's in its own order),
+    with role and warning; and which rows are weakly tied."""
+    if "ties" not in members:
+        members = members.assign(ties=0, tied_by="")
+    weak = weakly_tied(members)
+    mem = members.assign(
+        role=members["core"].map({True: "core", False: "associate"}).fillna("core"),
+        warning=weak.map({True: "weakly tied: check before deciding", False: ""}),
+    )
+    return pd.concat([mem.loc[weak], mem.loc[~weak]]), weak
+
+
+def evidence_rows(evidence: pd.DataFrame) -> pd.DataFrame:
+    """The shared-identifiers table's rows (with ring_id), backbone first."""
+    for col in ("raw_values", "first_seen", "last_seen"):
+        if col not in evidence:
+            evidence = evidence.assign(**{col: ""})
+    return backbone_order(
+        evidence.assign(shops=evidence["merchant_ids"].str.replace(";", " ", regex=False))
+    )
+
+
+def lead_rows(leads: pd.DataFrame) -> pd.DataFrame:
+    """The offline-sites table's rows."""
+    return leads.assign(roles=leads["roles"].str.replace(";", ", ", regex=False))
 
 
 def provinces_by_ring(members: pd.DataFrame) -> pd.DataFrame:
@@ -185,58 +241,48 @@ Shipments are counted per origin address (hover an orange line for a shop's coun
 picture for print: <a href="graph.svg">graph.svg</a>.</p></section>"""
 
 
-def _members_section(mem: pd.DataFrame) -> str:
+def _members_section(table: str) -> str:
     return f"""<section id="members-section"><h2>Members</h2>
 <p class="muted">tied_by: the identifiers each shop shares with other members of this ring.
 Weakly tied members (one tie, risk under {WEAK_RISK:g}) come first.</p>
-{pages.table(mem[PACKET_MEMBER_COLUMNS], "members", min_filter="risk_score")}</section>"""
+{table}</section>"""
 
 
-def _evidence_section(rid: str, evidence: pd.DataFrame, provenance: pd.DataFrame | None) -> str:
+def _evidence_section(table: str, provenance_table: str) -> str:
     """Shared identifiers, backbone first, and the raw input rows behind them."""
-    for col in ("raw_values", "first_seen", "last_seen"):
-        if col not in evidence:
-            evidence = evidence.assign(**{col: ""})
-    ev = backbone_order(
-        evidence.assign(
-            ring_id=rid, shops=evidence["merchant_ids"].str.replace(";", " ", regex=False)
-        )
-    )
-    prov = provenance if provenance is not None else pd.DataFrame(columns=["kind"])
     return f"""<section id="evidence-section"><h2>Shared identifiers, backbone first</h2>
 <p class="muted">Ordered by how many of the ring's shops share the identifier, then parcels
 sent from it, then rarity (how rare it is in the whole marketplace: 1 = held by these shops
 only). shops_total counts every shop that holds it, in this ring or not. raw_values: the
 spellings in the input; first_seen/last_seen: the earliest and latest opening of a shop that
 holds it and parcel sent from it.</p>
-{pages.table(ev[PACKET_EVIDENCE_COLUMNS], "evidence")}
+{table}
 <h3 id="provenance">Raw values and their sources</h3>
 <p class="muted">Every input row behind a shared identifier: its spelling, file and line
 (line 1 is the header). Also in <a href="provenance.csv">provenance.csv</a>.</p>
-{pages.table(prov, "provenance", empty="no source rows")}</section>"""
+{provenance_table}</section>"""
 
 
-def _leads_section(leads: pd.DataFrame) -> str:
-    ld = leads.assign(roles=leads["roles"].str.replace(";", ", ", regex=False))
+def _leads_section(leads: pd.DataFrame, table: str) -> str:
     return f"""<section id="leads-section"><h2>Offline sites (leads)</h2>
-{_lead_map(ld)}
+{_lead_map(leads)}
 <p class="muted">ring_shipments: parcels this ring's shops sent from the site; shipments: all
 parcels sent from it.</p>
-{pages.table(ld[PACKET_LEAD_COLUMNS], "leads", min_filter="score")}</section>"""
+{table}</section>"""
 
 
-def _provinces_section(provinces: pd.DataFrame) -> str:
+def _provinces_section(table: str) -> str:
     return f"""<section id="provinces-section"><h2>Provinces</h2>
-{pages.table(provinces, "provinces", filter_box=False)}</section>"""
+{table}</section>"""
 
 
-def _listings_section(listings: pd.DataFrame) -> str:
+def _listings_section(table: str, rows: int) -> str:
     return f"""<section id="listings-section"><h2>Counterfeit listing evidence</h2>
 <p class="muted">Branded listings under {int(CHEAP_SHARE * 100)}% of the brand's retail price
 (reference_price), and listings whose product image quotes another price (image_price, read
 from the image text) than the price field.</p>
-{pages.table(listings[LISTING_EVIDENCE_COLUMNS], "listings", empty="no suspicious listings")}
-{_print_cut(len(listings), "listings")}</section>"""
+{table}
+{_print_cut(rows, "listings")}</section>"""
 
 
 def _timeline_section(timeline_html: str, days_html: str) -> str:
@@ -314,7 +360,7 @@ def _print_cut(rows: int, what: str) -> str:
     )
 
 
-def _weak_ties(rid: str, weak: pd.DataFrame) -> str:
+def weak_ties(rid: str, weak: pd.DataFrame) -> str:
     """The warning over weakly tied members, with the command that takes one out."""
     if weak.empty:
         return ""

@@ -16,8 +16,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from graphring.packets.batch import PageParts
 from graphring.packets.case import (
     outside_context,
     seen,
@@ -26,7 +28,6 @@ from graphring.packets.case import (
 )
 from graphring.packets.graph import context_by_ring, ring_graph, ring_svg, vis_data
 from graphring.packets.ring_page import packet_html, provinces_by_ring
-from graphring.packets.timeline import NO_DATES, site_days_by_ring, timelines
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
 from graphring.progress import bar
@@ -111,6 +112,13 @@ def _csv_by(frame: pd.DataFrame, by: str, keep_by: bool = True) -> dict[Any, byt
     return csv_cuts(safe, frame[by].to_numpy())
 
 
+def _counts(counts: pd.Series, keys: pd.DataFrame) -> np.ndarray:
+    """``counts`` (indexed by the columns of ``keys``) for each row of ``keys``, 0 where
+    it has none."""
+    found = counts.reindex(pd.MultiIndex.from_frame(keys))
+    return found.fillna(0).astype(int).to_numpy()
+
+
 def _csv_text(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8")
 
@@ -154,7 +162,6 @@ class _PacketSources:
         self.result = result
         self.chain = chain_of_custody.custody(result)
         members = result.members
-        self.members_by = _group(members, "ring_id")
         # formula-like cells neutralised once for every ring's CSV (sheets.py), not per ring
         self.members_csv_by = _csv_by(members, "ring_id")
         shipments = result.tables["shipments"]
@@ -170,7 +177,6 @@ class _PacketSources:
             )
         # spellings of all rings at once; each packet takes its cut
         provenance = provenance_table(spell)
-        self.provenance_by = _group(provenance, "ring_id")
         self.provenance_csv_by = _csv_by(provenance, "ring_id", keep_by=False)
         self.no_provenance_csv = _csv_text(_NO_PROVENANCE.drop(columns="ring_id"))
         raw = (
@@ -204,17 +210,29 @@ class _PacketSources:
         self.leads = result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring")
         spans = site_spans(days).rename(columns={"ring_id": "ring", "key": "address"})
         self.leads = self.leads.merge(spans, on=["ring", "address"], how="left")
-        self.leads_by = _group(self.leads, "ring")
         origins = ring_origins(result.tables["holdings"], members, result.supernodes)
         self.origins_by = _group(origins, "ring_id")
         self.no_origins = origins.head(0)
-        self.ring_ships = origins.groupby(["ring_id", "key"])["shipments"].sum()
-        self.listings_by = _group(listing_evidence(result.tables["listings"], members), "ring_id")
+        # parcels the ring's shops sent from each of its sites
+        ring_ships = origins.groupby(["ring_id", "key"])["shipments"].sum()
+        self.leads["ring_shipments"] = _counts(ring_ships, self.leads[["ring", "address"]])
+        self.leads_by = _group(self.leads, "ring")
+        listings = listing_evidence(result.tables["listings"], members)
+        self.listings_by = _group(listings, "ring_id")
         timeline, per_shop = monthly(members, result.tables["shipments"])
-        self.ships_by = _group(per_shop, "ring_id")
-        self.timeline_html = timelines(timeline)
-        self.days_html = site_days_by_ring(days, self.leads)
-        self.provinces_by = _group(provinces_by_ring(members), "ring_id")
+        # each shop's parcels, for its page
+        members = members.assign(
+            shipments=_counts(
+                per_shop.set_index(["ring_id", "merchant_id"])["shipments"],
+                members[["ring_id", "merchant_id"]],
+            )
+        )
+        self.members_by = _group(members, "ring_id")
+        provinces = provinces_by_ring(members)
+        self.provinces_by = _group(provinces, "ring_id")
+        self.parts = PageParts(
+            members, evidence, self.leads, listings, provinces, provenance, timeline, days
+        )
         self.view = query("ring_view")
 
     def write(self, doc: dict[str, Any], folder: Path) -> None:
@@ -225,16 +243,8 @@ class _PacketSources:
         mem = self.members_by[rid]
         ev = self.evidence_by.get(rid, result.evidence.head(0))
         ld = self.leads_by.get(rid, self.leads.head(0))
-        ld = ld.assign(
-            ring_shipments=self.ring_ships.get(rid, pd.Series(dtype="int64"))
-            .reindex(ld["address"])
-            .fillna(0)
-            .astype(int)
-            .to_numpy()
-        )
         (out / "members.csv").write_bytes(self.members_csv_by[rid])
         (out / "evidence.csv").write_bytes(self.evidence_csv_by.get(rid, self.no_evidence_csv))
-        prov = self.provenance_by.get(rid, _NO_PROVENANCE).drop(columns="ring_id")
         (out / "provenance.csv").write_bytes(
             self.provenance_csv_by.get(rid, self.no_provenance_csv)
         )
@@ -250,30 +260,19 @@ class _PacketSources:
         files = {name: sha256_file(out / name) for name in HASHED_IN_JSON}
         dump_json(out / "ring.json", {**doc, "custody": self.chain, "files": files})
         files["ring.json"] = sha256_file(out / "ring.json")
-        ships = self.ships_by.get(rid)
-        shop_ships = (
-            mem["merchant_id"].map(ships.set_index("merchant_id")["shipments"])
-            if ships is not None
-            else pd.Series(0, index=mem.index)
-        )
-        page_members = mem.assign(shipments=shop_ships.fillna(0).astype(int))
         page = packet_html(
             result,
             doc,
-            page_members,
+            mem,
             ev,
             ld,
             self.listings_by.get(rid, _EMPTY_LISTINGS),
             {**vis_data(g), "context": self.context_by.get(rid, {})},
             self.chain,
-            None,
-            files,
-            self.provinces_by[rid],
-            prov,
-            None,
-            svg,
-            timeline_html=self.timeline_html.get(rid, NO_DATES),
-            days_html=self.days_html.get(rid, ""),
+            files=files,
+            provinces=self.provinces_by[rid],
+            svg=svg,
+            parts=self.parts.of(rid),
         )
         (out / "index.html").write_text(page, encoding="utf-8")
         files["index.html"] = sha256_file(out / "index.html")

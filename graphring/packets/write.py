@@ -230,9 +230,18 @@ class _PacketSources:
         self.members_by = _group(members, "ring_id")
         provinces = provinces_by_ring(members)
         self.provinces_by = _group(provinces, "ring_id")
-        self.parts = PageParts(
-            members, evidence, self.leads, listings, provinces, provenance, timeline, days
-        )
+        # the whole frames each ring's page tables are cut from
+        self.frames = {
+            "members": members,
+            "evidence": evidence,
+            "leads": self.leads,
+            "listings": listings,
+            "provinces": provinces,
+            "provenance": provenance,
+            "timeline": timeline,
+            "days": days,
+        }
+        self.parts = PageParts(**self.frames)
         self.view = query("ring_view")
 
     def write(self, doc: dict[str, Any], folder: Path) -> None:

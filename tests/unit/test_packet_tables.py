@@ -1,0 +1,176 @@
+"""Page tables made a column at a time, and for every ring at once, equal the tables made
+a row at a time for one ring (the definition they replace)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from graphring.config import Settings
+from graphring.packets import pages, ring_page
+from graphring.packets.write import _PacketSources
+from graphring.pipeline import run_pipeline
+from graphring.sample import SampleInfo
+
+esc, fmt = pages.esc, pages.fmt
+
+
+def _row_table(
+    frame: pd.DataFrame,
+    table_id: str,
+    columns: list[str] | None = None,
+    links: dict[str, str] | None = None,
+    filter_box: bool = True,
+    min_filter: str | None = None,
+    empty: str = "none",
+    multi_links: dict[str, str] | None = None,
+) -> str:
+    """pages.table as it was: every cell formatted in a loop over rows."""
+    columns = columns or list(frame.columns)
+    if frame.empty:
+        return f'<p class="muted">{esc(empty)}</p>'
+    sub = frame[columns]
+    numeric = {
+        c
+        for c, d in zip(columns, sub.dtypes, strict=True)
+        if pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)
+    }
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    rows = []
+    for rec in sub.to_numpy(dtype=object).tolist():
+        cells = []
+        for col, val in zip(columns, rec, strict=True):
+            text = esc(fmt(val))
+            if links and col in links:
+                cells.append(f'<td><a href="{esc(links[col].format(fmt(val)))}">{text}</a></td>')
+            elif multi_links and col in multi_links and fmt(val):
+                parts = [
+                    f'<a href="{esc(multi_links[col].format(v))}">{esc(v)}</a>'
+                    for v in fmt(val).split(";")
+                ]
+                cells.append(f"<td>{' '.join(parts)}</td>")
+            elif col in numeric:
+                cells.append(f'<td class="num">{text}</td>')
+            else:
+                cells.append(f"<td>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    controls = []
+    if filter_box:
+        controls.append(
+            f'<input class="filter" data-for="{esc(table_id)}" placeholder="filter rows…" '
+            f'aria-label="filter {esc(table_id)}">'
+        )
+    if min_filter:
+        controls.append(
+            f'<label>{esc(min_filter)} at least <input class="min" type="number" '
+            f'data-min-for="{esc(table_id)}" data-col="{columns.index(min_filter)}"></label>'
+        )
+    controls.append(f'<span class="muted" data-count-for="{esc(table_id)}"></span>')
+    return (
+        f'<div class="controls">{"".join(controls)}</div>'
+        f'<table class="data" id="{esc(table_id)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+TEXTS: list[Any] = [
+    "plain",
+    '<script>alert("x")</script>',
+    "a & b's",
+    "x" * 2500,
+    "",
+    None,
+    np.nan,
+    "M1;M2;<M3>",
+    "=SUM(A1)",
+]
+
+
+def _frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    days = pd.to_datetime("2022-01-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D")
+    return pd.DataFrame(
+        {
+            "ring_id": rng.choice(["R-1", "R-2", "R-3"], n),
+            "text": rng.choice(np.array(TEXTS, dtype=object), n),
+            "ids": rng.choice(np.array(["M1;M2", "", None, "<a>;b&c", 7], dtype=object), n),
+            "float": rng.choice([0.5, 3.0, np.nan, 1e16, -2.25, 1 / 3, np.inf, 12345678.9], n),
+            "int": rng.integers(-(10**12), 10**12, n),
+            "small": rng.integers(0, 9, n).astype("int32"),
+            "nullable": pd.array(rng.choice([1, 2, None], n), dtype="Int64"),
+            "flag": rng.random(n) < 0.3,
+            "day": days,
+            "when": days + pd.to_timedelta(rng.choice([0, 3600 * 13 + 60 * 7], n), unit="s"),
+            "mixed": rng.choice(np.array([1, 2.5, "t<", None, True], dtype=object), n),
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_table_a_column_at_a_time_equals_a_row_at_a_time(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    frame = _frame(rng, int(rng.integers(1, 40)))
+    assert pages.table(frame, "t<1>", min_filter="float") == _row_table(
+        frame, "t<1>", min_filter="float"
+    )
+    columns = ["ids", "text", "int"]
+    links = {"text": "#r-{}"}
+    multi = {"ids": "../{}/index.html"}
+    assert pages.table(frame, "t", columns, links, False, None, "x", multi) == _row_table(
+        frame, "t", columns, links, False, None, "x", multi
+    )
+    # a linked numeric column left empty keeps its number class
+    numeric_multi = {"float": "#{}"}
+    assert pages.table(frame, "t", multi_links=numeric_multi) == _row_table(
+        frame, "t", multi_links=numeric_multi
+    )
+    assert pages.table(frame.head(0), "t", empty="<none>") == _row_table(
+        frame.head(0), "t", empty="<none>"
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tables_by_ring_equal_each_rings_table(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    frame = _frame(rng, 50).sample(frac=1, random_state=seed)
+    cut = pages.tables_by(frame, frame["ring_id"].to_numpy(), "rows", min_filter="int")
+    assert sorted(cut) == sorted(frame["ring_id"].unique())
+    for ring, html in cut.items():
+        assert html == _row_table(frame.loc[frame["ring_id"] == ring], "rows", min_filter="int")
+    assert pages.tables_by(frame.head(0), [], "rows") == {}
+
+
+def test_every_rings_page_parts_equal_its_own(sample: SampleInfo) -> None:
+    result = run_pipeline(sample.data_dir, Settings())
+    sources = _PacketSources(result)
+    f = sources.frames
+    assert len(result.rings) > 3
+    for rid in result.rings["ring_id"]:
+        ld = f["leads"].loc[f["leads"]["ring"] == rid]
+        timeline = f["timeline"]
+        own = ring_page.page_parts(
+            rid,
+            f["members"].loc[f["members"]["ring_id"] == rid],
+            f["evidence"].loc[f["evidence"]["ring_id"] == rid].drop(columns="ring_id"),
+            ld,
+            f["listings"].loc[f["listings"]["ring_id"] == rid],
+            f["provinces"].loc[f["provinces"]["ring_id"] == rid],
+            f["provenance"].loc[f["provenance"]["ring_id"] == rid].drop(columns="ring_id"),
+            timeline.loc[rid] if rid in timeline.index.get_level_values(0) else None,
+            f["days"].loc[f["days"]["ring_id"] == rid],
+        )
+        assert sources.parts.of(rid) == own
+    # the sample's rings hold rows in every table
+    for name in (
+        "weak",
+        "members",
+        "evidence",
+        "provenance",
+        "leads",
+        "listings",
+        "timeline",
+        "days",
+    ):
+        assert sources.parts.parts[name], name

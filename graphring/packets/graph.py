@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections import Counter
 from typing import Any
 
 import networkx as nx
@@ -114,63 +115,75 @@ def ring_graph(
     shown = mem.head(min(MAX_SHOP_NODES, max_nodes))
     left = {"shops": len(mem) - len(shown), "identifiers": 0, "origins": 0}
     g.graph["left_out"] = left
-    for row in shown.itertuples(index=False):
-        kind = "shop" if row.core else "associate"
-        risk = float(row.risk_score) if pd.notna(row.risk_score) else 0.0
-        place = ", ".join(x for x in (as_text(row.province), as_text(row.city)) if x)
-        reasons = as_text(row.reasons)
+    shop_cols = ["merchant_id", "core", "risk_score", "province", "city", "reasons", "name"]
+    for row in _rows(shown, [*shop_cols, "platform"], ["opened_on"]):
+        core, mid, name = row["core"], row["merchant_id"], as_text(row["name"])
+        risk = float(row["risk_score"]) if pd.notna(row["risk_score"]) else 0.0
+        place = ", ".join(x for x in (as_text(row["province"]), as_text(row["city"])) if x)
+        reasons = as_text(row["reasons"])
         g.add_node(
-            f"m:{row.merchant_id}",
-            label=str(row.merchant_id),
-            kind=kind,
-            name=as_text(row.name),
+            f"m:{mid}",
+            label=str(mid),
+            kind="shop" if core else "associate",
+            name=name,
             title="\n".join(
                 x
                 for x in (
-                    f"{row.merchant_id} · {as_text(row.name)}",
-                    f"{place} · {as_text(row.platform)}".strip(" ·"),
-                    f"risk {risk:g}/100" + (" · associate (one tie)" if not row.core else ""),
+                    f"{mid} · {name}",
+                    f"{place} · {as_text(row['platform'])}".strip(" ·"),
+                    f"risk {risk:g}/100" + (" · associate (one tie)" if not core else ""),
                     short_label(reasons, 400),
                 )
                 if x
             ),
-            size=(12 if row.core else 8) + risk / 8,
-            t=_day(getattr(row, "opened_on", None)),
+            size=(12 if core else 8) + risk / 8,
+            t=_day(row["opened_on"]),
         )
     budget = max_nodes - g.number_of_nodes()
     drawn_ev = evidence.head(max(budget, 0))
     left["identifiers"] = len(evidence) - len(drawn_ev)
-    for row in drawn_ev.itertuples(index=False):
-        node = f"i:{row.kind}:{row.key}"
-        ships = int(row.shipments)
-        roles = as_text(row.roles).split(";") if as_text(row.roles) else []
-        if row.kind == "address":
+    ev_cols = ["kind", "key", "shipments", "roles", "shops_in_ring", "shops_total", "rarity"]
+    for row in _rows(drawn_ev, [*ev_cols, "merchant_ids"], ["first_seen"]):
+        ident, key, n_in = row["kind"], row["key"], row["shops_in_ring"]
+        node = f"i:{ident}:{key}"
+        ships = int(row["shipments"])
+        roles = as_text(row["roles"]).split(";") if as_text(row["roles"]) else []
+        if ident == "address":
             kind = "origin" if ships or "origin" in roles else "address"
         else:
-            kind = row.kind if row.kind in KIND_COLOURS else "other"
+            kind = ident if ident in KIND_COLOURS else "other"
         lines = [
-            f"{row.kind}" + (f" ({', '.join(roles)})" if roles else ""),
-            as_text(row.key),
-            f"shared by {row.shops_in_ring} shops of this ring, {row.shops_total} in all",
-            f"rarity {float(row.rarity):g}",
+            f"{ident}" + (f" ({', '.join(roles)})" if roles else ""),
+            as_text(key),
+            f"shared by {n_in} shops of this ring, {row['shops_total']} in all",
+            f"rarity {float(row['rarity']):g}",
         ]
         if ships:
             lines.append(f"{ships} shipments sent from here by this ring's shops")
         g.add_node(
             node,
-            label=short_label(as_text(row.key)),
+            label=short_label(as_text(key)),
             kind=kind,
-            name=as_text(row.key),
+            name=as_text(key),
             title="\n".join(lines),
-            size=8 + 3 * math.log2(1 + row.shops_in_ring) + math.log2(1 + ships),
+            size=8 + 3 * math.log2(1 + n_in) + math.log2(1 + ships),
             shipments=ships,
-            t=_day(getattr(row, "first_seen", None)),
+            t=_day(row["first_seen"]),
         )
-        for mid in as_text(row.merchant_ids).split(";"):
+        for mid in as_text(row["merchant_ids"]).split(";"):
             if g.has_node(f"m:{mid}"):
                 g.add_edge(f"m:{mid}", node)
     _add_origins(g, origins, max_nodes)
     return g
+
+
+def _rows(frame: pd.DataFrame, columns: list[str], optional: list[str]) -> list[dict[str, Any]]:
+    """The rows of a ring's small frame as dicts of Python values (as ``itertuples`` gives
+    them), each column taken out once; ``optional`` columns are None when missing."""
+    values = [frame[c].tolist() for c in columns]
+    values += [frame[c].tolist() if c in frame else [None] * len(frame) for c in optional]
+    names = [*columns, *optional]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _add_origins(g: nx.Graph, origins: pd.DataFrame | None, max_nodes: int) -> None:
@@ -215,32 +228,34 @@ def _add_origins(g: nx.Graph, origins: pd.DataFrame | None, max_nodes: int) -> N
 
 
 def vis_data(g: nx.Graph) -> dict[str, object]:
-    """Nodes and edges in vis-network's shape (built with pyvis, without its page).
+    """Nodes and edges in vis-network's shape (as pyvis' ``Network.add_node`` lays a node
+    out, without its page).
 
     ``title`` stays plain text: the page turns it into a DOM element with textContent.
     """
-    from pyvis.network import Network
-
-    net = Network(height="600px", width="100%")
+    nodes: list[dict[str, object]] = []
     for node, attrs in g.nodes(data=True):
         colour = KIND_COLOURS[attrs["kind"]]
-        net.add_node(
-            node,
-            label=attrs["label"],
-            idlabel=attrs["label"],
-            t=attrs.get("t", ""),
-            title=attrs["title"],
-            # selection and hover keep the kind's colour, with a dark border
-            color={
-                "background": colour,
-                "border": colour,
-                "highlight": {"background": colour, "border": "#111"},
-                "hover": {"background": colour, "border": "#111"},
-            },
-            size=round(attrs["size"], 1),
-            shape="dot" if attrs["kind"] in SHOP_KINDS else "square",
-            kind=attrs["kind"],
-            name=attrs.get("name", ""),
+        nodes.append(
+            {
+                # selection and hover keep the kind's colour, with a dark border
+                "color": {
+                    "background": colour,
+                    "border": colour,
+                    "highlight": {"background": colour, "border": "#111"},
+                    "hover": {"background": colour, "border": "#111"},
+                },
+                "idlabel": attrs["label"],
+                "t": attrs.get("t", ""),
+                "title": attrs["title"],
+                "size": round(attrs["size"], 1),
+                "kind": attrs["kind"],
+                "name": attrs.get("name", ""),
+                "id": node,
+                # pyvis labels a node by its id when the label is empty
+                "label": attrs["label"] or node,
+                "shape": "dot" if attrs["kind"] in SHOP_KINDS else "square",
+            }
         )
     edges: list[dict[str, object]] = []
     for a, b, attrs in g.edges(data=True):
@@ -253,18 +268,23 @@ def vis_data(g: nx.Graph) -> dict[str, object]:
                 color="#f5b77a",
             )
         edges.append(edge)
-    counts = pd.Series([k for _, k in g.nodes(data="kind")], dtype=object).value_counts()
+    counts = _kind_counts(g)
     legend = [
-        {"kind": k, "label": KIND_LABELS[k], "colour": c, "count": int(counts.get(k, 0))}
+        {"kind": k, "label": KIND_LABELS[k], "colour": c, "count": counts[k]}
         for k, c in KIND_COLOURS.items()
         if counts.get(k, 0)
     ]
     return {
-        "nodes": net.nodes,
+        "nodes": nodes,
         "edges": edges,
         "legend": legend,
         "left_out": left_out(g),
     }
+
+
+def _kind_counts(g: nx.Graph) -> dict[str, int]:
+    """How many nodes of each kind ``g`` has."""
+    return dict(Counter(kind for _, kind in g.nodes(data="kind")))
 
 
 def context_by_ring(
@@ -417,7 +437,7 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42)
     def sy(y: float) -> float:
         return top + (y - y0) / ((y1 - y0) or 1) * (height - top - pad)
 
-    kinds = pd.Series([k for _, k in g.nodes(data="kind")], dtype=object).value_counts()
+    kinds = _kind_counts(g)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" '
@@ -426,8 +446,8 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42)
         f'<rect width="{width}" height="{height}" fill="white"/>',
         f'<text x="{pad}" y="24" font-size="16" font-weight="bold">Ring {rid}</text>',
         f'<text x="{pad}" y="40" font-size="10" fill="#555">'
-        f"{int(kinds[kinds.index.isin(SHOP_KINDS)].sum())} shops, "
-        f"{int(kinds[~kinds.index.isin(SHOP_KINDS)].sum())} shared identifiers and "
+        f"{sum(n for k, n in kinds.items() if k in SHOP_KINDS)} shops, "
+        f"{sum(n for k, n in kinds.items() if k not in SHOP_KINDS)} shared identifiers and "
         "shipment origins; line width = parcels sent</text>",
         '<g stroke="#bbb" stroke-opacity="0.8">',
     ]

@@ -25,11 +25,16 @@ _PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 
 def _neutral(values: pd.Series) -> pd.Series:
     text = values.astype(object)
-    risky = text.str.startswith(FORMULA_START, na=False) & ~text.str.fullmatch(
-        _PLAIN_NUMBER, na=False
-    )
-    if not risky.any():
+    starts = text.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool)
+    if not starts.any():
         return values
+    # only cells that start like a formula can be plain numbers that stay as they are
+    plain = text[starts].str.fullmatch(_PLAIN_NUMBER, na=False).to_numpy(dtype=bool)
+    flags = starts.copy()
+    flags[starts] = ~plain
+    if not flags.any():
+        return values
+    risky = pd.Series(flags, index=text.index)
     return text.where(~risky, "'" + text.where(risky, "").astype(str))
 
 

@@ -260,6 +260,16 @@ def shorten(text: str, limit: int = PAGE_TEXT_MAX) -> str:
 
 
 def _shortened(data: Any) -> Any:
+    # exact types first: the graph data holds hundreds of thousands of them
+    kind = type(data)
+    if kind is str:
+        return data if len(data) <= PAGE_TEXT_MAX else shorten(data)
+    if kind is dict:
+        return {k: _shortened(v) for k, v in data.items()}
+    if kind is list:
+        return [_shortened(v) for v in data]
+    if kind is int or kind is float or kind is bool or data is None:
+        return data
     if isinstance(data, str):
         return shorten(data)
     if isinstance(data, dict):
@@ -455,20 +465,41 @@ def document(
     then ``data`` (JSON in a ``graph-data`` element) and the inline ``scripts``. Its
     Content-Security-Policy allows exactly these scripts (by hash) and no request at all.
     Packet pages, the run overview and the notebook's graphs are all built here."""
+    return "".join(document_chunks(title, style, body, scripts, data, head))
+
+
+def document_chunks(
+    title: str,
+    style: str,
+    body: str,
+    scripts: list[str],
+    data: Any | None = None,
+    head: str | list[str] = "",
+) -> list[str]:
+    """:func:`document` in pieces (the style and scripts as given, not copied), so a
+    writer can encode the pieces that are the same on every page once
+    (:func:`utf8_chunks`)."""
     csp = CSP.format(scripts=" ".join(script_hash(s) for s in scripts))
-    tail = (
-        f'<script id="graph-data" type="application/json">{script_json(data)}</script>'
-        if data is not None
-        else ""
-    ) + "".join(f"<script>{s}</script>" for s in scripts)
-    return (
+    chunks = [
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         '<meta name="referrer" content="no-referrer">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{style}</style>{head}</head><body>"
-        f"{body}{tail}</body></html>"
-    )
+        f"<title>{esc(title)}</title><style>",
+        style,
+        "</style>",
+        *([head] if isinstance(head, str) else head),
+        "</head><body>",
+        body,
+    ]
+    if data is not None:
+        chunks.append(
+            f'<script id="graph-data" type="application/json">{script_json(data)}</script>'
+        )
+    for script in scripts:
+        chunks += ["<script>", script, "</script>"]
+    chunks.append("</body></html>")
+    return chunks
 
 
 def page(
@@ -479,13 +510,25 @@ def page(
     back: str | None = None,
 ) -> str:
     """A packet or overview page; with ``graph`` (vis_data's dict) it carries vis-network."""
-    head, scripts = "", [TABLE_JS]
+    return "".join(page_chunks(title, subtitle, body, graph, back))
+
+
+def page_chunks(
+    title: str,
+    subtitle: str,
+    body: str,
+    graph: dict[str, Any] | None = None,
+    back: str | None = None,
+) -> list[str]:
+    """:func:`page` in pieces (:func:`document_chunks`)."""
+    head: list[str] = []
+    scripts = [TABLE_JS]
     if graph is not None:
         js, css = vis_assets()
-        head = f"<style>{css}</style>"
+        head = ["<style>", css, "</style>"]
         scripts = [js, GRAPH_JS, TABLE_JS]
     link = f' · <a href="{esc(back)}">run overview</a>' if back else ""
-    return document(
+    return document_chunks(
         title,
         STYLE,
         f'<header><h1>{esc(title)}</h1><div class="sub">{esc(subtitle)}{link}</div></header>'
@@ -494,6 +537,23 @@ def page(
         data=graph,
         head=head,
     )
+
+
+@cache
+def _asset_bytes() -> dict[int, tuple[str, bytes]]:
+    """The pieces every page shares (vis-network, the page style and scripts), encoded."""
+    js, css = vis_assets()
+    return {id(s): (s, s.encode("utf-8")) for s in (js, css, STYLE, GRAPH_JS, TABLE_JS)}
+
+
+def utf8_chunks(chunks: list[str]) -> list[bytes]:
+    """``chunks`` as UTF-8; the pieces every page shares are encoded once."""
+    known = _asset_bytes()
+    out = []
+    for chunk in chunks:
+        hit = known.get(id(chunk))
+        out.append(hit[1] if hit is not None and hit[0] is chunk else chunk.encode("utf-8"))
+    return out
 
 
 def legend(entries: list[dict[str, Any]]) -> str:

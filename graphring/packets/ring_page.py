@@ -4,8 +4,10 @@ offline sites, provinces, listings, timeline, decisions and chain of custody."""
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from graphring.packets import pages
@@ -42,9 +44,50 @@ def packet_html(
     svg: str = "",
     parts: dict[str, str] | None = None,
 ) -> str:
-    """One ring's page. ``members`` carries a ``shipments`` count per shop (and ``ties``,
-    ``tied_by``); ``leads`` a ``ring_shipments`` count per site; ``files`` maps the packet's
-    files to their SHA-256; ``provenance`` lists the raw spellings behind the shared
+    """One ring's page (:func:`packet_chunks` joined)."""
+    return "".join(
+        packet_chunks(
+            result,
+            doc,
+            members,
+            evidence,
+            leads,
+            listings,
+            graph,
+            custody,
+            timeline,
+            files,
+            provinces,
+            provenance,
+            days,
+            svg,
+            parts,
+        )
+    )
+
+
+def packet_chunks(
+    result: RunResult,
+    doc: dict[str, Any],
+    members: pd.DataFrame,
+    evidence: pd.DataFrame,
+    leads: pd.DataFrame,
+    listings: pd.DataFrame,
+    graph: dict[str, Any],
+    custody: dict[str, Any],
+    timeline: pd.DataFrame | None = None,
+    files: dict[str, str] | None = None,
+    provinces: pd.DataFrame | None = None,
+    provenance: pd.DataFrame | None = None,
+    days: pd.DataFrame | None = None,
+    svg: str = "",
+    parts: dict[str, str] | None = None,
+) -> list[str]:
+    """One ring's page in pieces (:func:`graphring.packets.pages.page_chunks`).
+
+    ``members`` carries a ``shipments`` count per shop (and ``ties``, ``tied_by``);
+    ``leads`` a ``ring_shipments`` count per site; ``files`` maps the packet's files to their
+    SHA-256; ``provenance`` lists the raw spellings behind the shared
     identifiers; ``days`` the parcels per day from each site; ``svg`` the graph for print.
 
     ``parts``: the page's tables and timeline as :func:`page_parts` makes them from the
@@ -80,7 +123,7 @@ def packet_html(
         _decisions_section(rid, doc, decision_html),
         _custody_section(custody, files),
     ]
-    return pages.page(
+    return pages.page_chunks(
         f"Ring {rid}",
         f"graphring investigation packet · run {result.run_id}",
         "\n" + "\n".join(sections),
@@ -112,12 +155,8 @@ def page_parts(
         "evidence": pages.table(ev[PACKET_EVIDENCE_COLUMNS], "evidence"),
         "provenance": pages.table(prov, "provenance", empty=NO_PROVENANCE),
         "leads": pages.table(ld[PACKET_LEAD_COLUMNS], "leads", min_filter="score"),
-        "provinces": pages.table(
-            provinces.drop(columns="ring_id"), "provinces", filter_box=False
-        ),
-        "listings": pages.table(
-            listings[LISTING_EVIDENCE_COLUMNS], "listings", empty=NO_LISTINGS
-        ),
+        "provinces": pages.table(provinces.drop(columns="ring_id"), "provinces", filter_box=False),
+        "listings": pages.table(listings[LISTING_EVIDENCE_COLUMNS], "listings", empty=NO_LISTINGS),
         "timeline": _timeline(timeline),
         "days": _site_days(days, leads),
     }
@@ -160,13 +199,33 @@ def provinces_by_ring(members: pd.DataFrame) -> pd.DataFrame:
     m = members.assign(province=members["province"].fillna(""), city=members["city"].fillna(""))
     out = m.groupby(["ring_id", "province"], sort=True).agg(
         shops=("merchant_id", "nunique"),
-        cities=("city", lambda c: ", ".join(sorted({x for x in c if x}))),
         mean_risk=("risk_score", "mean"),
     )
+    # each province's cities, sorted, without repeats or blanks
+    cities = m.loc[m["city"] != "", ["ring_id", "province", "city"]].drop_duplicates()
+    cities = cities.sort_values(["ring_id", "province", "city"])
+    joined = _joined(cities, ["ring_id", "province"], "city", ", ")
+    out.insert(1, "cities", joined.reindex(out.index, fill_value=""))
     out["mean_risk"] = out["mean_risk"].round(1)
     return out.reset_index().sort_values(
         ["ring_id", "shops", "province"], ascending=[True, False, True], kind="stable"
     )
+
+
+def _joined(frame: pd.DataFrame, keys: list[str], column: str, sep: str) -> pd.Series:
+    """``sep.join`` of ``column``'s values per group of ``keys`` (groups of neighbouring
+    rows, ``frame`` sorted by ``keys``), indexed by the keys: the values are taken out
+    once and joined per group (no Series per group)."""
+    if frame.empty:
+        return pd.Series(
+            [], index=pd.MultiIndex.from_arrays([[]] * len(keys), names=keys), dtype=object
+        )
+    values = frame[column].tolist()
+    first = ~frame[keys].duplicated().to_numpy()
+    starts = np.flatnonzero(first).tolist() + [len(frame)]
+    texts = [sep.join(values[a:b]) for a, b in pairwise(starts)]
+    index = pd.MultiIndex.from_frame(frame.loc[first, keys])
+    return pd.Series(texts, index=index, dtype=object)
 
 
 _TOC = """<nav class="toc"><a href="#summary">summary</a><a href="#graph-section">graph</a>
@@ -366,11 +425,17 @@ def weak_ties(rid: str, weak: pd.DataFrame) -> str:
         return ""
     esc = pages.esc
     items = "".join(
-        f"<li><b>{esc(r['merchant_id'])}</b> {esc(r['name'])}: risk "
-        f"{esc(pages.fmt(r['risk_score']))}, tied only by {esc(r['tied_by'] or 'nothing shared')}"
-        f"<br><code>graphring ring exclude {esc(rid)} {esc(r['merchant_id'])} --workspace WS "
+        f"<li><b>{esc(mid)}</b> {esc(name)}: risk "
+        f"{esc(pages.fmt(risk))}, tied only by {esc(tied_by or 'nothing shared')}"
+        f"<br><code>graphring ring exclude {esc(rid)} {esc(mid)} --workspace WS "
         '--note "…"</code></li>'
-        for r in weak.to_dict("records")
+        for mid, name, risk, tied_by in zip(
+            weak["merchant_id"].tolist(),
+            weak["name"].tolist(),
+            weak["risk_score"].tolist(),
+            weak["tied_by"].tolist(),
+            strict=True,
+        )
     )
     return (
         f'<div class="warn-box" id="weak-ties"><b>&#9888; {len(weak)} weakly tied member'

@@ -12,7 +12,9 @@ once, with pandas, before the per-ring loop.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +29,15 @@ from graphring.packets.case import (
     site_spans,
 )
 from graphring.packets.graph import context_by_ring, ring_graph, ring_svg, vis_data
-from graphring.packets.ring_page import packet_html, provinces_by_ring
+from graphring.packets.pages import utf8_chunks
+from graphring.packets.ring_page import packet_chunks, provinces_by_ring
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
 from graphring.progress import bar
 from graphring.provenance import PROVENANCE_COLUMNS, provenance_table
 from graphring.queries import query
 from graphring.rundir import custody as chain_of_custody
-from graphring.rundir.custody import dump_json, sha256_file
+from graphring.rundir.custody import json_text
 from graphring.schema import (
     LISTING_EVIDENCE_COLUMNS,
 )
@@ -252,24 +255,29 @@ class _PacketSources:
         mem = self.members_by[rid]
         ev = self.evidence_by.get(rid, result.evidence.head(0))
         ld = self.leads_by.get(rid, self.leads.head(0))
-        (out / "members.csv").write_bytes(self.members_csv_by[rid])
-        (out / "evidence.csv").write_bytes(self.evidence_csv_by.get(rid, self.no_evidence_csv))
-        (out / "provenance.csv").write_bytes(
-            self.provenance_csv_by.get(rid, self.no_provenance_csv)
-        )
-        ids = [str(m) for m in mem["merchant_id"]]
-        (out / "ring.cypher").write_text(
-            f"// Ring {rid}: paste into Neo4j Browser against a graph loaded by graphring.\n"
-            f":param members => {json.dumps(ids)};\n\n{self.view}",
-            encoding="utf-8",
-        )
+        # every file is written from memory and hashed there (not read back)
+        files = {
+            "members.csv": _put(out / "members.csv", [self.members_csv_by[rid]]),
+            "evidence.csv": _put(
+                out / "evidence.csv", [self.evidence_csv_by.get(rid, self.no_evidence_csv)]
+            ),
+            "provenance.csv": _put(
+                out / "provenance.csv", [self.provenance_csv_by.get(rid, self.no_provenance_csv)]
+            ),
+        }
         g = ring_graph(rid, mem, ev, self.origins_by.get(rid, self.no_origins))
         svg = ring_svg(g)
-        (out / "graph.svg").write_text(svg, encoding="utf-8")
-        files = {name: sha256_file(out / name) for name in HASHED_IN_JSON}
-        dump_json(out / "ring.json", {**doc, "custody": self.chain, "files": files})
-        files["ring.json"] = sha256_file(out / "ring.json")
-        page = packet_html(
+        files["graph.svg"] = _put(out / "graph.svg", _text([svg]))
+        ids = [str(m) for m in mem["merchant_id"]]
+        cypher = (
+            f"// Ring {rid}: paste into Neo4j Browser against a graph loaded by graphring.\n"
+            f":param members => {json.dumps(ids)};\n\n{self.view}"
+        )
+        files["ring.cypher"] = _put(out / "ring.cypher", _text([cypher]))
+        files = {name: files[name] for name in HASHED_IN_JSON}
+        ring_json = json_text({**doc, "custody": self.chain, "files": dict(files)})
+        files["ring.json"] = _put(out / "ring.json", _text([ring_json]))
+        page = packet_chunks(
             result,
             doc,
             mem,
@@ -283,12 +291,29 @@ class _PacketSources:
             svg=svg,
             parts=self.parts.of(rid),
         )
-        (out / "index.html").write_text(page, encoding="utf-8")
-        files["index.html"] = sha256_file(out / "index.html")
+        files["index.html"] = _put(out / "index.html", _text(page))
         (out / "SHA256SUMS").write_text(
             "".join(f"{digest}  {name}\n" for name, digest in sorted(files.items())),
             encoding="utf-8",
         )
+
+
+def _text(chunks: list[str]) -> list[bytes]:
+    """Text as ``Path.write_text(encoding="utf-8")`` writes it (line ends as the system's);
+    the pieces every page shares are encoded once (:func:`pages.utf8_chunks`)."""
+    if os.linesep != "\n":
+        chunks = [c.replace("\n", os.linesep) for c in chunks]
+    return utf8_chunks(chunks)
+
+
+def _put(path: Path, chunks: list[bytes]) -> str:
+    """Write ``chunks`` to ``path``; their SHA-256."""
+    digest = hashlib.sha256()
+    with open(path, "wb") as handle:
+        for chunk in chunks:
+            digest.update(chunk)
+            handle.write(chunk)
+    return digest.hexdigest()
 
 
 _EMPTY_LISTINGS = pd.DataFrame({c: pd.Series(dtype=object) for c in LISTING_EVIDENCE_COLUMNS})

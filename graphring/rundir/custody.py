@@ -34,10 +34,13 @@ def json_default(value: Any) -> Any:
 
 def dump_json(path: Path, data: Any) -> None:
     """``data`` as indented UTF-8 JSON (no NaN) and a final newline."""
-    path.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, default=json_default, allow_nan=False)
-        + "\n",
-        encoding="utf-8",
+    path.write_text(json_text(data), encoding="utf-8")
+
+
+def json_text(data: Any) -> str:
+    """The text :func:`dump_json` writes."""
+    return (
+        json.dumps(data, indent=2, ensure_ascii=False, default=json_default, allow_nan=False) + "\n"
     )
 
 

@@ -101,6 +101,7 @@ def ring_graph(
     evidence: pd.DataFrame,
     origins: pd.DataFrame | None = None,
     max_nodes: int = MAX_NODES,
+    in_order: bool = False,
 ) -> nx.Graph:
     """Shops of one ring joined to what two or more of them share and where they ship from.
 
@@ -108,10 +109,13 @@ def ring_graph(
     (rarest first); ``origins``: ``merchant_id, key, shipments`` — parcels each member sent
     from each origin address (supernodes already left out).
 
+    ``in_order``: ``members`` come in :func:`drawing_order` already (the packet writer
+    orders every ring's at once).
+
     ``g.graph["left_out"]`` counts the shops, identifiers and origins not drawn.
     """
     g = nx.Graph(ring_id=ring_id)
-    mem = members.sort_values(["core", "risk_score", "merchant_id"], ascending=[False, False, True])
+    mem = members if in_order else drawing_order(members)
     shown = mem.head(min(MAX_SHOP_NODES, max_nodes))
     left = {"shops": len(mem) - len(shown), "identifiers": 0, "origins": 0}
     g.graph["left_out"] = left
@@ -175,6 +179,15 @@ def ring_graph(
                 g.add_edge(f"m:{mid}", node)
     _add_origins(g, origins, max_nodes)
     return g
+
+
+def drawing_order(members: pd.DataFrame) -> pd.DataFrame:
+    """Members in the order a ring's graph takes them: core members first, then the
+    riskiest, then by id (a stable sort: each ring's rows keep this order when the frame of
+    every ring is sorted at once)."""
+    return members.sort_values(
+        ["core", "risk_score", "merchant_id"], ascending=[False, False, True]
+    )
 
 
 def _rows(frame: pd.DataFrame, columns: list[str], optional: list[str]) -> list[dict[str, Any]]:

@@ -16,7 +16,8 @@ import html
 import json
 import math
 from functools import cache
-from importlib import resources
+from importlib import util
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -233,8 +234,12 @@ def script_hash(source: str) -> str:
 
 @cache
 def vis_assets() -> tuple[str, str]:
-    """vis-network's script and style, as shipped inside the pyvis package."""
-    base = resources.files("pyvis") / "lib" / "vis-9.1.2"
+    """vis-network's script and style, as shipped inside the pyvis package (found without
+    importing it: pyvis itself is not used, and importing it costs about half a second)."""
+    spec = util.find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("pyvis is not installed", name="pyvis")
+    base = Path(next(iter(spec.submodule_search_locations))) / "lib" / "vis-9.1.2"
     js = (base / "vis-network.min.js").read_text(encoding="utf-8")
     css = (base / "vis-network.css").read_text(encoding="utf-8")
     # A </script> or </style> inside the library text would end the inline element early.
@@ -540,15 +545,16 @@ def page_chunks(
 
 
 @cache
-def _asset_bytes() -> dict[int, tuple[str, bytes]]:
-    """The pieces every page shares (vis-network, the page style and scripts), encoded."""
+def asset_bytes() -> dict[int, tuple[str, bytes]]:
+    """The pieces every page shares (vis-network, the page style and scripts), encoded
+    (once per process: a writer calls it before forking)."""
     js, css = vis_assets()
     return {id(s): (s, s.encode("utf-8")) for s in (js, css, STYLE, GRAPH_JS, TABLE_JS)}
 
 
 def utf8_chunks(chunks: list[str]) -> list[bytes]:
     """``chunks`` as UTF-8; the pieces every page shares are encoded once."""
-    known = _asset_bytes()
+    known = asset_bytes()
     out = []
     for chunk in chunks:
         hit = known.get(id(chunk))

@@ -28,8 +28,14 @@ from graphring.packets.case import (
     site_days,
     site_spans,
 )
-from graphring.packets.graph import context_by_ring, ring_graph, ring_svg, vis_data
-from graphring.packets.pages import utf8_chunks
+from graphring.packets.graph import (
+    context_by_ring,
+    drawing_order,
+    ring_graph,
+    ring_svg,
+    vis_data,
+)
+from graphring.packets.pages import asset_bytes, utf8_chunks
 from graphring.packets.ring_page import packet_chunks, provinces_by_ring
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
@@ -231,6 +237,7 @@ class _PacketSources:
             )
         )
         self.members_by = _group(members, "ring_id")
+        self.drawn_by = _group(drawing_order(members), "ring_id")
         provinces = provinces_by_ring(members)
         self.provinces_by = _group(provinces, "ring_id")
         # the whole frames each ring's page tables are cut from
@@ -246,6 +253,8 @@ class _PacketSources:
         }
         self.parts = PageParts(**self.frames)
         self.view = query("ring_view")
+        # read and encoded here, once, not in each forked writer
+        asset_bytes()
 
     def write(self, doc: dict[str, Any], folder: Path) -> None:
         result = self.result
@@ -265,7 +274,8 @@ class _PacketSources:
                 out / "provenance.csv", [self.provenance_csv_by.get(rid, self.no_provenance_csv)]
             ),
         }
-        g = ring_graph(rid, mem, ev, self.origins_by.get(rid, self.no_origins))
+        origins = self.origins_by.get(rid, self.no_origins)
+        g = ring_graph(rid, self.drawn_by[rid], ev, origins, in_order=True)
         svg = ring_svg(g)
         files["graph.svg"] = _put(out / "graph.svg", _text([svg]))
         ids = [str(m) for m in mem["merchant_id"]]

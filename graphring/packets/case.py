@@ -7,6 +7,7 @@ cuts the results per ring.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -32,6 +33,19 @@ def backbone_order(evidence: pd.DataFrame) -> pd.DataFrame:
         ascending=[True, False, False, False, True, True],
         kind="stable",
     )
+
+
+def date_text(when: pd.Series, unit: str, fmt: str) -> pd.Series:
+    """``when.dt.strftime(fmt)`` for a ``fmt`` that shows nothing finer than ``unit``
+    (numpy's ``"D"`` or ``"M"``): each distinct day or month is formatted once (a run's
+    parcels fall on a few hundred days). Missing times stay missing."""
+    values = when.to_numpy()
+    if not (isinstance(values, np.ndarray) and values.dtype.kind == "M"):
+        return when.dt.strftime(fmt)  # time zones: formatted on their own clock
+    codes, uniques = pd.factorize(values.astype(f"datetime64[{unit}]"))
+    texts = pd.DatetimeIndex(uniques.astype("datetime64[ns]")).strftime(fmt)
+    out = np.append(texts.to_numpy(dtype=object), np.nan)[codes]
+    return pd.Series(out, index=when.index, dtype=object)
 
 
 def _day(values: pd.Series) -> pd.Series:
@@ -78,7 +92,7 @@ def site_parcels(members: pd.DataFrame, shipments: pd.DataFrame) -> pd.DataFrame
 def site_days(members: pd.DataFrame, shipments: pd.DataFrame) -> pd.DataFrame:
     """ring_id, key, day, parcels: parcels per day from each site the ring ships from."""
     p = site_parcels(members, shipments).dropna(subset=["when"])
-    p = p.assign(day=p["when"].dt.strftime("%Y-%m-%d"))
+    p = p.assign(day=date_text(p["when"], "D", "%Y-%m-%d"))
     return p.groupby(["ring_id", "key", "day"]).size().rename("parcels").reset_index()
 
 

@@ -265,16 +265,31 @@ def shorten(text: str, limit: int = PAGE_TEXT_MAX) -> str:
 
 
 def _shortened(data: Any) -> Any:
-    # exact types first: the graph data holds hundreds of thousands of them
+    # exact types first, and the strings and numbers in a dict or list handled in place:
+    # the graph data holds hundreds of thousands of them
     kind = type(data)
-    if kind is str:
-        return data if len(data) <= PAGE_TEXT_MAX else shorten(data)
     if kind is dict:
-        return {k: _shortened(v) for k, v in data.items()}
+        out: dict[Any, Any] = {}
+        for k, v in data.items():
+            t = type(v)
+            if t is str:
+                out[k] = v if len(v) <= PAGE_TEXT_MAX else shorten(v)
+            elif t is int or t is float or t is bool or v is None:
+                out[k] = v
+            else:
+                out[k] = _shortened(v)
+        return out
     if kind is list:
-        return [_shortened(v) for v in data]
-    if kind is int or kind is float or kind is bool or data is None:
-        return data
+        items: list[Any] = []
+        for v in data:
+            t = type(v)
+            if t is str:
+                items.append(v if len(v) <= PAGE_TEXT_MAX else shorten(v))
+            elif t is int or t is float or t is bool or v is None:
+                items.append(v)
+            else:
+                items.append(_shortened(v))
+        return items
     if isinstance(data, str):
         return shorten(data)
     if isinstance(data, dict):

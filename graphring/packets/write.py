@@ -23,6 +23,7 @@ import pandas as pd
 
 from graphring.packets.batch import PageParts
 from graphring.packets.case import (
+    date_text,
     outside_context,
     seen,
     site_days,
@@ -97,12 +98,12 @@ def ring_origins(
 
 def monthly(members: pd.DataFrame, shipments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Shops opened and shipments sent per ring and month (``YYYY-MM``)."""
-    opened = members.assign(month=pd.to_datetime(members["opened_on"]).dt.strftime("%Y-%m"))
+    opened = members.assign(month=date_text(pd.to_datetime(members["opened_on"]), "M", "%Y-%m"))
     opened = opened.dropna(subset=["month"]).groupby(["ring_id", "month"]).size()
     sent = shipments[["merchant_id", "shipped_at"]].merge(
         members[["ring_id", "merchant_id"]], on="merchant_id"
     )
-    sent = sent.assign(month=pd.to_datetime(sent["shipped_at"]).dt.strftime("%Y-%m"))
+    sent = sent.assign(month=date_text(pd.to_datetime(sent["shipped_at"]), "M", "%Y-%m"))
     per_shop = sent.groupby(["ring_id", "merchant_id"]).size().rename("shipments")
     sent = sent.dropna(subset=["month"]).groupby(["ring_id", "month"]).size()
     both = pd.concat({"shops opened": opened, "shipments sent": sent}, axis=1).fillna(0)

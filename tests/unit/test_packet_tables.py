@@ -3,6 +3,7 @@ a row at a time for one ring (the definition they replace)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from graphring.config import Settings
 from graphring.packets import pages, ring_page
+from graphring.packets.case import date_text
 from graphring.packets.write import _PacketSources
 from graphring.pipeline import run_pipeline
 from graphring.sample import SampleInfo
@@ -174,3 +176,65 @@ def test_every_rings_page_parts_equal_its_own(sample: SampleInfo) -> None:
         "days",
     ):
         assert sources.parts.parts[name], name
+
+
+def _old_shortened(data: Any) -> Any:
+    """pages._shortened as it was: one call per value."""
+    if isinstance(data, str):
+        return pages.shorten(data)
+    if isinstance(data, dict):
+        return {k: _old_shortened(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_old_shortened(v) for v in data]
+    return data
+
+
+def _nested(rng: np.random.Generator, depth: int) -> Any:
+    leaves: list[Any] = [
+        "short",
+        "y" * int(rng.integers(1990, 2010)),
+        np.str_("z" * 2500),  # a str that is not exactly str
+        3,
+        2.5,
+        True,
+        None,
+        np.int64(4),
+        ("t", "u" * 3000),
+    ]
+    if depth == 0 or rng.random() < 0.3:
+        return leaves[int(rng.integers(len(leaves)))]
+    if rng.random() < 0.5:
+        return {f"k{i}" * 700: _nested(rng, depth - 1) for i in range(int(rng.integers(0, 5)))}
+    return [_nested(rng, depth - 1) for _ in range(int(rng.integers(0, 5)))]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_graph_data_is_shortened_as_before(seed: int) -> None:
+    data = _nested(np.random.default_rng(seed), 5)
+    assert pages._shortened(data) == _old_shortened(data)
+    old = json.dumps(_old_shortened(data), ensure_ascii=False, default=str, allow_nan=False)
+    assert json.loads(pages.script_json(data)) == json.loads(old)
+
+
+def test_dates_formatted_once_per_day_equal_strftime() -> None:
+    rng = np.random.default_rng(1)
+    when = pd.Series(
+        pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 10**8, 300), unit="s")
+    ).where(rng.random(300) < 0.9)
+    for unit, fmt in (("D", "%Y-%m-%d"), ("M", "%Y-%m")):
+        made = date_text(when, unit, fmt)
+        assert made.isna().tolist() == when.isna().tolist()
+        assert made.dropna().tolist() == when.dt.strftime(fmt).dropna().tolist()
+    local = when.dt.tz_localize("UTC").dt.tz_convert("Asia/Shanghai")
+    assert date_text(local, "D", "%Y-%m-%d").dropna().tolist() == (
+        local.dt.strftime("%Y-%m-%d").dropna().tolist()
+    )
+
+
+def test_pages_in_pieces_are_the_page() -> None:
+    graph = {"nodes": [{"id": "m:1", "title": "<b>"}], "edges": []}
+    chunks = pages.page_chunks("Ring <1>", "run x", "<p>body</p>", graph=graph, back="../i")
+    assert "".join(chunks) == pages.page("Ring <1>", "run x", "<p>body</p>", graph, "../i")
+    assert b"".join(pages.utf8_chunks(chunks)) == "".join(chunks).encode("utf-8")
+    js, css = pages.vis_assets()
+    assert sum(c is js for c in chunks) == 1 and sum(c is css for c in chunks) == 1

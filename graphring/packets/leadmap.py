@@ -76,14 +76,37 @@ def _text_order(value: object) -> tuple[bool, str]:
     return missing, "" if missing else str(value)
 
 
+def _numbers(values: pd.Series) -> np.ndarray:
+    """A column as floats, text that is no number as NaN (``pd.to_numeric`` coercing)."""
+    if values.dtype.kind == "f" and isinstance(values.dtype, np.dtype):
+        return values.to_numpy(dtype=float)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+
+
+def _province(value: object) -> str:
+    """A province as text, missing as empty (as ``fillna("").astype(str)``)."""
+    return "" if value is None or value is pd.NA or value != value else str(value)
+
+
+def highest_first(values: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` highest first, NaN last, ties as
+    ``pd.Series(values).sort_values(ascending=False)`` orders them (pandas' ``nargsort``:
+    sorted reversed, then reversed back)."""
+    idx = np.arange(len(values))
+    missing = np.isnan(values)
+    kept, kept_idx = values[~missing][::-1], idx[~missing][::-1]
+    order = kept_idx[kept.argsort(kind="quicksort")][::-1]
+    return np.concatenate([order, idx[missing]])
+
+
 def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> str:
     """The leads with coordinates (``lat``, ``lon``, ``score``, ``address``, ``province``,
     ``ring_shipments`` when given) on country outlines; empty when none has coordinates.
 
     A ring has a handful of leads: its columns are taken out of the frame once and drawn
     from plain arrays (per-ring pandas calls were most of a packet's time)."""
-    lat_all = pd.to_numeric(leads["lat"], errors="coerce").to_numpy(dtype=float)
-    lon_all = pd.to_numeric(leads["lon"], errors="coerce").to_numpy(dtype=float)
+    lat_all = _numbers(leads["lat"])
+    lon_all = _numbers(leads["lon"])
     located = np.flatnonzero(~(np.isnan(lat_all) | np.isnan(lon_all)))
     if not len(located):
         return ""
@@ -107,7 +130,9 @@ def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> s
         if "ring_shipments" in leads
         else np.zeros(len(located), dtype=np.int64)
     )
-    province = leads["province"].fillna("").astype(str).to_numpy(dtype=object)[located]
+    province = np.array(
+        [_province(p) for p in leads["province"].to_numpy(dtype=object)[located]], dtype=object
+    )
     mid_lat = (lat.min() + lat.max()) / 2
     kx = math.cos(math.radians(mid_lat))
     span_y = max(lat.max() - lat.min(), MIN_SPAN) * 1.25
@@ -166,7 +191,7 @@ def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> s
     placed: list[tuple[float, float]] = []
     # the six highest scores are labelled, one label per place: leads in one building
     # share a spot
-    for top_i in pd.Series(score).sort_values(ascending=False).index[:6]:
+    for top_i in highest_first(score)[:6]:
         px, py = xs[top_i], ys[top_i]
         if any(abs(px - a) < 60 and abs(py - b) < 16 for a, b in placed):
             continue

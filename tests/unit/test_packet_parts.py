@@ -69,3 +69,13 @@ def test_lead_map_draws_every_located_lead_lowest_score_first() -> None:
     assert svg.count("Guangdong</text>") == 1
     assert "7 parcels from this ring" in svg
     assert leads_map_svg(leads.assign(lat="")) == ""
+
+
+def test_highest_first_orders_ties_and_missing_as_pandas_does() -> None:
+    from graphring.packets.leadmap import highest_first
+
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 7, 40, 300):
+        values = rng.choice([10.0, 20.0, 20.0, 35.5, np.nan, 90.0], n)
+        expected = pd.Series(values).sort_values(ascending=False).index.to_numpy()
+        assert highest_first(values).tolist() == expected.tolist()

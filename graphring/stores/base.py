@@ -213,9 +213,10 @@ def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(values, sort=True)``, sooner for text: the values are hashed, and the
     distinct ones sorted by Arrow in C++ (UTF-8 byte order is Python's code point order),
     not by a Python comparison per step of the sort."""
+    objects = values.to_numpy(dtype=object)
     try:
         # Arrow's hash, not pandas': pandas takes "a" and "a\x00" for one value
-        coded = pc.dictionary_encode(pa.array(values.to_numpy(dtype=object), type=pa.string()))
+        coded = pc.dictionary_encode(pa.array(objects, type=pa.string()))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pd.factorize(values, sort=True)
     codes = np.asarray(pc.fill_null(coded.indices, -1), dtype=np.int64)
@@ -223,8 +224,12 @@ def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     sorted_codes = np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else 0, -1)
-    uniques = np.asarray(coded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-    return sorted_codes, uniques[order]
+    # each distinct value as one of the input's own strings (any row holding it), not a
+    # new string made from Arrow's copy: millions of keys would be held twice
+    holder = np.empty(len(order), dtype=np.int64)
+    present = codes >= 0
+    holder[codes[present]] = np.flatnonzero(present)
+    return sorted_codes, objects[holder[order]]
 
 
 def sort_frame(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:

@@ -52,3 +52,12 @@ def test_text_is_sorted_in_pythons_order_with_missing_values_last() -> None:
     codes, uniques = base.factorize_sorted(frame["k"])
     assert list(uniques) == sorted(set(w for w in words if w is not None))
     assert [uniques[c] if c >= 0 else None for c in codes] == words
+
+
+def test_distinct_values_are_the_inputs_own_strings_in_sorted_order() -> None:
+    values = pd.Series(["b" + "x" * 5, None, "a" * 3, "b" + "x" * 5, "é", "a\x00"], dtype=object)
+    codes, uniques = base.factorize_sorted(values)
+    assert uniques.tolist() == ["a\x00", "aaa", "bxxxxx", "é"]
+    assert codes.tolist() == [2, -1, 1, 2, 3, 0]
+    # no copies: each distinct value is one of the strings the rows hold
+    assert all(any(u is v for v in values) for u in uniques)

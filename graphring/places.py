@@ -18,6 +18,8 @@ and how similar their streets were, so the evidence shows every merge.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -280,13 +282,43 @@ def _places(n: int, m: pd.DataFrame, p: pd.DataFrame) -> np.ndarray:
     return connected_components(adj, directed=False)[1]
 
 
-def add_places(holdings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def dataset_address_keys(tables: Mapping[str, pd.DataFrame]) -> pd.Series:
+    """The distinct address keys of a dataset's tables (addresses, parcel origins and
+    identifiers of kind ``address``): the keys of the address holdings a store makes of
+    it, known before the store is loaded. Empty keys left out."""
+    ident = tables["identifiers"]
+    keys = pd.concat(
+        [
+            tables["addresses"]["key"],
+            tables["shipments"]["origin_key"],
+            ident.loc[ident["kind"] == "address", "key"],
+        ],
+        ignore_index=True,
+    )
+    distinct = pd.unique(keys.astype(str).to_numpy(dtype=object))
+    return pd.Series(distinct[distinct != ""], dtype=object)
+
+
+#: Places already matched: the distinct address keys matched and :func:`match_places`' rows.
+Matched = tuple[pd.Series, pd.DataFrame]
+
+
+def add_places(
+    holdings: pd.DataFrame, matched: Matched | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``holdings`` with a ``place`` holding beside every address holding that joins
     another spelling, and the merges (key, place, similarity) for run.json. The output is
-    in merchant order (stable: a shop's holdings, then its places)."""
+    in merchant order (stable: a shop's holdings, then its places).
+
+    ``matched``: places matched beforehand (while the store loaded), used when their keys
+    are exactly the holdings' distinct address keys; otherwise matched here."""
     is_address = (holdings["kind"] == "address").to_numpy()
     addr = holdings.loc[is_address]
-    merges = match_places(addr["key"])
+    merges = (
+        matched[1]
+        if matched is not None and _same_keys(addr["key"], matched[0])
+        else match_places(addr["key"])
+    )
     if merges.empty:
         return holdings, merges
     to_place = merges.set_index("key")["place"]
@@ -308,6 +340,13 @@ def add_places(holdings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     return out, merges
+
+
+def _same_keys(keys: pd.Series, distinct: pd.Series) -> bool:
+    """Whether the non-empty values of ``keys`` are exactly the values of ``distinct``."""
+    held = pd.unique(keys.astype(str).to_numpy(dtype=object))
+    held = held[held != ""]
+    return len(held) == len(distinct) and bool(pd.Series(held).isin(distinct).all())
 
 
 def _merchant_runs(merchant_id: pd.Series) -> np.ndarray | None:

@@ -176,3 +176,29 @@ def test_place_holdings_follow_their_shops_holdings_as_a_stable_sort_puts_them()
     # holdings out of merchant order come out the same way
     shuffled, _ = add_places(holdings.iloc[::-1].reset_index(drop=True))
     assert shuffled["merchant_id"].is_monotonic_increasing
+
+
+def test_places_matched_beforehand_are_used_only_for_the_same_addresses() -> None:
+    spellings = address_key(
+        pd.Series(
+            [
+                "No. 241 Jianshe Rd., District 29, Beijing",
+                "No. 241 Jiansae Rd., District 29, Beijing",
+                "No. 241 Jianshi Rd., District 29, Beijing",
+            ]
+        )
+    ).tolist()
+    holdings = pd.DataFrame(
+        [("M1", "address", spellings[0], "warehouse", 0), ("M2", "address", spellings[1], "", 0)],
+        columns=["merchant_id", "kind", "key", "role", "shipments"],
+    )
+    want, want_merges = add_places(holdings)
+    # matched among the same addresses (in another order): the same holdings
+    same = pd.Series(spellings[1::-1], dtype=object)
+    got, _ = add_places(holdings, (same, match_places(same)))
+    pd.testing.assert_frame_equal(got, want)
+    # matched among other addresses (a third spelling the holdings lack): matched again
+    other = pd.Series(spellings, dtype=object)
+    got, merges = add_places(holdings, (other, match_places(other)))
+    pd.testing.assert_frame_equal(got, want)
+    assert merges["place"].nunique() == 1 and len(merges) == len(want_merges) == 2

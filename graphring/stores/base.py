@@ -153,13 +153,65 @@ def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
     """Raw holding rows (one per address role, parcel origin, phone...) -> one row per
     (merchant, kind, key, role) with its parcel count, sorted.
 
-    Grouped in this process on sorted integer codes (their order is the strings' order):
-    the four codes make one integer per row, and one sort of those integers groups and
-    orders the table. Sorting and hashing millions of strings row by row, or forking
-    workers that each copy the table, is what made this slow and memory-hungry.
+    Grouped in this process: shops, kinds and roles as sorted integer codes (their order
+    is the strings' order), the keys as they are, and one Arrow sort of the rows on
+    (shop, kind, key, role) orders them and puts equal rows side by side; keys are only
+    compared between rows of one shop and kind. Sorting millions of distinct keys, or
+    forking workers that each copy the table, is what made this slow and memory-hungry.
     """
-    by = ["merchant_id", "kind", "key", "role"]
     role = raw["role"].fillna("").astype(str)
+    shop, shop_names = factorize_sorted(raw["merchant_id"])
+    kind, kind_names = factorize_sorted(raw["kind"])
+    role_code, role_names = factorize_sorted(role)
+    keys = raw["key"].to_numpy(dtype=object)
+    try:
+        key_text = pa.array(keys, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return _finish_holdings_coded(raw, role)
+    # a missing id, kind or key: no holding
+    ok = (shop >= 0) & (kind >= 0) & np.asarray(key_text.is_valid(), dtype=bool)
+    rows = np.flatnonzero(ok)
+    table = pa.table(
+        {
+            "m": shop[rows].astype(np.int32),
+            "k": kind[rows].astype(np.int32),
+            "key": key_text.take(rows),
+            "r": role_code[rows].astype(np.int32),
+        }
+    )
+    order = np.asarray(
+        pc.sort_indices(table, sort_keys=[(c, "ascending") for c in ("m", "k", "key", "r")]),
+        dtype=np.int64,
+    )
+    rows = rows[order]
+    del table, order
+    m, k, r = shop[rows], kind[rows], role_code[rows]
+    sorted_keys = key_text.take(rows)
+    new = np.ones(len(rows), dtype=bool)
+    if len(rows) > 1:
+        same_key = np.asarray(pc.equal(sorted_keys[1:], sorted_keys[:-1]), dtype=bool)
+        new[1:] = (m[1:] != m[:-1]) | (k[1:] != k[:-1]) | (r[1:] != r[:-1]) | ~same_key
+    group = np.cumsum(new) - 1
+    shipments = raw["shipments"].fillna(0).to_numpy(dtype=np.int64)[rows]
+    # parcel counts summed per group (float sums are exact far beyond any parcel count)
+    totals = np.bincount(group, weights=shipments, minlength=int(new.sum()))
+    first = np.flatnonzero(new)
+    out = pd.DataFrame(
+        {
+            "merchant_id": np.asarray(shop_names, dtype=object)[m[first]],
+            "kind": np.asarray(kind_names, dtype=object)[k[first]],
+            "key": keys[rows[first]],
+            "role": np.asarray(role_names, dtype=object)[r[first]],
+        }
+    )
+    out["shipments"] = np.rint(totals).astype(np.int64)
+    return out[HOLDING_COLUMNS]
+
+
+def _finish_holdings_coded(raw: pd.DataFrame, role: pd.Series) -> pd.DataFrame:
+    """:func:`finish_holdings` for keys Arrow cannot take as text: the four columns as
+    sorted codes, one integer per row, grouped and ordered by one sort of those."""
+    by = ["merchant_id", "kind", "key", "role"]
     coded = [factorize_sorted(role if c == "role" else raw[c]) for c in by]
     codes = [c for c, _ in coded]
     sizes = [max(len(u), 1) for _, u in coded]
@@ -174,7 +226,6 @@ def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
     else:  # too many distinct values for one integer: group on the four codes
         stacked = np.column_stack(codes)
         _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
-    # parcel counts summed per group (float sums are exact far beyond any parcel count)
     totals = np.bincount(inverse.ravel(), weights=shipments, minlength=len(first))
     out = pd.DataFrame(
         {

@@ -160,37 +160,37 @@ def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
     forking workers that each copy the table, is what made this slow and memory-hungry.
     """
     role = raw["role"].fillna("").astype(str)
-    shop, shop_names = factorize_sorted(raw["merchant_id"])
-    kind, kind_names = factorize_sorted(raw["kind"])
-    role_code, role_names = factorize_sorted(role)
     keys = raw["key"].to_numpy(dtype=object)
     try:
         key_text = pa.array(keys, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return _finish_holdings_coded(raw, role)
+    shop, shop_names = _codes32(raw["merchant_id"])
+    kind, kind_names = _codes32(raw["kind"])
+    role_code, role_names = _codes32(role)
     # a missing id, kind or key: no holding
     ok = (shop >= 0) & (kind >= 0) & np.asarray(key_text.is_valid(), dtype=bool)
+    every = bool(ok.all())
     rows = np.flatnonzero(ok)
     table = pa.table(
         {
-            "m": shop[rows].astype(np.int32),
-            "k": kind[rows].astype(np.int32),
-            "key": key_text.take(rows),
-            "r": role_code[rows].astype(np.int32),
+            "m": shop if every else shop[rows],
+            "k": kind if every else kind[rows],
+            "key": key_text if every else key_text.take(rows),
+            "r": role_code if every else role_code[rows],
         }
     )
-    order = np.asarray(
-        pc.sort_indices(table, sort_keys=[(c, "ascending") for c in ("m", "k", "key", "r")]),
-        dtype=np.int64,
-    )
-    rows = rows[order]
-    del table, order
-    m, k, r = shop[rows], kind[rows], role_code[rows]
-    sorted_keys = key_text.take(rows)
+    del key_text
+    order = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in ("m", "k", "key", "r")])
+    del table
+    rows = rows[np.asarray(order, dtype=np.int64)]
+    del order
+    m, k, r, held = shop[rows], kind[rows], role_code[rows], keys[rows]
+    # equal neighbours are one holding (keys compared as the strings they are)
     new = np.ones(len(rows), dtype=bool)
     if len(rows) > 1:
-        same_key = np.asarray(pc.equal(sorted_keys[1:], sorted_keys[:-1]), dtype=bool)
-        new[1:] = (m[1:] != m[:-1]) | (k[1:] != k[:-1]) | (r[1:] != r[:-1]) | ~same_key
+        new[1:] = (m[1:] != m[:-1]) | (k[1:] != k[:-1]) | (r[1:] != r[:-1])
+        new[1:] |= held[1:] != held[:-1]
     group = np.cumsum(new) - 1
     shipments = raw["shipments"].fillna(0).to_numpy(dtype=np.int64)[rows]
     # parcel counts summed per group (float sums are exact far beyond any parcel count)
@@ -200,12 +200,18 @@ def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
         {
             "merchant_id": np.asarray(shop_names, dtype=object)[m[first]],
             "kind": np.asarray(kind_names, dtype=object)[k[first]],
-            "key": keys[rows[first]],
+            "key": held[first],
             "role": np.asarray(role_names, dtype=object)[r[first]],
         }
     )
     out["shipments"] = np.rint(totals).astype(np.int64)
     return out[HOLDING_COLUMNS]
+
+
+def _codes32(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factorize_sorted` with 32-bit codes."""
+    codes, uniques = factorize_sorted(values)
+    return codes.astype(np.int32), uniques
 
 
 def _finish_holdings_coded(raw: pd.DataFrame, role: pd.Series) -> pd.DataFrame:

@@ -19,7 +19,6 @@ import pandas as pd
 from graphring.calibrate import calibrate_weights
 from graphring.config import Settings
 from graphring.services import find_services
-from graphring.stores.base import HOLDING_COLUMNS
 
 #: Identifier kinds whose role matters for weight.
 ROLE_KINDS = {"address", "place"}
@@ -90,44 +89,24 @@ def build_links(
     part of a marketplace (Spark, component group by group) counts the whole one itself
     and hands in its table, one row per label in ``labels``' order.
     """
-    held = holdings.loc[holdings["key"] != "", HOLDING_COLUMNS]
-    shop_code, shop_ids = _shop_codes(held["merchant_id"])
-    kind_code, kind_names = pd.factorize(held["kind"], sort=True)
-    # identifiers numbered as first seen here; only those two shops share are put in
-    # (kind, key) order below -- sorting millions of keys held by one shop is wasted work
-    key_code, key_names = pd.factorize(held["key"], sort=False)
-    ident_code, _ = pd.factorize(kind_code.astype(np.int64) * max(len(key_names), 1) + key_code)
-    role_code, role_names = pd.factorize(held["role"].fillna(""), sort=True)
-    # the weight label of each distinct (kind, role), not of every holding
-    kind_role, kind_role_code = np.unique(
-        kind_code.astype(np.int64) * max(len(role_names), 1) + role_code, return_inverse=True
+    h = _holders(holdings, settings)
+    shop_ids, kind_names, key_names, role_names, label_names = (
+        h.shop_ids,
+        h.kind_names,
+        h.key_names,
+        h.role_names,
+        h.label_names,
     )
-    pair_label = link_weight_label(
-        pd.Series(np.asarray(kind_names, dtype=object)[kind_role // max(len(role_names), 1)]),
-        pd.Series(np.asarray(role_names, dtype=object)[kind_role % max(len(role_names), 1)]),
+    holder_ident, holder_shop, holder_label, holder_role, holder_kind, holder_key = (
+        h.ident,
+        h.shop,
+        h.label,
+        h.role,
+        h.kind,
+        h.key,
     )
-    pair_label_code, label_names = pd.factorize(pair_label, sort=True)
-    label_code = pair_label_code[kind_role_code.ravel()]
-    # configured weights pick each shop's strongest role; calibrated ones weigh the links
-    configured = np.array([settings.kind_weight(x) for x in label_names], dtype="float64")[
-        label_code
-    ]
-    shipments = held["shipments"].to_numpy(dtype="int64")
-
-    # one row per (identifier, shop): its strongest role, its shipments from there
-    order = np.lexsort((role_code, -configured, shop_code, ident_code))
-    ident_sorted, shop_sorted = ident_code[order], shop_code[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (ident_sorted[1:] != ident_sorted[:-1]) | (shop_sorted[1:] != shop_sorted[:-1])
-    holder_row = np.cumsum(first) - 1
-    holder_shipments = np.bincount(holder_row, weights=shipments[order]).astype(np.int64)
-    holder_ident, holder_shop = ident_sorted[first], shop_sorted[first]
-    holder_label, holder_role, holder_kind, holder_key = (
-        label_code[order][first],
-        role_code[order][first],
-        kind_code[order][first],
-        key_code[order][first],
-    )
+    holder_shipments = h.shipments
+    del h
     holders_of = np.bincount(holder_ident)
     # holdings of each label (supernodes are services, not chance), for calibration: one
     # per (identifier, shop), so a shop with two phones counts twice (counting shops once
@@ -170,15 +149,17 @@ def build_links(
     )
     ids["supernode"] = ids["holders"] > settings.supernode_max_merchants
     usable = ~ids["supernode"].to_numpy()[node]
-    left = pd.DataFrame({"node": node[usable], "m": holder_shop[usable], "l": holder_label[usable]})
-    pairs = left.merge(left, on="node", suffixes=("_a", "_b"))
-    pairs = pairs.loc[pairs["m_a"].to_numpy() < pairs["m_b"].to_numpy()]
-    pair_node = pairs["node"].to_numpy()
+    # every two holders of an identifier, once: rows (i, j), i < j, within a node; a node's
+    # rows are in merchant order, so the first holder of a pair is the smaller shop code
+    node_u, shop_u, label_u = node[usable], holder_shop[usable], holder_label[usable]
+    i, j = _pairs_within(node_u)
+    pair_node, m_a, m_b, l_a, l_b = node_u[i], shop_u[i], shop_u[j], label_u[i], label_u[j]
+    del i, j, node_u, shop_u, label_u
     pair_kind = holder_kind[node_start][pair_node]
 
     # kind weights calibrated on the data (and verdicts): graphring/calibrate.py
     labels = [str(x) for x in label_names]
-    chance = _chance_holders(pairs, pair_kind, len(shop_ids), len(label_names))
+    chance = _chance_holders(m_a, m_b, l_a, l_b, pair_kind, len(shop_ids), len(label_names))
     weight_table = (
         weigh(labels, label_holders, chance)
         if weigh is not None
@@ -196,8 +177,8 @@ def build_links(
     )
     services = find_services(
         pair_node,
-        pairs["m_a"].to_numpy(),
-        pairs["m_b"].to_numpy(),
+        m_a,
+        m_b,
         holders,
         settings.service_min_holders,
         settings.service_max_cohesion,
@@ -206,13 +187,14 @@ def build_links(
     ids["cohesion"] = services.cohesion.round(4)
     ids["weight_factor"] = services.factor.round(4)
     contribution = (
-        np.minimum(label_weight[pairs["l_a"].to_numpy()], label_weight[pairs["l_b"].to_numpy()])
+        np.minimum(label_weight[l_a], label_weight[l_b])
         * rarity[pair_node]
         * services.factor[pair_node]
     )
+    del l_a, l_b
     edges = _pair_links(
-        pairs["m_a"].to_numpy(),
-        pairs["m_b"].to_numpy(),
+        m_a,
+        m_b,
         pair_kind,
         contribution,
         np.asarray(kind_names, dtype=object),
@@ -220,6 +202,109 @@ def build_links(
         settings.min_link_weight,
     )
     return Links(edges=edges, identifiers=ids, memberships=memberships, weights=weight_table)
+
+
+@dataclass
+class _HolderRows:
+    """One row per (identifier, shop) of the holdings, as codes: the identifier (numbered
+    as first seen), shop, weight label, role, kind and key (each code into its names), the
+    shop's parcels from there. The holding with the strongest configured weight gives a
+    shop's role and label."""
+
+    ident: np.ndarray
+    shop: np.ndarray
+    label: np.ndarray
+    role: np.ndarray
+    kind: np.ndarray
+    key: np.ndarray
+    shipments: np.ndarray
+    shop_ids: np.ndarray
+    kind_names: np.ndarray
+    key_names: pd.Index
+    role_names: np.ndarray
+    label_names: np.ndarray
+
+
+def _holders(holdings: pd.DataFrame, settings: Settings) -> _HolderRows:
+    """:class:`_HolderRows` of ``holdings`` (rows with an empty key left out). Works on
+    32-bit codes, and what it makes per holding is freed on return: at a million shops
+    the holdings are ten million rows."""
+    keyed = (holdings["key"] != "").to_numpy()
+    every = bool(keyed.all())
+
+    def column(name: str) -> pd.Series:
+        col = holdings[name]
+        return col if every else col[keyed]
+
+    shop_code, shop_ids = _shop_codes(column("merchant_id"))
+    kind_code, kind_names = pd.factorize(column("kind"), sort=True)
+    # identifiers numbered as first seen here; only those two shops share are put in
+    # (kind, key) order later -- sorting millions of keys held by one shop is wasted work
+    key_code, key_names = pd.factorize(column("key"), sort=False)
+    ident_code = pd.factorize(kind_code.astype(np.int64) * max(len(key_names), 1) + key_code)[0]
+    role_code, role_names = pd.factorize(column("role").fillna(""), sort=True)
+    shipments = column("shipments").to_numpy(dtype="int64")
+    shop_code, kind_code, key_code, ident_code, role_code = (
+        x.astype(np.int32) for x in (shop_code, kind_code, key_code, ident_code, role_code)
+    )
+    # the weight label of each distinct (kind, role), not of every holding
+    kind_role, kind_role_code = np.unique(
+        kind_code.astype(np.int64) * max(len(role_names), 1) + role_code, return_inverse=True
+    )
+    pair_label = link_weight_label(
+        pd.Series(np.asarray(kind_names, dtype=object)[kind_role // max(len(role_names), 1)]),
+        pd.Series(np.asarray(role_names, dtype=object)[kind_role % max(len(role_names), 1)]),
+    )
+    pair_label_code, label_names = pd.factorize(pair_label, sort=True)
+    label_code = pair_label_code[kind_role_code.ravel()].astype(np.int32)
+    del kind_role_code
+    # configured weights pick each shop's strongest role (ranked: equal weights, one rank)
+    configured = np.array([settings.kind_weight(x) for x in label_names], dtype="float64")
+    strength = np.unique(-configured, return_inverse=True)[1].ravel().astype(np.int32)
+
+    # one row per (identifier, shop): its strongest role, its shipments from there
+    order = np.lexsort((role_code, strength[label_code], shop_code, ident_code))
+    ident_sorted, shop_sorted = ident_code[order], shop_code[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (ident_sorted[1:] != ident_sorted[:-1]) | (shop_sorted[1:] != shop_sorted[:-1])
+    holder_row = np.cumsum(first) - 1
+    holder_shipments = np.bincount(holder_row, weights=shipments[order]).astype(np.int64)
+    del holder_row, shipments
+    return _HolderRows(
+        ident=ident_sorted[first],
+        shop=shop_sorted[first],
+        label=label_code[order][first],
+        role=role_code[order][first],
+        kind=kind_code[order][first],
+        key=key_code[order][first],
+        shipments=holder_shipments,
+        shop_ids=np.asarray(shop_ids, dtype=object),
+        kind_names=np.asarray(kind_names, dtype=object),
+        key_names=key_names,
+        role_names=np.asarray(role_names, dtype=object),
+        label_names=np.asarray(label_names, dtype=object),
+    )
+
+
+def _pairs_within(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (i, j), i < j, of every two rows of one group, in (i, j) order;
+    ``group`` labels rows, each group's rows consecutive.
+
+    >>> [x.tolist() for x in _pairs_within(np.array([5, 5, 5, 7, 9, 9]))]
+    [[0, 0, 1, 4], [1, 2, 2, 5]]
+    """
+    n = len(group)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    rows = np.arange(n, dtype=np.int64)
+    after = np.repeat(starts + sizes, sizes) - rows - 1  # rows after i in its group
+    i = np.repeat(rows, after)
+    # j counts up from i + 1 within each run of i
+    j = np.arange(len(i), dtype=np.int64)
+    j -= np.repeat(np.cumsum(after) - after - rows - 1, after)
+    return i, j
 
 
 def _shop_codes(merchant_id: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -298,11 +383,18 @@ def _pair_links(
 
 
 def _chance_holders(
-    pairs: pd.DataFrame, pkind: np.ndarray, n_merchants: int, n_labels: int
+    m_a: np.ndarray,
+    m_b: np.ndarray,
+    l_a: np.ndarray,
+    l_b: np.ndarray,
+    pkind: np.ndarray,
+    n_merchants: int,
+    n_labels: int,
 ) -> np.ndarray:
     """Per label: shops sharing an identifier of it with a shop they share no other kind
-    with (what chance sharing looks like; see graphring/calibrate.py)."""
-    a, b = pairs["m_a"].to_numpy().astype(np.int64), pairs["m_b"].to_numpy().astype(np.int64)
+    with (what chance sharing looks like; see graphring/calibrate.py). One row per
+    (identifier, pair of its holders): shop codes ``m_a`` < ``m_b``, their labels."""
+    a, b = m_a.astype(np.int64), m_b.astype(np.int64)
     pair = a * (n_merchants + 1) + b
     # distinct (pair, kind) as one integer each: a pair, then its kind in the low digits
     kinds = int(pkind.max()) + 1 if len(pkind) else 1
@@ -312,8 +404,8 @@ def _chance_holders(
     stride = n_merchants + 1
     held = np.concatenate(
         [
-            pairs["l_a"].to_numpy()[lonely].astype(np.int64) * stride + a[lonely],
-            pairs["l_b"].to_numpy()[lonely].astype(np.int64) * stride + b[lonely],
+            l_a[lonely].astype(np.int64) * stride + a[lonely],
+            l_b[lonely].astype(np.int64) * stride + b[lonely],
         ]
     )
     return np.bincount(np.unique(held) // stride, minlength=n_labels)

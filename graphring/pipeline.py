@@ -35,7 +35,7 @@ from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
 from graphring.parallel import Background
-from graphring.places import add_places
+from graphring.places import Matched, add_places, dataset_address_keys, match_places
 from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
 from graphring.schema import MERCHANT_COLUMNS, RING_EVIDENCE_COLUMNS
@@ -184,6 +184,10 @@ def run_pipeline(
         else read_dataset(data_dir, settings.default_region, settings.processes(), today)
     )
     clock.lap("read_validate_normalize")
+    big = len(dataset["merchants"]) >= BACKGROUND_MIN_SHOPS
+    # places are matched among the data's address keys while the store loads
+    keys = dataset_address_keys(dataset.tables) if settings.match_places and big else None
+    places = Background(match_places, (keys,), settings.processes()) if keys is not None else None
     loaded = _load(store, dataset)
     clock.lap("load")
     # shop risk needs no links: computed beside linking and detection when there are cores
@@ -192,7 +196,8 @@ def run_pipeline(
         (loaded.merchants, loaded.listings, today),
         settings.processes() if len(loaded.merchants) >= BACKGROUND_MIN_SHOPS else 1,
     )
-    linked = _link(store, len(loaded.merchants), settings, feedback)
+    matched = (keys, places.result()) if keys is not None and places is not None else None
+    linked = _link(store, len(loaded.merchants), settings, feedback, matched)
     clock.lap("link")
     partition = detection.partition(loaded.merchants["merchant_id"], linked.links)
     clock.lap("detect")
@@ -284,14 +289,19 @@ class _Linked:
 
 
 def _link(
-    store: Store, n_merchants: int, settings: Settings, feedback: Mapping[str, float] | None
+    store: Store,
+    n_merchants: int,
+    settings: Settings,
+    feedback: Mapping[str, float] | None,
+    matched: Matched | None = None,
 ) -> _Linked:
-    """The store's holdings, places matched (``match_places``), weighted links."""
+    """The store's holdings, places matched (``match_places``; ``matched``: beforehand),
+    weighted links."""
     holdings = store.holdings()
     places = 0
     if settings.match_places:
         # the same premises spelled apart: one weaker "place" identifier (graphring/places.py)
-        holdings, merges = add_places(holdings)
+        holdings, merges = add_places(holdings, matched)
         places = int(merges["place"].nunique()) if len(merges) else 0
     links = build_links(holdings, n_merchants, settings, feedback)
     return _Linked(holdings, links, places)

@@ -18,6 +18,8 @@ and how similar their streets were, so the evidence shows every merge.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -116,18 +118,18 @@ def match_places(keys: pd.Series) -> pd.DataFrame:
     lowest street similarity in the place).
     """
     u = pd.Series(pd.unique(keys.astype(str)), dtype=object)
-    p = parse_addresses(u)
-    ok = (p["number"] != "") & (p["street"] != "")
-    p = p.loc[ok].assign(key=u[ok].to_numpy(), i=np.flatnonzero(ok.to_numpy()))
     empty = pd.DataFrame({"key": [], "place": [], "similarity": []})
-    if p.empty:
-        return empty
     # blocks: script, number, street type and the locality's last word (a postcode, a
-    # city) or, in Chinese, its city; other numbers are never compared
+    # city) or, in Chinese, its city; other numbers are never compared. Only addresses
+    # that share their block with another are parsed again and compared.
+    block = _block_codes(u)
+    shared = (block >= 0) & (np.bincount(block + 1)[block + 1] >= 2)
+    if not shared.any():
+        return empty
+    index = np.flatnonzero(shared)
+    p = parse_addresses(u[index]).assign(key=u[index].to_numpy(), i=index)
     cjk_row = (p["script"] == "cjk").to_numpy()
-    block = pd.factorize(_block_keys(p))[0]
-    rows = pd.DataFrame({"r": np.arange(len(p)), "block": block})
-    rows = rows.loc[rows.groupby("block")["r"].transform("size").to_numpy() >= 2]
+    rows = pd.DataFrame({"r": np.arange(len(p)), "block": block[index]})
     pairs = rows.merge(rows, on="block", suffixes=("_a", "_b"))
     pairs = pairs.loc[pairs["r_a"] < pairs["r_b"]]
     if pairs.empty:
@@ -152,7 +154,6 @@ def match_places(keys: pd.Series) -> pd.DataFrame:
     locality = p["locality"].to_numpy(dtype=object)
     near = process.cpdist(locality[ra], locality[rb], scorer=fuzz.ratio, workers=1)
     keep = near >= LOCALITY_SIMILARITY
-    index = p["i"].to_numpy()
     m = pd.DataFrame(
         {
             "i_a": index[ra[keep]],
@@ -221,6 +222,26 @@ def _locality_numbers(locality: pa.Array) -> np.ndarray:
     )
 
 
+#: Distinct addresses parsed at a time to find their blocks: the parts of every address
+#: of a million-shop marketplace at once were gigabytes of small strings.
+BLOCK_CHUNK = 200_000
+
+
+def _block_codes(u: pd.Series) -> np.ndarray:
+    """A code per address of ``u`` for its block (:func:`_block_keys`); -1 for an address
+    without a street and number (it joins no place). Parsed a chunk at a time, keeping
+    only the block keys."""
+    keys = np.full(len(u), "", dtype=object)
+    for start in range(0, len(u), BLOCK_CHUNK):
+        p = parse_addresses(u.iloc[start : start + BLOCK_CHUNK])
+        ok = ((p["number"] != "") & (p["street"] != "")).to_numpy()
+        if ok.any():
+            keys[start + np.flatnonzero(ok)] = _block_keys(p.loc[ok]).to_numpy()
+    codes, _ = pd.factorize(keys)
+    codes[keys == ""] = -1
+    return codes
+
+
 def place_blocks(keys: pd.Series) -> pd.Series:
     """The block :func:`match_places` compares each normalized address within; empty for
     an address without a street and number (it joins no place). Addresses of different
@@ -261,16 +282,77 @@ def _places(n: int, m: pd.DataFrame, p: pd.DataFrame) -> np.ndarray:
     return connected_components(adj, directed=False)[1]
 
 
-def add_places(holdings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def dataset_address_keys(tables: Mapping[str, pd.DataFrame]) -> pd.Series:
+    """The distinct address keys of a dataset's tables (addresses, parcel origins and
+    identifiers of kind ``address``): the keys of the address holdings a store makes of
+    it, known before the store is loaded. Empty keys left out."""
+    ident = tables["identifiers"]
+    keys = pd.concat(
+        [
+            tables["addresses"]["key"],
+            tables["shipments"]["origin_key"],
+            ident.loc[ident["kind"] == "address", "key"],
+        ],
+        ignore_index=True,
+    )
+    distinct = pd.unique(keys.astype(str).to_numpy(dtype=object))
+    return pd.Series(distinct[distinct != ""], dtype=object)
+
+
+#: Places already matched: the distinct address keys matched and :func:`match_places`' rows.
+Matched = tuple[pd.Series, pd.DataFrame]
+
+
+def add_places(
+    holdings: pd.DataFrame, matched: Matched | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``holdings`` with a ``place`` holding beside every address holding that joins
-    another spelling, and the merges (key, place, similarity) for run.json."""
-    addr = holdings.loc[holdings["kind"] == "address"]
-    merges = match_places(addr["key"])
+    another spelling, and the merges (key, place, similarity) for run.json. The output is
+    in merchant order (stable: a shop's holdings, then its places).
+
+    ``matched``: places matched beforehand (while the store loaded), used when their keys
+    are exactly the holdings' distinct address keys; otherwise matched here."""
+    is_address = (holdings["kind"] == "address").to_numpy()
+    addr = holdings.loc[is_address]
+    merges = (
+        matched[1]
+        if matched is not None and _same_keys(addr["key"], matched[0])
+        else match_places(addr["key"])
+    )
     if merges.empty:
         return holdings, merges
     to_place = merges.set_index("key")["place"]
-    extra = addr.loc[addr["key"].isin(to_place.index)].assign(kind="place")
+    joins = np.flatnonzero(is_address)[addr["key"].isin(to_place.index).to_numpy()]
+    extra = holdings.iloc[joins].assign(kind="place")
     extra["key"] = extra["key"].map(to_place).to_numpy()
-    out = pd.concat([holdings, extra], ignore_index=True)
-    out = out.sort_values("merchant_id", kind="stable").reset_index(drop=True)
+    shop = _merchant_runs(holdings["merchant_id"])
+    if shop is None:  # not in merchant order: sort the text
+        out = pd.concat([holdings, extra], ignore_index=True)
+        out = out.sort_values("merchant_id", kind="stable").reset_index(drop=True)
+        return out, merges
+    # in merchant order already: the places go after their shop's holdings, placed by
+    # sorting integers, one column at a time (a million shops' holdings are gigabytes)
+    order = np.argsort(np.r_[shop, shop[joins]], kind="stable")
+    out = pd.DataFrame(
+        {
+            c: np.concatenate([holdings[c].to_numpy(), extra[c].to_numpy()])[order]
+            for c in holdings.columns
+        }
+    )
     return out, merges
+
+
+def _same_keys(keys: pd.Series, distinct: pd.Series) -> bool:
+    """Whether the non-empty values of ``keys`` are exactly the values of ``distinct``."""
+    held = pd.unique(keys.astype(str).to_numpy(dtype=object))
+    held = held[held != ""]
+    return len(held) == len(distinct) and bool(pd.Series(held).isin(distinct).all())
+
+
+def _merchant_runs(merchant_id: pd.Series) -> np.ndarray | None:
+    """The number of each row's shop when the rows are in merchant order (0, 0, 1, ...);
+    None when they are not (or an id is missing)."""
+    if merchant_id.hasnans or not merchant_id.is_monotonic_increasing:
+        return None
+    ids = merchant_id.to_numpy(dtype=object)
+    return np.cumsum(np.r_[False, ids[1:] != ids[:-1]])

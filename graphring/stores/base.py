@@ -153,13 +153,71 @@ def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
     """Raw holding rows (one per address role, parcel origin, phone...) -> one row per
     (merchant, kind, key, role) with its parcel count, sorted.
 
-    Grouped in this process on sorted integer codes (their order is the strings' order):
-    the four codes make one integer per row, and one sort of those integers groups and
-    orders the table. Sorting and hashing millions of strings row by row, or forking
-    workers that each copy the table, is what made this slow and memory-hungry.
+    Grouped in this process: shops, kinds and roles as sorted integer codes (their order
+    is the strings' order), the keys as they are, and one Arrow sort of the rows on
+    (shop, kind, key, role) orders them and puts equal rows side by side; keys are only
+    compared between rows of one shop and kind. Sorting millions of distinct keys, or
+    forking workers that each copy the table, is what made this slow and memory-hungry.
     """
-    by = ["merchant_id", "kind", "key", "role"]
     role = raw["role"].fillna("").astype(str)
+    keys = raw["key"].to_numpy(dtype=object)
+    try:
+        key_text = pa.array(keys, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return _finish_holdings_coded(raw, role)
+    shop, shop_names = _codes32(raw["merchant_id"])
+    kind, kind_names = _codes32(raw["kind"])
+    role_code, role_names = _codes32(role)
+    # a missing id, kind or key: no holding
+    ok = (shop >= 0) & (kind >= 0) & np.asarray(key_text.is_valid(), dtype=bool)
+    every = bool(ok.all())
+    rows = np.flatnonzero(ok)
+    table = pa.table(
+        {
+            "m": shop if every else shop[rows],
+            "k": kind if every else kind[rows],
+            "key": key_text if every else key_text.take(rows),
+            "r": role_code if every else role_code[rows],
+        }
+    )
+    del key_text
+    order = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in ("m", "k", "key", "r")])
+    del table
+    rows = rows[np.asarray(order, dtype=np.int64)]
+    del order
+    m, k, r, held = shop[rows], kind[rows], role_code[rows], keys[rows]
+    # equal neighbours are one holding (keys compared as the strings they are)
+    new = np.ones(len(rows), dtype=bool)
+    if len(rows) > 1:
+        new[1:] = (m[1:] != m[:-1]) | (k[1:] != k[:-1]) | (r[1:] != r[:-1])
+        new[1:] |= held[1:] != held[:-1]
+    group = np.cumsum(new) - 1
+    shipments = raw["shipments"].fillna(0).to_numpy(dtype=np.int64)[rows]
+    # parcel counts summed per group (float sums are exact far beyond any parcel count)
+    totals = np.bincount(group, weights=shipments, minlength=int(new.sum()))
+    first = np.flatnonzero(new)
+    out = pd.DataFrame(
+        {
+            "merchant_id": np.asarray(shop_names, dtype=object)[m[first]],
+            "kind": np.asarray(kind_names, dtype=object)[k[first]],
+            "key": held[first],
+            "role": np.asarray(role_names, dtype=object)[r[first]],
+        }
+    )
+    out["shipments"] = np.rint(totals).astype(np.int64)
+    return out[HOLDING_COLUMNS]
+
+
+def _codes32(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factorize_sorted` with 32-bit codes."""
+    codes, uniques = factorize_sorted(values)
+    return codes.astype(np.int32), uniques
+
+
+def _finish_holdings_coded(raw: pd.DataFrame, role: pd.Series) -> pd.DataFrame:
+    """:func:`finish_holdings` for keys Arrow cannot take as text: the four columns as
+    sorted codes, one integer per row, grouped and ordered by one sort of those."""
+    by = ["merchant_id", "kind", "key", "role"]
     coded = [factorize_sorted(role if c == "role" else raw[c]) for c in by]
     codes = [c for c, _ in coded]
     sizes = [max(len(u), 1) for _, u in coded]
@@ -174,7 +232,6 @@ def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
     else:  # too many distinct values for one integer: group on the four codes
         stacked = np.column_stack(codes)
         _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
-    # parcel counts summed per group (float sums are exact far beyond any parcel count)
     totals = np.bincount(inverse.ravel(), weights=shipments, minlength=len(first))
     out = pd.DataFrame(
         {
@@ -213,9 +270,10 @@ def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(values, sort=True)``, sooner for text: the values are hashed, and the
     distinct ones sorted by Arrow in C++ (UTF-8 byte order is Python's code point order),
     not by a Python comparison per step of the sort."""
+    objects = values.to_numpy(dtype=object)
     try:
         # Arrow's hash, not pandas': pandas takes "a" and "a\x00" for one value
-        coded = pc.dictionary_encode(pa.array(values.to_numpy(dtype=object), type=pa.string()))
+        coded = pc.dictionary_encode(pa.array(objects, type=pa.string()))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pd.factorize(values, sort=True)
     codes = np.asarray(pc.fill_null(coded.indices, -1), dtype=np.int64)
@@ -223,8 +281,12 @@ def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     sorted_codes = np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else 0, -1)
-    uniques = np.asarray(coded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-    return sorted_codes, uniques[order]
+    # each distinct value as one of the input's own strings (any row holding it), not a
+    # new string made from Arrow's copy: millions of keys would be held twice
+    holder = np.empty(len(order), dtype=np.int64)
+    present = codes >= 0
+    holder[codes[present]] = np.flatnonzero(present)
+    return sorted_codes, objects[holder[order]]
 
 
 def sort_frame(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:

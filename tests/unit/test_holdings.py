@@ -52,3 +52,31 @@ def test_text_is_sorted_in_pythons_order_with_missing_values_last() -> None:
     codes, uniques = base.factorize_sorted(frame["k"])
     assert list(uniques) == sorted(set(w for w in words if w is not None))
     assert [uniques[c] if c >= 0 else None for c in codes] == words
+
+
+def test_distinct_values_are_the_inputs_own_strings_in_sorted_order() -> None:
+    values = pd.Series(["b" + "x" * 5, None, "a" * 3, "b" + "x" * 5, "é", "a\x00"], dtype=object)
+    codes, uniques = base.factorize_sorted(values)
+    assert uniques.tolist() == ["a\x00", "aaa", "bxxxxx", "é"]
+    assert codes.tolist() == [2, -1, 1, 2, 3, 0]
+    # no copies: each distinct value is one of the strings the rows hold
+    assert all(any(u is v for v in values) for u in uniques)
+
+
+def test_holdings_with_keys_that_are_not_text_are_grouped_the_same_way() -> None:
+    raw = pd.DataFrame(
+        {
+            "merchant_id": ["M2", "M1", "M1", "M1", "M2"],
+            "kind": ["phone"] * 5,
+            # a number where text was expected, and a float NaN: Arrow takes neither as text
+            "key": ["b", 7, "a", float("nan"), "b"],
+            "role": ["", "", "", "", ""],
+            "shipments": [1, 2, 3, 4, 5],
+        }
+    )
+    got = base.finish_holdings(raw)
+    assert got[["merchant_id", "key", "shipments"]].values.tolist() == [
+        ["M1", 7, 2],
+        ["M1", "a", 3],
+        ["M2", "b", 6],
+    ]

@@ -1,7 +1,8 @@
+import numpy as np
 import pandas as pd
 
 from graphring.config import Settings
-from graphring.linking import build_links
+from graphring.linking import _pairs_within, build_links
 
 
 def holdings(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
@@ -73,3 +74,35 @@ def test_kinds_of_a_link_are_named_past_sixty_four_kinds() -> None:
     kinds = links.edges.set_index(["a", "b"])["kinds"]
     assert kinds[("A", "B")] == ",".join(f"k{i:02d}" for i in range(70))
     assert kinds[("C", "D")] == "k03,k69"
+
+
+def test_every_two_holders_of_an_identifier_are_paired_once_as_a_self_join_would() -> None:
+    # the definition: join the rows of each group with each other, keep i < j
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        group = np.sort(rng.integers(0, rng.integers(1, 30), size=rng.integers(0, 80)))
+        rows = pd.DataFrame({"g": group, "r": np.arange(len(group))})
+        joined = rows.merge(rows, on="g")
+        joined = joined.loc[joined["r_x"] < joined["r_y"]]
+        i, j = _pairs_within(group)
+        assert i.tolist() == joined["r_x"].tolist()
+        assert j.tolist() == joined["r_y"].tolist()
+
+
+def test_links_are_the_same_whatever_order_the_holdings_come_in() -> None:
+    rng = np.random.default_rng(8)
+    n = 400
+    holdings = pd.DataFrame(
+        {
+            "merchant_id": [f"M{i:03d}" for i in rng.integers(0, 120, n)],
+            "kind": rng.choice(["address", "phone", "account", "device"], n),
+            "key": [f"k{i}" for i in rng.integers(0, 60, n)],
+            "role": rng.choice(["warehouse", "return", "", "origin"], n),
+            "shipments": rng.integers(0, 4, n),
+        }
+    )
+    settings = Settings()
+    one = build_links(holdings, 120, settings)
+    two = build_links(holdings.sample(frac=1.0, random_state=3), 120, settings)
+    pd.testing.assert_frame_equal(one.edges, two.edges)
+    pd.testing.assert_frame_equal(one.identifiers, two.identifiers)

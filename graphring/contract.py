@@ -263,7 +263,8 @@ def _read_csv(path: Path, data: bytes) -> tuple[pd.DataFrame, dict[str, _Coded]]
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     names = _header(path, body)
     _check_columns(path, names)
-    if body.strip() and names:
+    # anything but ASCII whitespace (``body.strip()``, without copying the file)
+    if body and not body.isspace() and names:
         try:
             # Arrow's multithreaded reader for well-formed files, every column read as
             # text (pandas' pyarrow engine infers numbers first: "007" came back "7.0" and
@@ -368,7 +369,8 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, str, dict[str, _Coded]]:
     else:
         (frame, coded), offset = _read_csv(path, data), 2
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.reset_index(drop=True)
+    if not frame.index.equals(pd.RangeIndex(len(frame))):
+        frame = frame.reset_index(drop=True)
     frame.insert(0, "_line", np.arange(offset, offset + len(frame), dtype=np.int64))
     return frame, digest, coded
 

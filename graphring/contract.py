@@ -807,6 +807,9 @@ def _prepare(
         raise InputError("required column missing", file=path.name, column=missing[0])
     source = SourceFile(name, path, digest, len(frame))
     frame, coded = _checked(TABLES[name], frame, path.name, rejects, known, today, read)
+    del read  # the reader's codes; the text columns the keys need stay (as ``coded``)
+    needed = {raw for raw, _, _ in KEYED.get(name, [])} | {"kind"}
+    coded = {column: text for column, text in coded.items() if column in needed}
     return _add_keys(name, frame, path.name, rejects, region, coded), source, rejects.parts
 
 

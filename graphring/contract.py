@@ -547,8 +547,8 @@ def _checked(
     read: dict[str, _Coded],
 ) -> tuple[pd.DataFrame, dict[str, _Coded]]:
     """:func:`_validate`, given the columns the reader holds as codes (``read``), and
-    giving the kept rows' text columns as codes. Every check is of one value alone (but
-    unknown shops and repeated ids): made once per distinct value, spread by code."""
+    giving the kept rows' text columns as codes. Every check but that of repeated ids is of
+    one value alone: made once per distinct value, spread to the rows by code."""
     index = frame.index
 
     def rows(mask: np.ndarray) -> pd.Series:
@@ -565,9 +565,9 @@ def _checked(
         raw = frame[col.name]
         empty = ~_filled(text.values)
         if col.required:
-            bad = rows(text.per_row(empty))
-            rejects.add(frame, bad, file, col.name, f"empty {col.name}", value=raw)
-            bad_any |= text.per_row(empty)
+            bad = text.per_row(empty)
+            rejects.add(frame, rows(bad), file, col.name, f"empty {col.name}", value=raw)
+            bad_any |= bad
         problems: list[tuple[pd.Series | np.ndarray, str]]
         if col.type == TEXT:
             nul = _objects(pc.match_substring(text.values, "\x00"))

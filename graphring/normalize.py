@@ -46,10 +46,6 @@ _EXPANSIONS = [
 ASCII_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
 
 
-def _text(values: pd.Series) -> pd.Series:
-    return values.astype("string").fillna("").str.normalize("NFKC")
-
-
 def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Codes of ``values`` and their distinct values as text (missing ones empty), found
     by hashing the values as they are: no string work on every row."""

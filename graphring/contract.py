@@ -634,10 +634,9 @@ def _checked(
             rejects.add(frame, rows(dup), file, spec.unique, reason.reindex(index))
             bad_any |= dup
     keep = ~bad_any
-    if keep.all() and index.equals(pd.RangeIndex(len(frame))):
-        kept = frame
-    else:
-        kept = frame.loc[keep].reset_index(drop=True)
+    # a copy even when every row stays: the columns replaced above (numbers, dates) are
+    # views into the reader's block of all the text columns, which they would keep alive
+    kept = frame.loc[keep].reset_index(drop=True)
     return _keep_extra_numbers(spec, kept), {n: t.of_rows(keep) for n, t in texts.items()}
 
 

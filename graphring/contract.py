@@ -492,7 +492,9 @@ def _stripped(column: pd.Series, read: _Coded | None) -> tuple[_Coded, bool]:
     string work in C++, once per distinct value."""
     text = read if read is not None else _distinct_text(column)
     stripped = pc.utf8_trim(text.values, characters=PY_WHITESPACE)
-    return _Coded(text.codes, stripped), read is not None and stripped.equals(text.values)
+    if read is not None and stripped.equals(read.values):
+        return read, True  # one copy of the values in memory, not two
+    return _Coded(text.codes, stripped), False
 
 
 def _distinct_text(column: pd.Series) -> _Coded:

@@ -25,7 +25,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from graphring.errors import InputError
-from graphring.normalize import account_key, address_key, identifier_key, phone_key
+from graphring.normalize import (
+    account_key,
+    address_key,
+    identifier_key,
+    phone_key,
+    text_keys,
+)
 from graphring.parallel import fork_map
 
 TEXT, NUMBER, DATE, DATETIME = "text", "number", "date", "datetime"
@@ -252,11 +258,13 @@ def _arrow_copy(data: bytes) -> pa.Buffer:
     return stream.getvalue()
 
 
-def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
+def _read_csv(path: Path, data: bytes) -> tuple[pd.DataFrame, dict[str, _Coded]]:
+    """The file's columns as text, and as codes those Arrow's reader read (see :class:`_Coded`)."""
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     names = _header(path, body)
     _check_columns(path, names)
-    if body.strip() and names:
+    # anything but ASCII whitespace (``body.strip()``, without copying the file)
+    if body and not body.isspace() and names:
         try:
             # Arrow's multithreaded reader for well-formed files, every column read as
             # text (pandas' pyarrow engine infers numbers first: "007" came back "7.0" and
@@ -272,9 +280,10 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
                     quoted_strings_can_be_null=False,
                 ),
             )
-            return pd.DataFrame(
-                {n: _python_strings(table.column(c)) for n, c in zip(names, code, strict=True)}
-            )
+            columns = {n: table.column(c) for n, c in zip(names, code, strict=True)}
+            coded = {n: _Coded.of(column) for n, column in columns.items()}
+            frame = pd.DataFrame({n: _python_strings(columns[n], coded[n]) for n in columns})
+            return frame, {n.strip(): c for n, c in coded.items()}
         except Exception:  # the careful reader below reports the problem
             pass
     try:
@@ -290,22 +299,46 @@ def _read_csv(path: Path, data: bytes) -> pd.DataFrame:
     if not text.strip():
         raise InputError("the file is empty; a header row is required", file=path.name)
     try:
-        return pd.read_csv(
+        frame = pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True
         )
     except pd.errors.ParserError as e:
         raise InputError(f"cannot be read as CSV: {e}", file=path.name) from e
+    return frame, {}
 
 
-def _python_strings(column: pa.ChunkedArray) -> np.ndarray:
+@dataclass(frozen=True)
+class _Coded:
+    """A text column as each row's position (``codes``) among its distinct values
+    (``values``, Arrow text): work done once per value, then spread to the rows by code.
+    After edits (a strip, a case fold) a value may repeat among ``values``."""
+
+    codes: np.ndarray
+    values: pa.Array
+
+    @classmethod
+    def of(cls, column: pa.ChunkedArray | pa.Array) -> _Coded:
+        coded = pc.dictionary_encode(
+            column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        )
+        return cls(coded.indices.to_numpy(zero_copy_only=False), coded.dictionary)
+
+    def per_row(self, per_value: np.ndarray) -> np.ndarray:
+        """Each row's entry of ``per_value`` (one entry per value)."""
+        return per_value[self.codes]
+
+    def of_rows(self, rows: np.ndarray) -> _Coded:
+        """The same column with the rows ``rows`` (a mask) only."""
+        return self if rows.all() else _Coded(self.codes[rows], self.values)
+
+
+def _python_strings(column: pa.ChunkedArray, coded: _Coded) -> np.ndarray:
     """A text column as an object array. A value repeated down the column (a shop's id on
     each of its parcels, a carrier, a warehouse) becomes one Python string shared by its
     rows, not one per row: less memory and less time making them."""
-    coded = pc.dictionary_encode(column.combine_chunks())
-    if len(coded.dictionary) > len(coded) // 2:
+    if len(coded.values) > len(coded.codes) // 2:
         return column.to_numpy(zero_copy_only=False)
-    uniques = coded.dictionary.to_numpy(zero_copy_only=False)
-    return uniques[coded.indices.to_numpy(zero_copy_only=False)]
+    return coded.per_row(coded.values.to_numpy(zero_copy_only=False))
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -323,20 +356,23 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return pd.DataFrame(columns, index=frame.index)
 
 
-def _read_table(path: Path) -> tuple[pd.DataFrame, str]:
+def _read_table(path: Path) -> tuple[pd.DataFrame, str, dict[str, _Coded]]:
+    """A file's table, its SHA-256, and the columns Arrow's reader read as codes."""
     try:
         data = path.read_bytes()
     except OSError as e:
         raise InputError(f"cannot be read: {e.strerror}", file=path.name) from e
     digest = hashlib.sha256(data).hexdigest()
+    coded: dict[str, _Coded] = {}
     if path.suffix == ".parquet":
         frame, offset = _read_parquet(path), 1
     else:
-        frame, offset = _read_csv(path, data), 2
+        (frame, coded), offset = _read_csv(path, data), 2
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.reset_index(drop=True)
+    if not frame.index.equals(pd.RangeIndex(len(frame))):
+        frame = frame.reset_index(drop=True)
     frame.insert(0, "_line", np.arange(offset, offset + len(frame), dtype=np.int64))
-    return frame, digest
+    return frame, digest, coded
 
 
 class _Rejects:
@@ -381,10 +417,10 @@ class _Rejects:
 
 
 def _column_problems(
-    col: Column, raw: pd.Series, empty: pd.Series, nul: pd.Series, today: pd.Timestamp
+    col: Column, raw: pd.Series, empty: pd.Series, today: pd.Timestamp
 ) -> tuple[pd.Series, list[tuple[pd.Series, str]]]:
-    """A column's parsed values and its problems: (mask of bad values, reason) pairs.
-    ``nul``: the values holding a NUL byte."""
+    """A number or date column's parsed values and its problems: (mask of bad values,
+    reason) pairs. Each value's own: run once per distinct value."""
     problems: list[tuple[pd.Series, str]] = []
     if col.type == NUMBER:
         num = pd.to_numeric(raw.where(~empty), errors="coerce").astype("float64")
@@ -400,21 +436,46 @@ def _column_problems(
         if col.name == "reference_price":
             problems.append((finite & (num == 0), "reference_price is 0 (a price is more)"))
         return num, problems
-    if col.type in (DATE, DATETIME):
-        if col.type == DATE:
-            parsed = pd.to_datetime(raw.where(~empty), format="%Y-%m-%d", errors="coerce")
-            what, last = "a date (YYYY-MM-DD)", today
-        else:
-            parsed = pd.to_datetime(
-                raw.where(~empty), format="ISO8601", errors="coerce", utc=True
-            ).dt.tz_localize(None)
-            what, last = "a date or ISO date-time", today + pd.Timedelta(days=1)
-        problems.append((~empty & parsed.isna(), f"{col.name} is not {what}"))
-        later = parsed.notna() & (parsed >= last if col.type == DATETIME else parsed > last)
-        problems.append((later, f"{col.name} is after the run's date ({today:%Y-%m-%d})"))
-        return parsed, problems
-    problems.append((nul, f"{col.name} holds a NUL byte"))
-    return raw, problems
+    if col.type == DATE:
+        parsed = pd.to_datetime(raw.where(~empty), format="%Y-%m-%d", errors="coerce")
+        what, last = "a date (YYYY-MM-DD)", today
+    else:
+        parsed = _iso_datetimes(raw.where(~empty))
+        what, last = "a date or ISO date-time", today + pd.Timedelta(days=1)
+    problems.append((~empty & parsed.isna(), f"{col.name} is not {what}"))
+    later = parsed.notna() & (parsed >= last if col.type == DATETIME else parsed > last)
+    problems.append((later, f"{col.name} is after the run's date ({today:%Y-%m-%d})"))
+    return parsed, problems
+
+
+#: A value that may carry a UTC offset ("Z", "+08:00", "-0500"): those come after a time,
+#: so after the date's 8 characters at least.
+_MAY_HAVE_OFFSET = r"[+Zz]|^.{8,}-"
+#: Parsed just before each value that may carry an offset (see :func:`_iso_datetimes`).
+_UTC_FIRST = "1970-01-01T00:00:00+00:00"
+
+
+def _iso_datetimes(values: pd.Series) -> pd.Series:
+    """Each ISO 8601 text (or missing value) as a time in UTC without its zone, each
+    parsed alone: one without an offset is UTC.
+
+    pandas (2.3) parsing a column keeps the last offset it saw and gives it to the values
+    without one after it ("2026-05-01T10:00:00" after a "+08:00" value came out 02:00 UTC).
+    So the values that may carry one are parsed apart, each right after a UTC value."""
+
+    def parse(v: pd.Series) -> pd.Series:
+        utc = pd.to_datetime(v, format="ISO8601", errors="coerce", utc=True)
+        return utc.dt.tz_localize(None)
+
+    text = pa.array(values.where(values.notna(), None).to_numpy(dtype=object), type=pa.string())
+    offset = _objects(pc.fill_null(pc.match_substring_regex(text, _MAY_HAVE_OFFSET), False))
+    if not offset.any():
+        return parse(values)
+    out = parse(values.where(~offset)).to_numpy(copy=True)
+    paired = np.full(2 * int(offset.sum()), _UTC_FIRST, dtype=object)
+    paired[1::2] = values[offset].to_numpy(dtype=object)
+    out[offset] = parse(pd.Series(paired)).to_numpy()[1::2]
+    return pd.Series(out, index=values.index)
 
 
 #: What ``str.strip()`` strips: every character Python counts as whitespace.
@@ -424,29 +485,21 @@ PY_WHITESPACE = (
 )
 
 
-def _stripped(column: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """A column as text with surrounding whitespace stripped (``str(v).strip()`` of each
-    value), and which of those are empty and which hold a NUL byte. Arrow's kernels do the
-    string work in C++ over the whole column."""
-    # once per distinct value: ids and places repeat down a column
-    codes, text = _distinct_text(column)
-    text = pc.utf8_trim(text, characters=PY_WHITESPACE)
-    index = column.index
-
-    def per_row(arr: pa.Array, dtype: type) -> pd.Series:
-        per_value: np.ndarray = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=dtype)
-        return pd.Series(per_value[codes], index=index, dtype=dtype)
-
-    return (
-        per_row(text, object),
-        per_row(pc.equal(pc.binary_length(text), 0), bool),
-        per_row(pc.match_substring(text, "\x00"), bool),
-    )
+def _stripped(column: pd.Series, read: _Coded | None) -> tuple[_Coded, bool]:
+    """``column`` as text with surrounding whitespace stripped (``str(v).strip()`` of each
+    value), as codes; and whether the column holds those values already (it is the
+    reader's, ``read``, and no value had whitespace around it). Arrow's kernels do the
+    string work in C++, once per distinct value."""
+    text = read if read is not None else _distinct_text(column)
+    stripped = pc.utf8_trim(text.values, characters=PY_WHITESPACE)
+    if read is not None and stripped.equals(read.values):
+        return read, True  # one copy of the values in memory, not two
+    return _Coded(text.codes, stripped), False
 
 
-def _distinct_text(column: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    """Each value's position among the distinct values, and those values, as ``str(v)``
-    writes them. Arrow's hash, not pandas' (which takes "a" and "a\x00" for one value)."""
+def _distinct_text(column: pd.Series) -> _Coded:
+    """A column's values as ``str(v)`` writes them, as codes. Arrow's hash, not pandas'
+    (which takes "a" and "a\x00" for one value)."""
     values = column.to_numpy(dtype=object)
     try:
         text = pa.array(values, type=pa.string())
@@ -455,16 +508,22 @@ def _distinct_text(column: pd.Series) -> tuple[np.ndarray, pa.Array]:
     if text is None or text.null_count:
         # not all text (a number, a missing value): as str() writes each one
         text = pa.array(column.astype(str).to_numpy(dtype=object), type=pa.string())
-    coded = pc.dictionary_encode(text)
-    return np.asarray(coded.indices, dtype=np.int64), coded.dictionary
+    return _Coded.of(text)
 
 
-def _per_value(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """``fn(values)`` for an element-wise ``fn`` of text, run once per distinct value (a
-    column of a few kinds or roles repeated over millions of rows)."""
-    codes, uniques = _distinct_text(values)
-    done = fn(pd.Series(uniques.to_numpy(zero_copy_only=False), dtype=object)).to_numpy()
-    return pd.Series(done[codes] if len(codes) else done[:0], index=values.index)
+def _objects(values: pa.Array) -> np.ndarray:
+    """Arrow text or booleans as a NumPy array (Python strings for text)."""
+    return np.asarray(values.to_numpy(zero_copy_only=False))
+
+
+def _filled(values: pa.Array) -> np.ndarray:
+    """Which of the values are not empty."""
+    return _objects(pc.greater(pc.binary_length(values), 0))
+
+
+def _mapped(text: _Coded, fn: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """``fn`` (element-wise, on text) of each of the column's distinct values."""
+    return fn(pd.Series(_objects(text.values), dtype=object)).to_numpy()
 
 
 def _validate(
@@ -475,68 +534,112 @@ def _validate(
     known_merchants: pd.Index | None,
     today: pd.Timestamp,
 ) -> pd.DataFrame:
-    bad_any = pd.Series(False, index=frame.index)
+    """The rows of ``frame`` the contract keeps, its values checked and parsed; the others
+    and the values left empty go to ``rejects``."""
+    return _checked(spec, frame, file, rejects, known_merchants, today, {})[0]
+
+
+def _checked(
+    spec: Table,
+    frame: pd.DataFrame,
+    file: str,
+    rejects: _Rejects,
+    known_merchants: pd.Index | None,
+    today: pd.Timestamp,
+    read: dict[str, _Coded],
+) -> tuple[pd.DataFrame, dict[str, _Coded]]:
+    """:func:`_validate`, given the columns the reader holds as codes (``read``), and
+    giving the kept rows' text columns as codes. Every check but that of repeated ids is of
+    one value alone: made once per distinct value, spread to the rows by code."""
+    index = frame.index
+
+    def rows(mask: np.ndarray) -> pd.Series:
+        return pd.Series(mask, index=index)
+
+    texts: dict[str, _Coded] = {}
+    bad_any = np.zeros(len(frame), dtype=bool)
     for col in spec.columns:
         if col.name not in frame:
             frame[col.name] = ""
-        raw, empty, nul = _stripped(frame[col.name])
+        text, held = _stripped(frame[col.name], read.get(col.name))
+        if not held:
+            frame[col.name] = pd.Series(text.per_row(_objects(text.values)), index=index)
+        raw = frame[col.name]
+        empty = ~_filled(text.values)
         if col.required:
-            rejects.add(frame, empty, file, col.name, f"empty {col.name}", value=raw)
-            bad_any |= empty
-        values, problems = _column_problems(col, raw, empty, nul, today)
+            bad = text.per_row(empty)
+            rejects.add(frame, rows(bad), file, col.name, f"empty {col.name}", value=raw)
+            bad_any |= bad
+        problems: list[tuple[pd.Series | np.ndarray, str]]
+        if col.type == TEXT:
+            nul = _objects(pc.match_substring(text.values, "\x00"))
+            problems = [(nul, f"{col.name} holds a NUL byte")]
+        else:
+            raw_values = pd.Series(_objects(text.values), dtype=object)
+            parsed, typed = _column_problems(col, raw_values, pd.Series(empty), today)
+            problems = list(typed)
         # one reason per value: the first problem found. A required column's bad value
         # sets the row aside; an optional column's is left empty and the row stays.
-        flagged = pd.Series(False, index=frame.index)
-        for bad, reason in problems:
-            bad = bad & ~flagged
-            action = SET_ASIDE if col.required else LEFT_EMPTY
-            rejects.add(frame, bad, file, col.name, reason, value=raw, action=action)
+        flagged = np.zeros(len(text.values), dtype=bool)
+        action = SET_ASIDE if col.required else LEFT_EMPTY
+        for problem, reason in problems:
+            bad = np.asarray(problem, dtype=bool) & ~flagged
+            if bad.any():
+                bad_rows = rows(text.per_row(bad))
+                rejects.add(frame, bad_rows, file, col.name, reason, value=raw, action=action)
             flagged |= bad
         if col.required:
-            bad_any |= flagged
-        elif flagged.any():
-            values = values.where(~flagged, "" if col.type == TEXT else None)
-        frame[col.name] = values
+            bad_any |= text.per_row(flagged)
+        left_empty = not col.required and flagged.any()
+        if col.type == TEXT:
+            if left_empty:
+                frame[col.name] = raw.where(~rows(text.per_row(flagged)), "")
+                text = _Coded(text.codes, pc.if_else(pa.array(flagged), "", text.values))
+            texts[col.name] = text
+        else:
+            if left_empty:
+                parsed = parsed.where(~flagged, None)
+            frame[col.name] = pd.Series(text.per_row(parsed.to_numpy()), index=index)
     if spec.name == "addresses":
-        role = _per_value(frame["role"], lambda u: u.str.casefold().replace("", "other"))
-        bad = ~role.isin(ROLES)
-        rejects.add(frame, bad, file, "role", f"role must be one of {', '.join(ROLES)}")
+        role = texts["role"]
+        named = _mapped(role, lambda u: u.str.casefold().replace("", "other"))
+        bad = role.per_row(~pd.Series(named, dtype=object).isin(ROLES).to_numpy())
+        rejects.add(frame, rows(bad), file, "role", f"role must be one of {', '.join(ROLES)}")
         bad_any |= bad
-        frame["role"] = role
+        frame["role"] = pd.Series(role.per_row(named), index=index)
     if spec.name == "identifiers":
-        kind = _per_value(frame["kind"], lambda u: u.str.casefold())
-        word = _per_value(kind, lambda u: u.str.fullmatch(r"[a-z][a-z0-9_]*")).astype(bool)
-        bad = (kind != "") & ~word
-        rejects.add(frame, bad, file, "kind", "kind must be one lowercase word (e.g. phone)")
+        kind = texts["kind"]
+        folded = _mapped(kind, lambda u: u.str.casefold())
+        word = pd.Series(folded, dtype=object).str.fullmatch(r"[a-z][a-z0-9_]*")
+        bad = kind.per_row((folded != "") & ~word.to_numpy(dtype=bool))
+        rejects.add(frame, rows(bad), file, "kind", "kind must be one lowercase word (e.g. phone)")
         bad_any |= bad
-        frame["kind"] = kind
+        frame["kind"] = pd.Series(kind.per_row(folded), index=index)
+        texts["kind"] = _Coded(kind.codes, pa.array(folded, type=pa.string()))
     if known_merchants is not None and spec.links_merchant:
-        mid = frame["merchant_id"]
-        bad = (mid != "") & ~_is_in(mid, known_merchants) & ~bad_any
-        rejects.add(frame, bad, file, "merchant_id", "unknown merchant_id")
+        mid = texts["merchant_id"]
+        known = pa.array(known_merchants.to_numpy(dtype=object), type=pa.string())
+        unknown = _filled(mid.values) & ~_objects(pc.is_in(mid.values, value_set=known))
+        bad = mid.per_row(unknown) & ~bad_any
+        rejects.add(frame, rows(bad), file, "merchant_id", "unknown merchant_id")
         bad_any |= bad
     if spec.unique:
-        key = frame[spec.unique]
-        ok = ~bad_any & (key != "")
-        dup = ok & key.where(ok).duplicated(keep="first")
+        key = texts[spec.unique]
+        ok = ~bad_any & key.per_row(_filled(key.values))
+        same = key.per_row(_objects(pc.dictionary_encode(key.values).indices))
+        dup = ok & pd.Series(np.where(ok, same, -1)).duplicated(keep="first").to_numpy()
         if dup.any():
             # the line each repeated id was first seen on, for the rows set aside only
             first = frame.loc[ok & ~dup].set_index(spec.unique)["_line"]
-            first_line = key[dup].map(first).astype(np.int64).astype(str)
+            first_line = frame[spec.unique][dup].map(first).astype(np.int64).astype(str)
             reason = "duplicate " + spec.unique + " (first on line " + first_line + ")"
-            rejects.add(frame, dup, file, spec.unique, reason.reindex(frame.index))
+            rejects.add(frame, rows(dup), file, spec.unique, reason.reindex(index))
             bad_any |= dup
-    kept = frame.loc[~bad_any].reset_index(drop=True)
-    return _keep_extra_numbers(spec, kept)
-
-
-def _is_in(values: pd.Series, known: pd.Index) -> pd.Series:
-    """``values.isin(known)`` through Arrow's hash kernel (pandas' is slow on strings)."""
-    hit = pc.is_in(
-        pa.array(values.to_numpy(dtype=object), type=pa.string()),
-        value_set=pa.array(known.to_numpy(dtype=object), type=pa.string()),
-    )
-    return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index)
+    keep = ~bad_any
+    # a copy even when every row stays: the columns replaced above (numbers, dates) are
+    # views into the reader's block of all the text columns, which they would keep alive
+    kept = frame.loc[keep].reset_index(drop=True)
+    return _keep_extra_numbers(spec, kept), {n: t.of_rows(keep) for n, t in texts.items()}
 
 
 def _keep_extra_numbers(spec: Table, frame: pd.DataFrame) -> pd.DataFrame:
@@ -610,34 +713,82 @@ KEYED: dict[str, list[tuple[str, str, str]]] = {
 
 
 def _add_keys(
-    name: str, frame: pd.DataFrame, file: str | None, rejects: _Rejects, region: str
+    name: str,
+    frame: pd.DataFrame,
+    file: str | None,
+    rejects: _Rejects,
+    region: str,
+    coded: dict[str, _Coded] | None = None,
 ) -> pd.DataFrame:
     """Canonical keys beside the raw values; a value with no key left is set aside."""
-    dropped = _put_keys(name, frame, file, rejects, region)
+    dropped = _put_keys(name, frame, file, rejects, region, coded)
     return frame.loc[~dropped].reset_index(drop=True) if dropped.any() else frame
 
 
 def _put_keys(
-    name: str, frame: pd.DataFrame, file: str | None, rejects: _Rejects, region: str
+    name: str,
+    frame: pd.DataFrame,
+    file: str | None,
+    rejects: _Rejects,
+    region: str,
+    coded: dict[str, _Coded] | None = None,
 ) -> pd.Series:
     """Canonical key columns added to ``frame`` (every row); returns which rows have a value
-    with no key left (one reject each, the first such column, when ``file`` is given)."""
+    with no key left (one reject each, the first such column, when ``file`` is given).
+    ``coded``: the frame's text columns as codes, when the caller has them."""
     dropped = pd.Series(False, index=frame.index)
     for column, key_col, kind in KEYED.get(name, []):
-        raw = frame[column].astype(str) if len(frame) else frame[column].astype(object)
-        if kind == "by kind":
-            key = identifier_key(frame["kind"], raw, region)
-        elif kind == "phone":
-            key = phone_key(raw, region)
+        text = coded.get(column) if coded else None
+        if text is not None:
+            kinds = coded.get("kind") if coded else None
+            keys, none_left = _coded_keys(kind, text, kinds, region)
+            frame[key_col] = keys
+            no_key = pd.Series(none_left, index=frame.index)
         else:
-            key = address_key(raw) if kind == "address" else account_key(raw)
-        frame[key_col] = key.astype(object).fillna("").to_numpy()
+            raw = frame[column].astype(str) if len(frame) else frame[column].astype(object)
+            if kind == "by kind":
+                key = identifier_key(frame["kind"], raw, region)
+            elif kind == "phone":
+                key = phone_key(raw, region)
+            else:
+                key = address_key(raw) if kind == "address" else account_key(raw)
+            frame[key_col] = key.astype(object).fillna("").to_numpy()
+            no_key = (raw != "") & (frame[key_col] == "")
         if file is not None:
-            bad = (raw != "") & (frame[key_col] == "") & ~dropped
+            bad = no_key & ~dropped
             reason = f"{column} has no letters or digits to identify it"
             rejects.add(frame, bad, file, column, reason)
             dropped |= bad
     return dropped
+
+
+def _coded_keys(
+    kind: str, text: _Coded, kinds: _Coded | None, region: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's key (``kind``: of :data:`KEYED`) and whether its value has none left."""
+    if kind != "by kind":
+        return _keys_of(kind, text, region)
+    assert kinds is not None, "identifiers have their kinds as codes"
+    keys = np.full(len(text.codes), "", dtype=object)
+    none_left = np.zeros(len(text.codes), dtype=bool)
+    for code, name in enumerate(kinds.values.to_pylist()):
+        mine = kinds.codes == code
+        if mine.any():
+            part = _Coded(text.codes[mine], text.values)
+            keys[mine], none_left[mine] = _keys_of(name, part, region)
+    return keys, none_left
+
+
+def _keys_of(kind: str, text: _Coded, region: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`graphring.normalize.text_keys` of the values the rows hold, spread to them."""
+    used = np.flatnonzero(np.bincount(text.codes, minlength=len(text.values)))
+    values = text.values.take(pa.array(used))
+    keys = text_keys(kind, values, region)
+    per_value = np.full(len(text.values), "", dtype=object)
+    per_value[used] = keys
+    none_left = np.zeros(len(text.values), dtype=bool)
+    none_left[used] = (keys == "") & _filled(values)
+    return text.per_row(per_value), text.per_row(none_left)
 
 
 #: Inputs this big (bytes, all files) are read over several processes.
@@ -651,13 +802,16 @@ def _prepare(
     rejects = _Rejects()
     if path is None:
         return _add_keys(name, empty_table(name), None, rejects, region), None, []
-    frame, digest = _read_table(path)
+    frame, digest, read = _read_table(path)
     missing = [c for c in TABLES[name].required if c not in frame.columns]
     if missing:
         raise InputError("required column missing", file=path.name, column=missing[0])
     source = SourceFile(name, path, digest, len(frame))
-    frame = _validate(TABLES[name], frame, path.name, rejects, known, today)
-    return _add_keys(name, frame, path.name, rejects, region), source, rejects.parts
+    frame, coded = _checked(TABLES[name], frame, path.name, rejects, known, today, read)
+    del read  # the reader's codes; the text columns the keys need stay (as ``coded``)
+    needed = {raw for raw, _, _ in KEYED.get(name, [])} | {"kind"}
+    coded = {column: text for column, text in coded.items() if column in needed}
+    return _add_keys(name, frame, path.name, rejects, region, coded), source, rejects.parts
 
 
 def _prepare_named(

@@ -1,12 +1,14 @@
 """Raw identifiers -> canonical keys, so one real address, account or phone is one node.
 
-Every function takes and returns a pandas Series and works on whole columns; the phone
-parser runs once per distinct value, not once per row.
+Every function takes and returns a pandas Series and works on whole columns, once per
+distinct value. :func:`text_keys` is that work on distinct values already held by Arrow
+(the contract reader passes its own). ASCII values, the bulk of a column, go through
+Arrow's kernels; the others through Python's NFKC, casefold and ``re``, so every key is
+what the definitions written with Python's functions give.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 
@@ -26,29 +28,22 @@ _ABBREVIATIONS = {
     "fl": "floor",
     "flr": "floor",
 }
-_ABBREV_RE = {abbr: rf"\b{abbr}\b" for abbr in _ABBREVIATIONS}
-# plain string patterns (not compiled): pandas hands them to Arrow's regex engine
-_PUNCT_RE = r"[^\p{L}\p{N}\s]|_"
-# House-number markers: "No. 12", "No12", "#12" (the "#" is already a word break by then).
+# Plain string patterns for Arrow's regex engine (RE2): there ``\b``, ``\s`` and ``\d`` are
+# ASCII-only, ``\p{L}`` and ``\p{N}`` Unicode.
+# Each run of anything but letters and digits (punctuation, spaces): one space.
+_GAP_RE = r"[^\p{L}\p{N}]+"
+# House-number markers: "No. 12", "No12", "#12" (the "#" is already a space by then).
 _NUMBER_MARKER_RE = r"\bno\s*(\d)"
-_SPACE_RE = r"\s+"
-
-
-def _text(values: pd.Series) -> pd.Series:
-    return values.astype("string").fillna("").str.normalize("NFKC")
-
-
-def _on_uniques(fn: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
-    """Run ``fn`` once per distinct value: raw identifiers repeat (a warehouse on every
-    parcel it sends), and the string work is the cost."""
-
-    @functools.wraps(fn)
-    def wrapper(values: pd.Series) -> pd.Series:
-        codes, uniques = _distinct(values)
-        keys = fn(uniques).to_numpy(dtype=object)
-        return pd.Series(keys[codes] if len(codes) else [], index=values.index, dtype=object)
-
-    return wrapper
+# A whole word is replaced by a whole word that is no abbreviation: the expansions cannot
+# feed each other, so one regex per expanded word is exact, and a value without any
+# abbreviation (found by one match over the column) is left out of them.
+_ANY_ABBREVIATION_RE = r"\b(?:" + "|".join(_ABBREVIATIONS) + r")\b"
+_EXPANSIONS = [
+    (r"\b(?:" + "|".join(a for a, w in _ABBREVIATIONS.items() if w == word) + r")\b", word)
+    for word in dict.fromkeys(_ABBREVIATIONS.values())
+]
+#: What Python's ``str.strip()`` and ``re``'s ``\s`` take for whitespace among ASCII.
+ASCII_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
 
 
 def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -58,32 +53,113 @@ def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(uniques, dtype=object).astype("string").fillna("")
 
 
-@_on_uniques
+def _on_distinct(kind: str, values: pd.Series, region: str = "CN") -> pd.Series:
+    """:func:`text_keys` of ``values``, run once per distinct value."""
+    codes, uniques = _distinct(values)
+    objects = uniques.to_numpy(dtype=object)
+    try:
+        text = pa.array(objects, type=pa.string())
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8, so Python's functions alone
+        keys = _python_keys(kind, pd.Series(objects, dtype=object), region)
+    else:
+        keys = text_keys(kind, text, region)
+    return pd.Series(keys[codes] if len(codes) else [], index=values.index, dtype=object)
+
+
+def text_keys(kind: str, text: pa.Array, region: str = "CN") -> np.ndarray:
+    """The key of each value of ``text`` (Arrow strings, none missing) as an identifier of
+    ``kind`` (``phone``, ``address``, ``account``, any other: plain), an object array.
+
+    >>> text_keys("account", pa.array(["gb29 nwbk-6016"])).tolist()
+    ['GB29NWBK6016']
+    """
+    if kind == "phone":
+        return _phone_keys(_squeezed_phones(text), region)
+    if kind == "address":
+        out = _address_keys(text)
+    elif kind == "account":
+        out = _ascii_or_python(text, _ascii_account, _python_account)
+    else:
+        out = _ascii_or_python(text, _ascii_plain, _python_plain)
+    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _python_keys(kind: str, values: pd.Series, region: str) -> np.ndarray:
+    """Keys of values Arrow cannot hold (not UTF-8), where Python's functions make them."""
+    if kind == "phone":
+        return _phone_keys(_python_squeezed(values).to_numpy(dtype=object), region)
+    if kind == "address":
+        pa.array(values.to_numpy(dtype=object), type=pa.string())  # raises, as it always has
+    fn = _python_account if kind == "account" else _python_plain
+    return fn(values).to_numpy(dtype=object)
+
+
+def _ascii_or_python(
+    text: pa.Array,
+    on_ascii: Callable[[pa.Array], pa.Array],
+    on_other: Callable[[pd.Series], pd.Series],
+) -> pa.Array:
+    """``on_ascii`` (Arrow) of the ASCII values, ``on_other`` (Python) of the others."""
+    out = on_ascii(text)
+    other = pc.invert(pc.string_is_ascii(text))
+    if pc.any(other).as_py():
+        rest = pd.Series(text.filter(other).to_numpy(zero_copy_only=False), dtype=object)
+        done = pa.array(on_other(rest).to_numpy(dtype=object), type=pa.string())
+        out = pc.replace_with_mask(out, other, done)
+    return out
+
+
+# ASCII text is its own NFKC form, and casefold and upper only change its letters' case.
+def _python_account(values: pd.Series) -> pd.Series:
+    return values.str.normalize("NFKC").str.replace(r"[^0-9A-Za-z]", "", regex=True).str.upper()
+
+
+def _ascii_account(text: pa.Array) -> pa.Array:
+    return pc.ascii_upper(pc.replace_substring_regex(text, r"[^0-9A-Za-z]", ""))
+
+
+def _python_plain(values: pd.Series) -> pd.Series:
+    return values.str.normalize("NFKC").str.strip().str.casefold()
+
+
+def _ascii_plain(text: pa.Array) -> pa.Array:
+    return pc.ascii_lower(pc.utf8_trim(text, characters=ASCII_WHITESPACE))
+
+
+def _python_folded(values: pd.Series) -> pd.Series:
+    return values.str.normalize("NFKC").str.casefold()
+
+
 def address_key(values: pd.Series) -> pd.Series:
     """Canonical key of a raw address.
 
     >>> address_key(pd.Series(["Rm 5, No. 12 Xinhua Rd.", "ＲＭ ５ #12 xinhua road"])).tolist()
     ['room 5 12 xinhua road', 'room 5 12 xinhua road']
     """
-    folded = _text(values).str.casefold()
+    return _on_distinct("address", values)
+
+
+def _address_keys(text: pa.Array) -> pa.Array:
     # Arrow's compute kernels run the regexes in C++ over the whole column
-    arr = pa.array(folded.to_numpy(dtype=object), type=pa.string())
-    arr = pc.replace_substring_regex(arr, _PUNCT_RE, " ")
+    arr = _ascii_or_python(text, pc.ascii_lower, _python_folded)
+    arr = pc.replace_substring_regex(arr, _GAP_RE, " ")
     arr = pc.replace_substring_regex(arr, _NUMBER_MARKER_RE, r"\1")
-    for abbr, pattern in _ABBREV_RE.items():
-        arr = pc.replace_substring_regex(arr, pattern, _ABBREVIATIONS[abbr])
-    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, _SPACE_RE, " "))
-    return pd.Series(arr.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
+    hit = pc.match_substring_regex(arr, _ANY_ABBREVIATION_RE)
+    if pc.any(hit).as_py():
+        some = arr.filter(hit)
+        for pattern, word in _EXPANSIONS:
+            some = pc.replace_substring_regex(some, pattern, word)
+        arr = pc.replace_with_mask(arr, hit, some)
+    return pc.utf8_trim_whitespace(arr)
 
 
-@_on_uniques
 def account_key(values: pd.Series) -> pd.Series:
     """Letters and digits only, upper case.
 
     >>> account_key(pd.Series(["6222 0210-0112 3456", "6222021001123456"])).tolist()
     ['6222021001123456', '6222021001123456']
     """
-    return _text(values).str.replace(r"[^0-9A-Za-z]", "", regex=True).str.upper()
+    return _on_distinct("account", values)
 
 
 def _one_phone(raw: str, region: str) -> str:
@@ -102,6 +178,8 @@ def _one_phone(raw: str, region: str) -> str:
 # Separators people put inside phone numbers; removing them first leaves one written form
 # per number and prefix, so the (slow) phone parser sees far fewer distinct values.
 _PHONE_SEPARATORS = re.compile(r"[\s\-./()]")
+# the same for ASCII values, in RE2 (Python's ``\s`` also takes \x1c-\x1f)
+_PHONE_SEPARATORS_ASCII = r"[\t\n\x0b\x0c\r\x1c-\x1f \-./()]"
 # Chinese mobile numbers, the bulk of a Chinese marketplace's phones: with region CN these
 # are exactly what phonenumbers makes of them, without parsing each one.
 _CN_MOBILE = re.compile(r"^(?:\+86|0086)?(1[3-9]\d{9})$")
@@ -116,45 +194,57 @@ def phone_key(values: pd.Series, region: str = "CN") -> pd.Series:
     >>> phone_key(pd.Series(["+86 138-0013-8000", "0086 13800138000", "13800138000"])).tolist()
     ['+8613800138000', '+8613800138000', '+8613800138000']
     """
-    raw_codes, raw = _distinct(values)
-    squeezed = _text(raw).str.replace(_PHONE_SEPARATORS, "", regex=True)
+    return _on_distinct("phone", values, region)
+
+
+def _python_squeezed(values: pd.Series) -> pd.Series:
+    return values.str.normalize("NFKC").str.replace(_PHONE_SEPARATORS, "", regex=True)
+
+
+def _squeezed_phones(text: pa.Array) -> np.ndarray:
+    def ascii_(arr: pa.Array) -> pa.Array:
+        return pc.replace_substring_regex(arr, _PHONE_SEPARATORS_ASCII, "")
+
+    squeezed = _ascii_or_python(text, ascii_, _python_squeezed)
+    return np.asarray(squeezed.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _phone_keys(squeezed: np.ndarray, region: str) -> np.ndarray:
+    """Keys of phone numbers with their separators removed, once per distinct one."""
     codes, uniques = pd.factorize(squeezed, sort=False)
-    codes = codes[raw_codes]
-    u = pd.Series(uniques, dtype="string")
-    keys = pd.Series("", index=u.index, dtype=object)
-    rest = pd.Series(True, index=u.index)
+    keys = np.full(len(uniques), "", dtype=object)
+    rest = np.ones(len(uniques), dtype=bool)
     if region.upper() == "CN":
-        mobile = _cn_mobile(u)
-        fast = mobile.notna().to_numpy()
+        mobile = _cn_mobile(uniques)
+        fast = pd.notna(mobile)
         keys[fast] = "+86" + mobile[fast]
         rest = ~fast
-    keys[rest] = [_one_phone(str(x), region) for x in u[rest]]
-    out = keys.to_numpy(dtype=object)
-    return pd.Series(out[codes] if len(codes) else [], index=values.index, dtype=object)
+    keys[rest] = [_one_phone(str(x), region) for x in uniques[rest]]
+    return keys[codes]
 
 
-def _cn_mobile(u: pd.Series) -> pd.Series:
+def _cn_mobile(u: np.ndarray) -> np.ndarray:
     """The 11-digit mobile number of each value that is one (else missing): Arrow's RE2
     over the ASCII values (there Python's ``\\d`` is ``[0-9]``), Python's ``re`` over the
     rest (where ``\\d`` also matches other scripts' digits)."""
-    arr = pa.array(u.to_numpy(dtype=object), type=pa.string())
+    arr = pa.array(u, type=pa.string())
     ascii_ = np.asarray(pc.string_is_ascii(arr), dtype=bool)
     found = pc.extract_regex(arr.filter(pa.array(ascii_)), _CN_MOBILE_RE2).flatten()[0]
-    out = pd.Series(np.nan, index=u.index, dtype=object)
+    out = np.full(len(u), None, dtype=object)
     out[ascii_] = found.to_numpy(zero_copy_only=False)
     if not ascii_.all():
-        out[~ascii_] = u[~ascii_].str.extract(_CN_MOBILE)[0].astype(object).to_numpy()
+        rest = pd.Series(u[~ascii_], dtype=object)
+        out[~ascii_] = rest.str.extract(_CN_MOBILE)[0].to_numpy(dtype=object)
     return out
 
 
-@_on_uniques
 def plain_key(values: pd.Series) -> pd.Series:
     """Emails, devices, IPs and other kinds: trimmed and case-folded.
 
     >>> plain_key(pd.Series(["  Shop@Example.COM "])).tolist()
     ['shop@example.com']
     """
-    return _text(values).str.strip().str.casefold()
+    return _on_distinct("plain", values)
 
 
 def identifier_key(kind: pd.Series, values: pd.Series, region: str = "CN") -> pd.Series:

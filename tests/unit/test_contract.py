@@ -242,3 +242,100 @@ def test_arrow_reads_csvs_from_memory_it_owns(
     copy = contract._arrow_copy(data)
     assert sys.getrefcount(data) == before  # a copy, not a view holding ``data``
     assert copy.to_pybytes() == data
+
+
+def test_a_time_without_offset_is_utc_whatever_comes_before_it(tmp_path: Path) -> None:
+    """pandas parsing a column gave a time without offset the offset of one before it."""
+    times = [
+        "2026-05-01T10:00:00",
+        "2026-05-01T10:00:00+08:00",
+        "2026-05-01T10:00:00",
+        "2026-05-01T12:00:00Z",
+        "2026-05-01T10:00:00-01:30",
+        "2026-05-01 11:00",
+    ]
+    rows = "".join(f"S{i},M1,x,{t}\n" for i, t in enumerate(times))
+    folder = write_tables(
+        tmp_path,
+        {"merchants": MERCHANTS, "shipments": "shipment_id,merchant_id,origin,shipped_at\n" + rows},
+    )
+    got = read_dataset(folder, today=pd.Timestamp("2026-06-30"))["shipments"]["shipped_at"]
+    hours = ["10:00", "02:00", "10:00", "12:00", "11:30", "11:00"]
+    assert got.tolist() == [pd.Timestamp(f"2026-05-01 {h}") for h in hours]
+
+
+def test_iso_times_are_each_parsed_alone() -> None:
+    import numpy as np
+
+    pieces = [
+        "2026-05-01T10:00:00",
+        "2026-06-30T23:00:00+08:00",
+        "2026-05-01T10:00:00Z",
+        "2026-05-01 10:00:00 +0800",
+        "20260501T100000-0130",
+        "2026-05-01T10:00:00+08:00x",
+        "2026-05-01",
+        "2026-02-30T00:00:00",
+        "x",
+        "",
+        None,
+    ]
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        values = pd.Series([pieces[i] for i in rng.integers(len(pieces), size=60)], dtype=object)
+        alone = [
+            pd.to_datetime(
+                pd.Series([v], dtype=object), format="ISO8601", errors="coerce", utc=True
+            )
+            .dt.tz_localize(None)
+            .iloc[0]
+            for v in values
+        ]
+        got = contract._iso_datetimes(values)
+        assert got.dtype == "datetime64[ns]"
+        assert got.isna().tolist() == [pd.isna(t) for t in alone]
+        assert got.dropna().tolist() == [t for t in alone if not pd.isna(t)]
+
+
+def test_reader_codes_and_plain_frames_are_checked_and_keyed_alike(tmp_path: Path) -> None:
+    """The embedded reader checks and keys each column once per distinct value, through
+    the codes Arrow's reader made; Spark hands ``_validate`` and ``_put_keys`` plain frames.
+    Both keep the same rows with the same values and keys, and reject the same."""
+    import numpy as np
+
+    values = [
+        "", " ", "M1", " M2 ", "M2", "m1", "M\x005", "\u3000M1", "S1", " S1", "S2", "0", "-1",
+        "4.5", " 3 ", "inf", "1e309", "99999999999999999999", "2026-01-01", "2099-12-31",
+        "2026-02-30", "2026-05-01T10:00:00", "2026-05-01T10:00:00+08:00", "phone", "Phone",
+        " EMAIL", "Bad Kind", "address", "account", "warehouse", "Return ", "x\x00",
+        "+86 138-0013-8000", "13800138000", "Rm 5, No. 12 Xinhua Rd.", "ＲＭ ５ #12 ROAD",
+        "!!!", "6222 0210-0112 3456", "ß@x.de", "上海市1号", "Bldg 3 Fl 2",
+    ]  # fmt: skip
+    own = {
+        "merchant_id": ["M1", " M2 ", "m1", "M9", "", "M\x005"],
+        "role": ["warehouse", "Return ", "", "pickup", "shop"],
+        "kind": ["phone", " Phone", "email", "address", "account", "Bad Kind", ""],
+    }
+    rng = np.random.default_rng(11)
+    today, known = pd.Timestamp("2026-06-30"), pd.Index(["M1", "M2", "m1"])
+    for name, spec in contract.TABLES.items():
+        columns = [c.name for c in spec.columns] + ["extra"]
+        cells = rng.choice(np.array(values, dtype=object), size=(200, len(columns)))
+        table = pd.DataFrame(cells, columns=columns)
+        for column, pool in own.items():  # mostly good ids, roles and kinds
+            if column in table:
+                table[column] = rng.choice(np.array(pool, dtype=object), size=len(table))
+        path = tmp_path / f"{name}.csv"
+        table.to_csv(path, index=False)
+        frame, _, read = contract._read_table(path)
+        assert set(read) == set(columns)
+        coded_rejects, plain_rejects = contract._Rejects(), contract._Rejects()
+        links = known if spec.links_merchant else None
+        kept, coded = contract._checked(spec, frame, path.name, coded_rejects, links, today, read)
+        kept = contract._add_keys(name, kept, path.name, coded_rejects, "CN", coded)
+        plain, _, _ = contract._read_table(path)
+        plain = contract._validate(spec, plain, path.name, plain_rejects, links, today)
+        plain = contract._add_keys(name, plain, path.name, plain_rejects, "CN")
+        pd.testing.assert_frame_equal(kept, plain, check_exact=True)
+        pd.testing.assert_frame_equal(coded_rejects.frame(), plain_rejects.frame())
+        assert len(kept) and len(coded_rejects.frame())

@@ -79,3 +79,122 @@ def test_fast_cn_mobile_path_agrees_with_the_phone_library() -> None:
     )
     expected = [_one_phone(x, "CN") for x in raw]
     assert phone_key(raw).tolist() == expected
+
+
+# The keys as first defined: Python's NFKC, casefold and ``re`` on every value, and the
+# address chain of one Arrow regex pass per step. The fast paths must give exactly these.
+def _reference_text(values: pd.Series) -> pd.Series:
+    return values.astype("string").fillna("").str.normalize("NFKC")
+
+
+def _reference_address(values: pd.Series) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    folded = _reference_text(values).str.casefold()
+    arr = pa.array(folded.to_numpy(dtype=object), type=pa.string())
+    arr = pc.replace_substring_regex(arr, r"[^\p{L}\p{N}\s]|_", " ")
+    arr = pc.replace_substring_regex(arr, r"\bno\s*(\d)", r"\1")
+    for abbr, word in {
+        "st": "street",
+        "rd": "road",
+        "ave": "avenue",
+        "av": "avenue",
+        "bldg": "building",
+        "rm": "room",
+        "fl": "floor",
+        "flr": "floor",
+    }.items():
+        arr = pc.replace_substring_regex(arr, rf"\b{abbr}\b", word)
+    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
+    return arr.to_pylist()
+
+
+def _reference_account(values: pd.Series) -> list[str]:
+    return _reference_text(values).str.replace(r"[^0-9A-Za-z]", "", regex=True).str.upper().tolist()
+
+
+def _reference_plain(values: pd.Series) -> list[str]:
+    return _reference_text(values).str.strip().str.casefold().tolist()
+
+
+def _reference_phone(values: pd.Series, region: str) -> list[str]:
+    import re
+
+    from graphring.normalize import _one_phone
+
+    squeezed = _reference_text(values).str.replace(re.compile(r"[\s\-./()]"), "", regex=True)
+    return [_one_phone(v, region) for v in squeezed]
+
+
+#: Pieces of hand-made values: abbreviations at and off word boundaries, house-number
+#: markers, full-width and accented letters, casefold and NFKC specials, every kind of
+#: space Python knows, other scripts' digits, phone numbers.
+PIECES = [
+    "st", "rd", "ave", "av", "bldg", "rm", "fl", "flr", "ST", "Rd.", "Flr", "stanley", "xst",
+    "street", "No", "no", "NO.", "No. 12", "no12", "#", "#12", "Ｎｏ．", "ｓｔ", "ＲＭ", "１２",
+    "ß", "ẞ", "İ", "ﬁ", "K", "Σ", "ς", "ǅ", "é", "e\u0301", "²", "½", "٣", "中", "路", "_", "-",
+    ".", ",", "/", "(", ")", "@", "+86", "0086", "13800138000", "+1 415 555 2671", " ", "  ",
+    "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1f", "\x85", "\xa0", "\u2028", "\u3000",
+    "\u200b", "\U0001f642", "a", "Z", "0", "9",
+]  # fmt: skip
+
+
+def _random_values(seed: int, n: int) -> pd.Series:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    values: list[object] = []
+    for _ in range(n):
+        parts = []
+        for _ in range(int(rng.integers(0, 8))):
+            if rng.random() < 0.7:
+                parts.append(PIECES[int(rng.integers(len(PIECES)))])
+            else:  # any character of the Basic Multilingual Plane but surrogates
+                parts.append(
+                    chr(int(rng.choice([rng.integers(32, 127), rng.integers(160, 0xD800)])))
+                )
+        values.append("".join(parts))
+    return pd.Series([*values, "", None, float("nan"), 12, "Rm 5, No. 12 Xinhua Rd."], dtype=object)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_keys_are_those_of_the_reference_definitions(seed: int) -> None:
+    values = _random_values(seed, 3000)
+    assert address_key(values).tolist() == _reference_address(values)
+    assert account_key(values).tolist() == _reference_account(values)
+    assert plain_key(values).tolist() == _reference_plain(values)
+    for region in ("CN", "US"):
+        assert phone_key(values, region).tolist() == _reference_phone(values, region)
+    kinds = pd.Series(["phone", "address", "account", "email"] * len(values))[: len(values)]
+    kinds.index = values.index
+    by_kind = identifier_key(kinds, values)
+    for kind, reference in (
+        ("phone", lambda v: _reference_phone(v, "CN")),
+        ("address", _reference_address),
+        ("account", _reference_account),
+        ("email", _reference_plain),
+    ):
+        mine = kinds == kind
+        assert by_kind[mine].tolist() == reference(values[mine])
+
+
+def test_keys_keep_the_index_and_python_only_text() -> None:
+    values = pd.Series(["Rm 5", " Shop\ud800 "], index=[7, 3], dtype=object)
+    assert address_key(values[:1]).index.tolist() == [7]
+    # a lone surrogate has no UTF-8 form: Arrow cannot hold it, Python's functions key it
+    assert account_key(values).tolist() == _reference_account(values)
+    assert plain_key(values).tolist() == _reference_plain(values)
+    assert phone_key(values, "US").tolist() == _reference_phone(values, "US")
+    assert address_key(pd.Series([], dtype=object)).tolist() == []
+
+
+def test_ascii_whitespace_is_what_python_strips() -> None:
+    import re
+
+    from graphring.normalize import _PHONE_SEPARATORS_ASCII, ASCII_WHITESPACE
+
+    ascii_ = [chr(c) for c in range(128)]
+    assert set(ASCII_WHITESPACE) == {c for c in ascii_ if c.isspace()}
+    separators = {c for c in ascii_ if re.fullmatch(r"[\s\-./()]", c)}
+    assert {c for c in ascii_ if re.fullmatch(_PHONE_SEPARATORS_ASCII, c)} == separators

@@ -221,6 +221,12 @@ def _find_file(folder: Path, name: str) -> Path | None:
 
 def _header(path: Path, body: bytes) -> list[str]:
     """The names of a CSV's header row (the first record), as written."""
+    if b"\r" in body and b"\n" not in body:
+        raise InputError(
+            "lines end in a carriage return alone (CR); save the file with LF or CRLF line endings",
+            file=path.name,
+            line=1,
+        )
     end = body.find(b"\n")
     first = (body if end < 0 else body[:end]).decode("utf-8", errors="replace")
     return next(csv.reader(io.StringIO(first)), [])
@@ -416,6 +422,24 @@ class _Rejects:
         return out.sort_values(["file", "line", "column"], kind="stable").reset_index(drop=True)
 
 
+#: An exponent of this many digits or more: no float holds the number, and pandas' parser
+#: crashed the process on one (``1e4000000000``) instead of saying so.
+_HUGE_EXPONENT = r"[eE][+-]?0*[1-9]\d{9,}"
+
+
+def parse_numbers(text: pd.Series) -> pd.Series:
+    """Text as float64; what is no number (or missing) NaN. A value whose exponent has ten
+    digits or more is no number: pandas, which parses the rest, takes such exponents
+    for a NaN below that length and crashed the process at it.
+
+    >>> parse_numbers(pd.Series([" 12 ", "1e3", "x", None, "1e4000000000"])).tolist()
+    [12.0, 1000.0, nan, nan, nan]
+    """
+    huge = text.astype("string").str.contains(_HUGE_EXPONENT, regex=True).fillna(False)
+    safe = text.where(~huge.to_numpy(dtype=bool))
+    return pd.to_numeric(safe, errors="coerce").astype("float64")
+
+
 def _column_problems(
     col: Column, raw: pd.Series, empty: pd.Series, today: pd.Timestamp
 ) -> tuple[pd.Series, list[tuple[pd.Series, str]]]:
@@ -423,7 +447,7 @@ def _column_problems(
     reason) pairs. Each value's own: run once per distinct value."""
     problems: list[tuple[pd.Series, str]] = []
     if col.type == NUMBER:
-        num = pd.to_numeric(raw.where(~empty), errors="coerce").astype("float64")
+        num = parse_numbers(raw.where(~empty))
         problems.append((~empty & num.isna(), f"{col.name} is not a number"))
         problems.append((num.notna() & ~np.isfinite(num), f"{col.name} is not a finite number"))
         low, high = RANGES.get(col.name, (None, None))
@@ -659,7 +683,7 @@ def _keep_extra_numbers(spec: Table, frame: pd.DataFrame) -> pd.DataFrame:
     cells = pd.Series(frame[extra].astype(str).to_numpy(dtype=object).ravel(), dtype=object)
     text = cells.str.strip().str.replace("\x00", "", regex=False)
     filled = (text != "").to_numpy()
-    num = pd.to_numeric(text.where(filled), errors="coerce").to_numpy(dtype="float64")
+    num = parse_numbers(text.where(filled)).to_numpy(dtype="float64")
     whole = text.str.fullmatch(r"[+-]?\d{1,18}").to_numpy(dtype=bool)
     too_long = text.str.fullmatch(r"[+-]?\d{19,}").to_numpy(dtype=bool)
     grid = (rows, width)

@@ -339,3 +339,31 @@ def test_reader_codes_and_plain_frames_are_checked_and_keyed_alike(tmp_path: Pat
         pd.testing.assert_frame_equal(kept, plain, check_exact=True)
         pd.testing.assert_frame_equal(coded_rejects.frame(), plain_rejects.frame())
         assert len(kept) and len(coded_rejects.frame())
+
+
+def test_a_number_with_a_giant_exponent_is_a_bad_value_not_a_crash(tmp_path: Path) -> None:
+    # pandas' parser ended the whole process (a segmentation fault) on such a value
+    folder = write_tables(
+        tmp_path,
+        {
+            "merchants": "merchant_id,name,rating,score\n"
+            "M1,One,1e4000000000,1e0000000001\n"
+            "M2,Two,4.5,1E-12345678901\n"
+        },
+    )
+    ds = read_dataset(folder)
+    r = ds.rejects
+    assert r[["file", "line", "column", "action"]].values.tolist() == [
+        ["merchants.csv", 2, "rating", "value left empty"]
+    ]
+    m = ds["merchants"].set_index("merchant_id")
+    assert m["rating"].isna().tolist() == [True, False]
+    # an extra column with a giant exponent in it is text, not numbers
+    assert m["score"].tolist() == ["1e0000000001", "1E-12345678901"]
+
+
+def test_a_file_whose_lines_end_in_cr_alone_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "merchants.csv").write_bytes(b"merchant_id,name\rM1,One\rM2,Two\r")
+    with pytest.raises(InputError) as err:
+        read_dataset(tmp_path)
+    assert err.value.file == "merchants.csv" and "carriage return" in str(err.value)

@@ -19,6 +19,7 @@ import pandas as pd
 from graphring.calibrate import calibrate_weights
 from graphring.config import Settings
 from graphring.services import find_services
+from graphring.stores.base import sorted_runs
 
 #: Identifier kinds whose role matters for weight.
 ROLE_KINDS = {"address", "place"}
@@ -309,14 +310,14 @@ def _pairs_within(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _shop_codes(merchant_id: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(merchant_id, sort=True)``. Holdings come sorted by merchant
-    (finish_holdings): then a code starts wherever the id changes, found by comparing
-    neighbours instead of hashing every row's id."""
-    ids = merchant_id.to_numpy(dtype=object)
-    if len(ids) < 2 or not merchant_id.is_monotonic_increasing:
-        codes, uniques = pd.factorize(merchant_id, sort=True)
-        return codes, np.asarray(uniques, dtype=object)
-    starts = np.r_[True, ids[1:] != ids[:-1]]
-    return np.cumsum(starts) - 1, ids[starts]
+    (finish_holdings): then a code starts wherever the id changes (:func:`sorted_runs`)
+    instead of hashing every row's id."""
+    codes = sorted_runs(merchant_id)
+    if codes is None:
+        found, uniques = pd.factorize(merchant_id, sort=True)
+        return found, np.asarray(uniques, dtype=object)
+    starts = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, bool)
+    return codes, merchant_id.to_numpy(dtype=object)[starts]
 
 
 def _pair_links(

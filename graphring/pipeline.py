@@ -185,9 +185,11 @@ def run_pipeline(
     )
     clock.lap("read_validate_normalize")
     big = len(dataset["merchants"]) >= BACKGROUND_MIN_SHOPS
-    # places are matched among the data's address keys while the store loads
-    keys = dataset_address_keys(dataset.tables) if settings.match_places and big else None
-    places = Background(match_places, (keys,), settings.processes()) if keys is not None else None
+    # places matched among the data's address keys in a second process while the store loads
+    places: tuple[pd.Series, Background[pd.DataFrame]] | None = None
+    if settings.match_places and big and settings.processes() > 1:
+        keys = dataset_address_keys(dataset.tables)
+        places = (keys, Background(match_places, (keys,), settings.processes()))
     loaded = _load(store, dataset)
     clock.lap("load")
     # shop risk needs no links: computed beside linking and detection when there are cores
@@ -196,7 +198,7 @@ def run_pipeline(
         (loaded.merchants, loaded.listings, today),
         settings.processes() if len(loaded.merchants) >= BACKGROUND_MIN_SHOPS else 1,
     )
-    matched = (keys, places.result()) if keys is not None and places is not None else None
+    matched = (places[0], places[1].result()) if places is not None else None
     linked = _link(store, len(loaded.merchants), settings, feedback, matched)
     clock.lap("link")
     partition = detection.partition(loaded.merchants["merchant_id"], linked.links)

@@ -29,6 +29,8 @@ from rapidfuzz.distance import Levenshtein
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from graphring.stores.base import sorted_runs
+
 #: Two localities (district, city, postcode...) of one place: at least this similar (0-100).
 LOCALITY_SIMILARITY = 85
 
@@ -325,7 +327,7 @@ def add_places(
     joins = np.flatnonzero(is_address)[addr["key"].isin(to_place.index).to_numpy()]
     extra = holdings.iloc[joins].assign(kind="place")
     extra["key"] = extra["key"].map(to_place).to_numpy()
-    shop = _merchant_runs(holdings["merchant_id"])
+    shop = sorted_runs(holdings["merchant_id"])
     if shop is None:  # not in merchant order: sort the text
         out = pd.concat([holdings, extra], ignore_index=True)
         out = out.sort_values("merchant_id", kind="stable").reset_index(drop=True)
@@ -347,12 +349,3 @@ def _same_keys(keys: pd.Series, distinct: pd.Series) -> bool:
     held = pd.unique(keys.astype(str).to_numpy(dtype=object))
     held = held[held != ""]
     return len(held) == len(distinct) and bool(pd.Series(held).isin(distinct).all())
-
-
-def _merchant_runs(merchant_id: pd.Series) -> np.ndarray | None:
-    """The number of each row's shop when the rows are in merchant order (0, 0, 1, ...);
-    None when they are not (or an id is missing)."""
-    if merchant_id.hasnans or not merchant_id.is_monotonic_increasing:
-        return None
-    ids = merchant_id.to_numpy(dtype=object)
-    return np.cumsum(np.r_[False, ids[1:] != ids[:-1]])

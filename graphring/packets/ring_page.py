@@ -27,45 +27,6 @@ if TYPE_CHECKING:
     from graphring.pipeline import RunResult
 
 
-def packet_html(
-    result: RunResult,
-    doc: dict[str, Any],
-    members: pd.DataFrame,
-    evidence: pd.DataFrame,
-    leads: pd.DataFrame,
-    listings: pd.DataFrame,
-    graph: dict[str, Any],
-    custody: dict[str, Any],
-    timeline: pd.DataFrame | None = None,
-    files: dict[str, str] | None = None,
-    provinces: pd.DataFrame | None = None,
-    provenance: pd.DataFrame | None = None,
-    days: pd.DataFrame | None = None,
-    svg: str = "",
-    parts: dict[str, str] | None = None,
-) -> str:
-    """One ring's page (:func:`packet_chunks` joined)."""
-    return "".join(
-        packet_chunks(
-            result,
-            doc,
-            members,
-            evidence,
-            leads,
-            listings,
-            graph,
-            custody,
-            timeline,
-            files,
-            provinces,
-            provenance,
-            days,
-            svg,
-            parts,
-        )
-    )
-
-
 def packet_chunks(
     result: RunResult,
     doc: dict[str, Any],
@@ -75,31 +36,20 @@ def packet_chunks(
     listings: pd.DataFrame,
     graph: dict[str, Any],
     custody: dict[str, Any],
-    timeline: pd.DataFrame | None = None,
+    provinces: pd.DataFrame,
+    parts: dict[str, str],
     files: dict[str, str] | None = None,
-    provinces: pd.DataFrame | None = None,
-    provenance: pd.DataFrame | None = None,
-    days: pd.DataFrame | None = None,
     svg: str = "",
-    parts: dict[str, str] | None = None,
 ) -> list[str]:
     """One ring's page in pieces (:func:`graphring.packets.pages.page_chunks`).
 
     ``members`` carries a ``shipments`` count per shop (and ``ties``, ``tied_by``);
-    ``leads`` a ``ring_shipments`` count per site; ``files`` maps the packet's files to their
-    SHA-256; ``provenance`` lists the raw spellings behind the shared
-    identifiers; ``days`` the parcels per day from each site; ``svg`` the graph for print.
-
-    ``parts``: the page's tables and timeline as :func:`page_parts` makes them from the
-    frames, made for every ring at once (:mod:`graphring.packets.batch`); given, the frames
-    only count and place things."""
+    ``leads`` a ``ring_shipments`` count per site; ``provinces`` the ring's provinces
+    (:func:`provinces_by_ring`); ``parts`` the page's tables and timeline as
+    :func:`page_parts` makes them, made for every ring at once
+    (:mod:`graphring.packets.batch`); ``files`` maps the packet's files to their SHA-256;
+    ``svg`` is the graph for print."""
     rid = doc["ring_id"]
-    if provinces is None:
-        provinces = provinces_by_ring(members.assign(ring_id=rid))
-    if parts is None:
-        parts = page_parts(
-            rid, members, evidence, leads, listings, provinces, provenance, timeline, days
-        )
     decision_html = _decision(doc)
     sections = [
         _TOC,
@@ -144,7 +94,7 @@ def page_parts(
     days: pd.DataFrame | None = None,
 ) -> dict[str, str]:
     """One ring's tables, weak-tie warning and timeline as its page shows them (the frames
-    as :func:`packet_html` takes them; ``provinces`` with its ring_id)."""
+    as :func:`packet_chunks` takes them; ``provinces`` with its ring_id)."""
     mem, weak = member_rows(members)
     ev = evidence_rows(evidence.assign(ring_id=rid))
     prov = provenance if provenance is not None else pd.DataFrame(columns=["kind"])

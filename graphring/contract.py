@@ -765,7 +765,12 @@ def _put_keys(
         text = coded.get(column) if coded else None
         if text is not None:
             kinds = coded.get("kind") if coded else None
-            keys, none_left = _coded_keys(kind, text, kinds, region)
+            # one string per distinct value, shared by the rows holding it and by its key
+            # where the key is written as the value (:func:`_keys_of`)
+            raw = np.empty(len(text.values), dtype=object)
+            raw[text.codes] = frame[column].to_numpy(dtype=object)
+            frame[column] = text.per_row(raw)
+            keys, none_left = _coded_keys(kind, text, kinds, region, raw)
             frame[key_col] = keys
             no_key = pd.Series(none_left, index=frame.index)
         else:
@@ -787,11 +792,12 @@ def _put_keys(
 
 
 def _coded_keys(
-    kind: str, text: _Coded, kinds: _Coded | None, region: str
+    kind: str, text: _Coded, kinds: _Coded | None, region: str, raw: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's key (``kind``: of :data:`KEYED`) and whether its value has none left."""
+    """Each row's key (``kind``: of :data:`KEYED`) and whether its value has none left.
+    ``raw``: the string the table holds for each of ``text``'s values."""
     if kind != "by kind":
-        return _keys_of(kind, text, region)
+        return _keys_of(kind, text, region, raw)
     assert kinds is not None, "identifiers have their kinds as codes"
     keys = np.full(len(text.codes), "", dtype=object)
     none_left = np.zeros(len(text.codes), dtype=bool)
@@ -799,15 +805,22 @@ def _coded_keys(
         mine = kinds.codes == code
         if mine.any():
             part = _Coded(text.codes[mine], text.values)
-            keys[mine], none_left[mine] = _keys_of(name, part, region)
+            keys[mine], none_left[mine] = _keys_of(name, part, region, raw)
     return keys, none_left
 
 
-def _keys_of(kind: str, text: _Coded, region: str) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`graphring.normalize.text_keys` of the values the rows hold, spread to them."""
+def _keys_of(
+    kind: str, text: _Coded, region: str, raw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`graphring.normalize.text_keys` of the values the rows hold, spread to them. A
+    key written exactly as its value is that value's own string (``raw``: the table's
+    string of each value), not a second copy: at a million shops most identifiers' keys
+    are their values, and each copy costs memory for the whole run."""
     used = np.flatnonzero(np.bincount(text.codes, minlength=len(text.values)))
     values = text.values.take(pa.array(used))
-    keys = text_keys(kind, values, region)
+    keys = np.asarray(text_keys(kind, values, region), dtype=object)
+    same = keys == raw[used]
+    keys[same] = raw[used][same]
     per_value = np.full(len(text.values), "", dtype=object)
     per_value[used] = keys
     none_left = np.zeros(len(text.values), dtype=bool)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from graphring.grouped import joined_distinct
 from graphring.schema import LEAD_COLUMNS
 
 #: Roles in which an address is a physical site of the operation.
@@ -41,16 +42,22 @@ def find_leads(
     served = h.merge(members[["ring_id", "merchant_id"]], on="merchant_id", how="left")
     served = served.merge(rings[["ring_id", "ring_score"]], on="ring_id", how="left")
     in_ring = served.loc[served["ring_id"].notna()]
-    per = in_ring.groupby("key", sort=True).agg(
-        rings=("ring_id", lambda r: ";".join(sorted(set(r)))),
-        ring_shops=("merchant_id", "nunique"),
-        top_score=("ring_score", "max"),
-        merchant_ids=("merchant_id", lambda m: ";".join(sorted(set(m)))),
+    ring_keys = in_ring.groupby("key", sort=True)
+    per = pd.DataFrame(
+        {
+            "rings": joined_distinct(in_ring, ["key"], "ring_id"),
+            "ring_shops": ring_keys["merchant_id"].nunique(),
+            "top_score": ring_keys["ring_score"].max(),
+            "merchant_ids": joined_distinct(in_ring, ["key"], "merchant_id"),
+        }
     )
-    allh = h.groupby("key", sort=True).agg(
-        shops=("merchant_id", "nunique"),
-        shipments=("shipments", "sum"),
-        roles=("role", lambda r: ";".join(sorted(set(r)))),
+    site_keys = h.groupby("key", sort=True)
+    allh = pd.DataFrame(
+        {
+            "shops": site_keys["merchant_id"].nunique(),
+            "shipments": site_keys["shipments"].sum(),
+            "roles": joined_distinct(h, ["key"], "role"),
+        }
     )
     leads = per.join(allh).reset_index().rename(columns={"key": "address"})
     ring_pts = 0.4 * leads["top_score"]

@@ -31,6 +31,7 @@ from graphring.contract import (
     values_left_empty,
 )
 from graphring.detect import Detection, Partition, detection_for
+from graphring.grouped import joined_distinct
 from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
@@ -429,19 +430,30 @@ def _run_id(started: str) -> str:
 
 def _evidence(core: pd.DataFrame, links: Links) -> pd.DataFrame:
     """Identifiers held by two or more members of a ring, rarest first."""
-    ms = links.memberships.merge(core[["merchant_id", "ring_id"]], on="merchant_id")
+    ring_of = core.drop_duplicates("merchant_id").set_index("merchant_id")["ring_id"]
+    ms = links.memberships
+    if core["merchant_id"].duplicated().any():  # a shop in two rings: every pairing
+        ms = ms.merge(core[["merchant_id", "ring_id"]], on="merchant_id")
+    else:
+        ring = ms["merchant_id"].map(ring_of)
+        held = ring.notna().to_numpy()
+        ms = ms.loc[held].assign(ring_id=ring[held])
     ids = links.identifiers.set_index("node")
     ms = ms.loc[~ids["supernode"].reindex(ms["node"]).to_numpy()]
-    ev = (
-        ms.groupby(["ring_id", "node"], sort=True)
-        .agg(
-            shops_in_ring=("merchant_id", "nunique"),
-            shipments=("shipments", "sum"),
-            roles=("role", lambda r: ";".join(sorted({x for x in r if x}))),
-            merchant_ids=("merchant_id", lambda m: ";".join(sorted(set(m)))),
-        )
-        .reset_index()
-    )
+    # only (ring, identifier) pairs two or more members hold: counted before any text
+    shops = ms.drop_duplicates(["ring_id", "node", "merchant_id"])
+    in_ring = shops.groupby(["ring_id", "node"], sort=False)["merchant_id"].transform("size")
+    ms = ms.loc[in_ring.reindex(ms.index, fill_value=0).to_numpy() >= 2] if len(ms) else ms
+    by = ["ring_id", "node"]
+    grouped = ms.groupby(by, sort=True)
+    ev = pd.DataFrame(
+        {
+            "shops_in_ring": grouped["merchant_id"].nunique(),
+            "shipments": grouped["shipments"].sum(),
+            "roles": joined_distinct(ms, by, "role", skip_empty=True),
+            "merchant_ids": joined_distinct(ms, by, "merchant_id"),
+        }
+    ).reset_index()
     ev = ev.loc[ev["shops_in_ring"] >= 2]
     ev = ev.join(ids[["kind", "key", "holders", "rarity"]], on="node").rename(
         columns={"holders": "shops_total"}

@@ -253,7 +253,12 @@ def evidence_present(
 
 def _fake_listings(groups: pd.DataFrame, listings: pd.DataFrame, idx: pd.Index) -> pd.DataFrame:
     """Per ring: counterfeit-priced listings, their depth, image mismatches, shops selling."""
-    lst = listings.merge(groups[["merchant_id", "group"]], on="merchant_id")
+    if groups["merchant_id"].duplicated().any():  # a shop in two groups: every pairing
+        lst = listings.merge(groups[["merchant_id", "group"]], on="merchant_id")
+    else:  # the merge's rows (the listings' order), without hashing both sides
+        group = listings["merchant_id"].map(groups.set_index("merchant_id")["group"])
+        held = group.notna().to_numpy()
+        lst = listings.loc[held].assign(group=group[held]).reset_index(drop=True)
     flags = listing_flags(lst)
     branded, share, cheap = flags["branded"], flags["share"], flags["cheap"]
     depth = ((1 - share / CHEAP_SHARE).clip(0, 1)).where(cheap, 0.0)

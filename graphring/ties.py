@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from graphring.grouped import joined
 from graphring.linking import Links
 
 #: A member with at most this many ties and a risk under WEAK_RISK is weakly tied.
@@ -47,7 +48,13 @@ def member_ties(groups: pd.DataFrame, links: Links) -> pd.DataFrame:
     d 1 origin address
     """
     ids = links.identifiers.set_index("node")
-    ms = links.memberships.merge(groups[["ring_id", "merchant_id"]], on="merchant_id")
+    ms = links.memberships
+    if groups["merchant_id"].duplicated().any():  # a shop in two groups: every pairing
+        ms = ms.merge(groups[["ring_id", "merchant_id"]], on="merchant_id")
+    else:  # the merge's rows (the memberships' order), without hashing both sides
+        ring = ms["merchant_id"].map(groups.set_index("merchant_id")["ring_id"])
+        held = ring.notna().to_numpy()
+        ms = ms.loc[held].assign(ring_id=ring[held]).reset_index(drop=True)
     ms = ms.loc[~ids["supernode"].reindex(ms["node"]).fillna(True).to_numpy(dtype=bool)]
     ms = ms.drop_duplicates(["ring_id", "node", "merchant_id"])
     ms = ms.loc[ms.groupby(["ring_id", "node"])["merchant_id"].transform("size") >= 2]
@@ -55,8 +62,9 @@ def member_ties(groups: pd.DataFrame, links: Links) -> pd.DataFrame:
     ms = ms.assign(label=tie_labels(kind, ms["role"]).astype(str))
     per = ms.groupby(["ring_id", "merchant_id", "label"]).size().rename("n").reset_index()
     per["text"] = per["label"].where(per["n"] == 1, per["label"] + " ×" + per["n"].astype(str))
-    out = per.groupby(["ring_id", "merchant_id"]).agg(
-        ties=("n", "sum"), tied_by=("text", ", ".join)
+    by = ["ring_id", "merchant_id"]
+    out = pd.DataFrame(
+        {"ties": per.groupby(by)["n"].sum(), "tied_by": joined(per, by, "text", ", ")}
     )
     out = groups[["ring_id", "merchant_id"]].join(out, on=["ring_id", "merchant_id"])
     out["ties"] = out["ties"].fillna(0).astype(int)

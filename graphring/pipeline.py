@@ -40,7 +40,7 @@ from graphring.places import Matched, add_places, dataset_address_keys, match_pl
 from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
 from graphring.schema import MERCHANT_COLUMNS, RING_EVIDENCE_COLUMNS
-from graphring.scoring import merchant_risk, ring_scores
+from graphring.scoring import RISK_COLUMNS, merchant_risk, ring_scores
 from graphring.stores.base import RingWriter, Store
 from graphring.ties import member_ties
 
@@ -196,7 +196,11 @@ def run_pipeline(
     # shop risk needs no links: computed beside linking and detection when there are cores
     shop_risk = Background(
         merchant_risk,
-        (loaded.merchants, loaded.listings, today),
+        (
+            loaded.merchants[RISK_COLUMNS["merchants"]],
+            loaded.listings[RISK_COLUMNS["listings"]],
+            today,
+        ),
         settings.processes() if len(loaded.merchants) >= BACKGROUND_MIN_SHOPS else 1,
     )
     matched = (places[0], places[1].result()) if places is not None else None

@@ -104,10 +104,18 @@ def _reasons_long(parts: list[tuple[pd.Series, pd.Series]], index: pd.Index) -> 
     ).reset_index(drop=True)
 
 
+#: The columns :func:`merchant_risk` reads: a caller handing the tables to another process
+#: sends these only (listing ids and titles are much of a million shops' listings).
+RISK_COLUMNS = {
+    "merchants": ["merchant_id", "opened_on", "monthly_orders", "rating"],
+    "listings": ["merchant_id", "brand", "price", "reference_price", "image_text"],
+}
+
+
 def merchant_risk(
     merchants: pd.DataFrame, listings: pd.DataFrame, today: pd.Timestamp
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Risk per merchant and its reasons.
+    """Risk per merchant and its reasons (from the :data:`RISK_COLUMNS` of the tables).
 
     Returns ``scores`` (merchant_id, risk_score, reasons: the top three joined by "; ") and
     ``reasons`` (merchant_id, points, text: every reason).

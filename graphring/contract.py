@@ -178,6 +178,10 @@ class Dataset:
     tables: dict[str, pd.DataFrame]
     rejects: pd.DataFrame
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    #: Each table's rows' shops, as the row of their merchant in the merchants table (found
+    #: once per distinct id, as the reader checks them), for the tables that name a shop;
+    #: None when not known. A store may use them instead of hashing the ids again.
+    shops: dict[str, np.ndarray] | None = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -821,11 +825,14 @@ PARALLEL_READ_BYTES = 20_000_000
 
 def _prepare(
     name: str, path: Path | None, known: pd.Index | None, region: str, today: pd.Timestamp
-) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame]]:
-    """One table read, validated and keyed: (table, its source, its rejects)."""
+) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame], np.ndarray | None]:
+    """One table read, validated and keyed: (table, its source, its rejects, its rows'
+    shops as rows of ``known`` when it names shops and they are checked against it)."""
     rejects = _Rejects()
+    links = known is not None and TABLES[name].links_merchant
     if path is None:
-        return _add_keys(name, empty_table(name), None, rejects, region), None, []
+        table = _add_keys(name, empty_table(name), None, rejects, region)
+        return table, None, [], np.zeros(0, dtype=np.int32) if links else None
     frame, digest, read = _read_table(path)
     missing = [c for c in TABLES[name].required if c not in frame.columns]
     if missing:
@@ -833,14 +840,27 @@ def _prepare(
     source = SourceFile(name, path, digest, len(frame))
     frame, coded = _checked(TABLES[name], frame, path.name, rejects, known, today, read)
     del read  # the reader's codes; the text columns the keys need stay (as ``coded``)
+    shops = _shop_rows(coded["merchant_id"], known) if links and known is not None else None
     needed = {raw for raw, _, _ in KEYED.get(name, [])} | {"kind"}
     coded = {column: text for column, text in coded.items() if column in needed}
-    return _add_keys(name, frame, path.name, rejects, region, coded), source, rejects.parts
+    dropped = _put_keys(name, frame, path.name, rejects, region, coded).to_numpy()
+    if dropped.any():
+        frame = frame.loc[~dropped].reset_index(drop=True)
+        shops = shops[~dropped] if shops is not None else None
+    return frame, source, rejects.parts, shops
+
+
+def _shop_rows(ids: _Coded, known: pd.Index) -> np.ndarray:
+    """Each row's merchant as its position in ``known`` (-1: not there), found once per
+    distinct id."""
+    among = pa.array(known.to_numpy(dtype=object), type=pa.string())
+    at = pc.fill_null(pc.index_in(ids.values, value_set=among), -1)
+    return ids.per_row(np.asarray(at, dtype=np.int32))
 
 
 def _prepare_named(
     shared: tuple[dict[str, Path | None], pd.Index, str, pd.Timestamp], name: str
-) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame]]:
+) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame], np.ndarray | None]:
     paths, known, region, today = shared
     return _prepare(name, paths[name], known, region, today)
 
@@ -871,7 +891,7 @@ def read_dataset(
         )
     if today is None:
         today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
-    merchants, msource, parts = _prepare("merchants", mpath, None, region, today)
+    merchants, msource, parts, _ = _prepare("merchants", mpath, None, region, today)
     assert msource is not None
     rejects = _Rejects()
     rejects.parts.extend(parts)
@@ -886,10 +906,13 @@ def read_dataset(
     by_size = sorted(names, key=lambda n: -(p.stat().st_size if (p := paths[n]) else 0))
     prepared = fork_map(_prepare_named, (paths, known, region, today), by_size, processes)
     done = dict(zip(by_size, prepared, strict=True))
+    shops: dict[str, np.ndarray] = {}
     for name in names:
-        frame, source, parts = done[name]
+        frame, source, parts, rows = done[name]
         tables[name] = frame
+        if rows is not None:
+            shops[name] = rows
         if source is not None:
             sources[name] = source
         rejects.parts.extend(parts)
-    return Dataset(tables=tables, rejects=rejects.frame(), sources=sources)
+    return Dataset(tables=tables, rejects=rejects.frame(), sources=sources, shops=shops)

@@ -367,3 +367,26 @@ def test_a_file_whose_lines_end_in_cr_alone_is_refused_by_name(tmp_path: Path) -
     with pytest.raises(InputError) as err:
         read_dataset(tmp_path)
     assert err.value.file == "merchants.csv" and "carriage return" in str(err.value)
+
+
+def test_the_reader_gives_each_rows_shop_as_its_merchants_row(tmp_path: Path) -> None:
+    """``Dataset.shops``: for each table naming shops, each kept row's merchant as its row
+    in the merchants table, after rows are set aside (unknown shop, no key left)."""
+    folder = write_tables(
+        tmp_path,
+        {
+            "merchants": "merchant_id,name\nM2,Two\n M1 ,One\nM3,Three\nM2,Again\n",
+            "addresses": "merchant_id,role,address\nM1,registered,1 A Rd\nM9,return,2 B Rd\n"
+            "M3,pickup,!!!\nM2,,3 C Rd\n M3,warehouse,4 D Rd\n",
+            "identifiers": "merchant_id,kind,value\nM3,email,a@b.cn\nM1,phone,13800138000\n",
+        },
+    )
+    ds = contract.read_dataset(folder, today=pd.Timestamp("2026-06-30"))
+    assert ds.shops is not None
+    assert set(ds.shops) == {n for n, t in contract.TABLES.items() if t.links_merchant}
+    known = pd.Index(ds["merchants"]["merchant_id"])
+    for name, rows in ds.shops.items():
+        assert rows.tolist() == known.get_indexer(ds[name]["merchant_id"]).tolist(), name
+    assert ds["addresses"]["merchant_id"].tolist() == ["M1", "M2", "M3"]
+    assert ds.shops["addresses"].tolist() == [1, 0, 2]
+    assert ds.shops["shipments"].tolist() == []

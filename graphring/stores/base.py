@@ -335,13 +335,20 @@ def sorted_runs(values: pd.Series) -> np.ndarray | None:
 
 
 def sort_frame(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """``frame`` sorted by ``by`` (stable), index reset. Text columns are ranked by
-    :func:`factorize_sorted` and the rows ordered on the ranks (missing values last)."""
+    """``frame`` sorted by ``by`` (stable), index reset. Text columns are ordered by one
+    stable Arrow sort (UTF-8 byte order is Python's code point order; missing values
+    last), or, when a column is not all text, on the ranks :func:`factorize_sorted` gives."""
     if not all(frame[c].dtype == object for c in by):
         return frame.sort_values(by, kind="stable").reset_index(drop=True)
-    ranks = []
-    for c in reversed(by):  # np.lexsort sorts on its last key first
-        codes, uniques = factorize_sorted(frame[c])
-        ranks.append(np.where(codes < 0, len(uniques), codes))
-    order = np.lexsort(ranks) if len(frame) else np.arange(0)
+    try:
+        text = pa.table({c: pa.array(frame[c].to_numpy(), type=pa.string()) for c in by})
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        ranks = []
+        for c in reversed(by):  # np.lexsort sorts on its last key first
+            codes, uniques = factorize_sorted(frame[c])
+            ranks.append(np.where(codes < 0, len(uniques), codes))
+        order = np.lexsort(ranks) if len(frame) else np.arange(0)
+    else:
+        keys = [(c, "ascending") for c in by]
+        order = np.asarray(pc.sort_indices(text, sort_keys=keys), dtype=np.int64)
     return frame.take(order).reset_index(drop=True)

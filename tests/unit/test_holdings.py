@@ -156,3 +156,21 @@ def test_holdings_with_a_key_that_is_not_text_are_made_from_the_raw_rows() -> No
     plain._t = tables
     expected = base.finish_holdings(plain._holding_rows())
     pd.testing.assert_frame_equal(store.holdings(), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sort_frame_orders_text_as_ranked_codes_did(seed: int) -> None:
+    """One Arrow sort of the text columns orders rows as sorting on their ranks
+    (``factorize_sorted``, missing values last, stable) did."""
+    rng = np.random.default_rng(seed)
+    pool = np.array(["b", "a", "é", "Z", "ab", "中", "a\x00", "", None], dtype=object)
+    frame = pd.DataFrame(
+        {"x": rng.choice(pool, 300), "y": rng.choice(pool, 300), "n": np.arange(300)}
+    )
+    for by in (["x"], ["x", "y"], ["y", "x"]):
+        ranks = []
+        for c in reversed(by):
+            codes, uniques = base.factorize_sorted(frame[c])
+            ranks.append(np.where(codes < 0, len(uniques), codes))
+        expected = frame.take(np.lexsort(ranks)).reset_index(drop=True)
+        pd.testing.assert_frame_equal(base.sort_frame(frame, by), expected, check_exact=True)

@@ -180,7 +180,8 @@ class Dataset:
     sources: dict[str, SourceFile] = field(default_factory=dict)
     #: Each table's rows' shops, as the row of their merchant in the merchants table (found
     #: once per distinct id, as the reader checks them), for the tables that name a shop;
-    #: None when not known. A store may use them instead of hashing the ids again.
+    #: None when not known. A store may use them instead of hashing the ids again (the
+    #: embedded store checks them on a sample of rows: a table changed since, it does not).
     shops: dict[str, np.ndarray] | None = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:

@@ -117,11 +117,12 @@ def _shop_codes(
     parts: list[tuple[str, np.ndarray | None, str]],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each part's rows' shops as codes (-1: none) and the names they stand for, sorted.
-    From the reader's merchants-table rows when it gave them for every table (the shops'
-    order is then found once, among the merchants alone), else from the ids."""
+    From the reader's merchants-table rows when it gave them for every table as they
+    still are (the shops' order is then found among the merchants alone), else from
+    the ids."""
     merchants = tables["merchants"]["merchant_id"]
     if shops is not None and all(
-        t in shops and len(shops[t]) == len(tables[t]) for t in HELD_TABLES
+        _still_of(tables[t], shops.get(t), merchants) for t in HELD_TABLES
     ):
         rank, names = factorize_sorted(merchants)
         if len(names) == len(merchants) and bool((rank >= 0).all()):
@@ -135,3 +136,22 @@ def _shop_codes(
     )
     codes, names = factorize_sorted(pd.Series(ids, dtype=object))
     return codes.astype(np.int32), np.asarray(names, dtype=object)
+
+
+#: Rows of each table whose shop is checked against its id (evenly spread).
+CHECKED_ROWS = 4096
+
+
+def _still_of(table: pd.DataFrame, rows: np.ndarray | None, merchants: pd.Series) -> bool:
+    """Whether ``rows`` (merchants-table rows, -1: no id) are still those of ``table``'s
+    ids: one per row, and right on a sample of rows (a table replaced, reordered or
+    filtered since it was read fails this)."""
+    if rows is None or len(rows) != len(table):
+        return False
+    sample = np.arange(0, len(rows), max(1, len(rows) // CHECKED_ROWS))
+    at, ids = rows[sample], table["merchant_id"].to_numpy(dtype=object)[sample]
+    known = merchants.to_numpy(dtype=object)
+    if bool((at >= len(known)).any()):
+        return False
+    found = at >= 0
+    return bool((known[at[found]] == ids[found]).all() and pd.isna(ids[~found]).all())

@@ -12,7 +12,7 @@ from graphring.contract import Dataset, read_dataset
 from graphring.sample import SampleInfo
 from graphring.stores import base
 from graphring.stores.memory import MemoryStore
-from graphring.stores.memory_holdings import HELD_TABLES, coded_holdings
+from graphring.stores.memory_holdings import HELD_TABLES, _still_of, coded_holdings
 
 
 def test_holdings_are_grouped_and_ordered_as_a_plain_groupby_on_the_text(
@@ -156,6 +156,24 @@ def test_holdings_with_a_key_that_is_not_text_are_made_from_the_raw_rows() -> No
     plain._t = tables
     expected = base.finish_holdings(plain._holding_rows())
     pd.testing.assert_frame_equal(store.holdings(), expected, check_exact=True)
+
+
+def test_shops_given_for_a_table_changed_since_it_was_read_are_not_used() -> None:
+    """The reader's shops describe the tables as read: a table reordered afterwards gets
+    its shops from its ids, and the holdings are still those of its rows."""
+    tables = _messy_tables(1)
+    known = pd.Index(tables["merchants"]["merchant_id"])
+    shops = {t: known.get_indexer(tables[t]["merchant_id"]).astype(np.int32) for t in HELD_TABLES}
+    tables["addresses"] = tables["addresses"].iloc[::-1].reset_index(drop=True)
+    assert not _still_of(
+        tables["addresses"], shops["addresses"], tables["merchants"]["merchant_id"]
+    )
+    plain = MemoryStore()
+    plain._t = tables
+    coded = coded_holdings(tables, shops)
+    assert coded is not None
+    expected = base.finish_holdings(plain._holding_rows())
+    pd.testing.assert_frame_equal(base.finish_coded_holdings(coded), expected, check_exact=True)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -192,7 +192,13 @@ class CodedHoldings:
 
 
 def finish_coded_holdings(raw: CodedHoldings) -> pd.DataFrame:
-    """:func:`finish_holdings` of rows given as codes. One Arrow sort of the rows on
+    """:func:`finish_holdings` of rows given as codes (:func:`holdings_and_kinds`)."""
+    return holdings_and_kinds(raw)[0]
+
+
+def holdings_and_kinds(raw: CodedHoldings) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`finish_holdings` of rows given as codes, and each holding's kind as its
+    code among ``raw.kind_names``. One Arrow sort of the rows on
     (shop, kind, key, role) orders them and puts equal rows side by side; keys are only
     compared between rows of one shop and kind. Sorting millions of distinct keys, or
     forking workers that each copy the table, is what made this slow and memory-hungry.
@@ -227,17 +233,18 @@ def finish_coded_holdings(raw: CodedHoldings) -> pd.DataFrame:
     # parcel counts summed per group (float sums are exact far beyond any parcel count)
     totals = np.bincount(group, weights=raw.shipments[rows], minlength=int(new.sum()))
     first = np.flatnonzero(new)
-    firsts = rows[first]
-    return pd.DataFrame(
+    kinds = k[first]
+    out = pd.DataFrame(
         {
             "merchant_id": np.asarray(raw.shop_names, dtype=object)[m[first]],
-            "kind": np.asarray(raw.kind_names, dtype=object)[k[first]],
-            "key": raw.keys[firsts],
+            "kind": np.asarray(raw.kind_names, dtype=object)[kinds],
+            "key": raw.keys[rows[first]],
             "role": np.asarray(raw.role_names, dtype=object)[r[first]],
             "shipments": np.rint(totals).astype(np.int64),
         },
         columns=HOLDING_COLUMNS,
     )
+    return out, kinds
 
 
 def _codes32(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

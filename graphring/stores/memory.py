@@ -12,7 +12,8 @@ from graphring.stores.base import (
     ADDRESS_COLUMNS,
     HOLDING_COLUMNS,
     Store,
-    finish_coded_holdings,
+    factorize_sorted,
+    holdings_and_kinds,
 )
 from graphring.stores.memory_holdings import coded_holdings
 
@@ -26,6 +27,8 @@ class MemoryStore(Store):
         self._t: dict[str, pd.DataFrame] = {}
         self._holdings: pd.DataFrame | None = None
         self._shops: dict[str, np.ndarray] | None = None
+        #: the holdings' kinds as codes, and the names they stand for, when made as codes
+        self._kinds: tuple[np.ndarray, np.ndarray] | None = None
 
     def load(self, dataset: Dataset) -> dict[str, int]:
         # the dataset's own tables, not copies (they are not changed here; ``_line`` is
@@ -33,7 +36,12 @@ class MemoryStore(Store):
         self._t = dict(dataset.tables)
         self._shops = dataset.shops
         self._holdings = None
-        keys = distinct_keys(self.holdings())
+        holdings = self.holdings()
+        if self._kinds is not None:
+            kinds, names = self._kinds
+        else:
+            kinds, names = factorize_sorted(holdings["kind"])
+        keys = distinct_keys(holdings["key"].to_numpy(dtype=object), kinds, names)
         return {
             "Merchant": len(self._t["merchants"]),
             "Address": keys.pop("address", 0),
@@ -87,7 +95,11 @@ class MemoryStore(Store):
         if self._holdings is None:
             self._table("merchants")  # a store with nothing loaded says so
             coded = coded_holdings(self._t, self._shops)
-            self._holdings = super().holdings() if coded is None else finish_coded_holdings(coded)
+            if coded is None:
+                self._holdings, self._kinds = super().holdings(), None
+            else:
+                self._holdings, kinds = holdings_and_kinds(coded)
+                self._kinds = kinds, coded.kind_names
         return self._holdings
 
     def _holding_rows(self) -> pd.DataFrame:
@@ -115,10 +127,8 @@ class MemoryStore(Store):
         return pd.concat([x[HOLDING_COLUMNS] for x in parts], ignore_index=True)
 
 
-def distinct_keys(holdings: pd.DataFrame) -> dict[str, int]:
-    """The number of distinct keys of each kind among ``holdings``. A Python set of each
-    kind's keys: the strings keep their hashes, so this is sooner than a pandas or Arrow
-    hash of the text."""
-    kinds, names = pd.factorize(holdings["kind"])
-    keys = holdings["key"].to_numpy(dtype=object)
+def distinct_keys(keys: np.ndarray, kinds: np.ndarray, names: np.ndarray) -> dict[str, int]:
+    """The number of distinct ``keys`` of each kind (``kinds``: codes among ``names``). A
+    Python set of each kind's keys: the strings keep their hashes, so this is sooner than
+    a pandas or Arrow hash of the text (and, unlike pandas', tells "a" from "a\\x00")."""
     return {str(name): len(set(keys[kinds == code])) for code, name in enumerate(names)}

@@ -576,10 +576,12 @@ def _checked(
     known_merchants: pd.Index | None,
     today: pd.Timestamp,
     read: dict[str, _Coded],
-) -> tuple[pd.DataFrame, dict[str, _Coded]]:
+) -> tuple[pd.DataFrame, dict[str, _Coded], np.ndarray | None]:
     """:func:`_validate`, given the columns the reader holds as codes (``read``), and
-    giving the kept rows' text columns as codes. Every check but that of repeated ids is of
-    one value alone: made once per distinct value, spread to the rows by code."""
+    giving the kept rows' text columns as codes and, when their shops are checked against
+    ``known_merchants``, each kept row's shop as its position there. Every check but that
+    of repeated ids is of one value alone: made once per distinct value, spread to the
+    rows by code."""
     index = frame.index
 
     def rows(mask: np.ndarray) -> pd.Series:
@@ -645,10 +647,14 @@ def _checked(
         bad_any |= bad
         frame["kind"] = pd.Series(kind.per_row(folded), index=index)
         texts["kind"] = _Coded(kind.codes, pa.array(folded, type=pa.string()))
+    shops = None
     if known_merchants is not None and spec.links_merchant:
         mid = texts["merchant_id"]
         known = pa.array(known_merchants.to_numpy(dtype=object), type=pa.string())
-        unknown = _filled(mid.values) & ~_objects(pc.is_in(mid.values, value_set=known))
+        # each distinct id's position among the shops (null: not there)
+        at = pc.index_in(mid.values, value_set=known)
+        unknown = _filled(mid.values) & ~_objects(pc.is_valid(at))
+        shops = mid.per_row(np.asarray(pc.fill_null(at, -1), dtype=np.int32))
         bad = mid.per_row(unknown) & ~bad_any
         rejects.add(frame, rows(bad), file, "merchant_id", "unknown merchant_id")
         bad_any |= bad
@@ -668,7 +674,8 @@ def _checked(
     # a copy even when every row stays: the columns replaced above (numbers, dates) are
     # views into the reader's block of all the text columns, which they would keep alive
     kept = frame.loc[keep].reset_index(drop=True)
-    return _keep_extra_numbers(spec, kept), {n: t.of_rows(keep) for n, t in texts.items()}
+    coded = {n: t.of_rows(keep) for n, t in texts.items()}
+    return _keep_extra_numbers(spec, kept), coded, shops[keep] if shops is not None else None
 
 
 def _keep_extra_numbers(spec: Table, frame: pd.DataFrame) -> pd.DataFrame:
@@ -839,9 +846,8 @@ def _prepare(
     if missing:
         raise InputError("required column missing", file=path.name, column=missing[0])
     source = SourceFile(name, path, digest, len(frame))
-    frame, coded = _checked(TABLES[name], frame, path.name, rejects, known, today, read)
+    frame, coded, shops = _checked(TABLES[name], frame, path.name, rejects, known, today, read)
     del read  # the reader's codes; the text columns the keys need stay (as ``coded``)
-    shops = _shop_rows(coded["merchant_id"], known) if links and known is not None else None
     needed = {raw for raw, _, _ in KEYED.get(name, [])} | {"kind"}
     coded = {column: text for column, text in coded.items() if column in needed}
     dropped = _put_keys(name, frame, path.name, rejects, region, coded).to_numpy()
@@ -849,14 +855,6 @@ def _prepare(
         frame = frame.loc[~dropped].reset_index(drop=True)
         shops = shops[~dropped] if shops is not None else None
     return frame, source, rejects.parts, shops
-
-
-def _shop_rows(ids: _Coded, known: pd.Index) -> np.ndarray:
-    """Each row's merchant as its position in ``known`` (-1: not there), found once per
-    distinct id."""
-    among = pa.array(known.to_numpy(dtype=object), type=pa.string())
-    at = pc.fill_null(pc.index_in(ids.values, value_set=among), -1)
-    return ids.per_row(np.asarray(at, dtype=np.int32))
 
 
 def _prepare_named(

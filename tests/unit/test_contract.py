@@ -331,7 +331,9 @@ def test_reader_codes_and_plain_frames_are_checked_and_keyed_alike(tmp_path: Pat
         assert set(read) == set(columns)
         coded_rejects, plain_rejects = contract._Rejects(), contract._Rejects()
         links = known if spec.links_merchant else None
-        kept, coded = contract._checked(spec, frame, path.name, coded_rejects, links, today, read)
+        kept, coded, _ = contract._checked(
+            spec, frame, path.name, coded_rejects, links, today, read
+        )
         kept = contract._add_keys(name, kept, path.name, coded_rejects, "CN", coded)
         plain, _, _ = contract._read_table(path)
         plain = contract._validate(spec, plain, path.name, plain_rejects, links, today)

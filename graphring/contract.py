@@ -178,6 +178,11 @@ class Dataset:
     tables: dict[str, pd.DataFrame]
     rejects: pd.DataFrame
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    #: Each table's rows' shops, as the row of their merchant in the merchants table (found
+    #: once per distinct id, as the reader checks them), for the tables that name a shop;
+    #: None when not known. A store may use them instead of hashing the ids again (the
+    #: embedded store checks them on a sample of rows: a table changed since, it does not).
+    shops: dict[str, np.ndarray] | None = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -571,10 +576,12 @@ def _checked(
     known_merchants: pd.Index | None,
     today: pd.Timestamp,
     read: dict[str, _Coded],
-) -> tuple[pd.DataFrame, dict[str, _Coded]]:
+) -> tuple[pd.DataFrame, dict[str, _Coded], np.ndarray | None]:
     """:func:`_validate`, given the columns the reader holds as codes (``read``), and
-    giving the kept rows' text columns as codes. Every check but that of repeated ids is of
-    one value alone: made once per distinct value, spread to the rows by code."""
+    giving the kept rows' text columns as codes and, when their shops are checked against
+    ``known_merchants``, each kept row's shop as its position there. Every check but that
+    of repeated ids is of one value alone: made once per distinct value, spread to the
+    rows by code."""
     index = frame.index
 
     def rows(mask: np.ndarray) -> pd.Series:
@@ -640,10 +647,14 @@ def _checked(
         bad_any |= bad
         frame["kind"] = pd.Series(kind.per_row(folded), index=index)
         texts["kind"] = _Coded(kind.codes, pa.array(folded, type=pa.string()))
+    shops = None
     if known_merchants is not None and spec.links_merchant:
         mid = texts["merchant_id"]
         known = pa.array(known_merchants.to_numpy(dtype=object), type=pa.string())
-        unknown = _filled(mid.values) & ~_objects(pc.is_in(mid.values, value_set=known))
+        # each distinct id's position among the shops (null: not there)
+        at = pc.index_in(mid.values, value_set=known)
+        unknown = _filled(mid.values) & ~_objects(pc.is_valid(at))
+        shops = mid.per_row(np.asarray(pc.fill_null(at, -1), dtype=np.int32))
         bad = mid.per_row(unknown) & ~bad_any
         rejects.add(frame, rows(bad), file, "merchant_id", "unknown merchant_id")
         bad_any |= bad
@@ -663,7 +674,8 @@ def _checked(
     # a copy even when every row stays: the columns replaced above (numbers, dates) are
     # views into the reader's block of all the text columns, which they would keep alive
     kept = frame.loc[keep].reset_index(drop=True)
-    return _keep_extra_numbers(spec, kept), {n: t.of_rows(keep) for n, t in texts.items()}
+    coded = {n: t.of_rows(keep) for n, t in texts.items()}
+    return _keep_extra_numbers(spec, kept), coded, shops[keep] if shops is not None else None
 
 
 def _keep_extra_numbers(spec: Table, frame: pd.DataFrame) -> pd.DataFrame:
@@ -834,26 +846,33 @@ PARALLEL_READ_BYTES = 20_000_000
 
 def _prepare(
     name: str, path: Path | None, known: pd.Index | None, region: str, today: pd.Timestamp
-) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame]]:
-    """One table read, validated and keyed: (table, its source, its rejects)."""
+) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame], np.ndarray | None]:
+    """One table read, validated and keyed: (table, its source, its rejects, its rows'
+    shops as rows of ``known`` when it names shops and they are checked against it)."""
     rejects = _Rejects()
+    links = known is not None and TABLES[name].links_merchant
     if path is None:
-        return _add_keys(name, empty_table(name), None, rejects, region), None, []
+        table = _add_keys(name, empty_table(name), None, rejects, region)
+        return table, None, [], np.zeros(0, dtype=np.int32) if links else None
     frame, digest, read = _read_table(path)
     missing = [c for c in TABLES[name].required if c not in frame.columns]
     if missing:
         raise InputError("required column missing", file=path.name, column=missing[0])
     source = SourceFile(name, path, digest, len(frame))
-    frame, coded = _checked(TABLES[name], frame, path.name, rejects, known, today, read)
+    frame, coded, shops = _checked(TABLES[name], frame, path.name, rejects, known, today, read)
     del read  # the reader's codes; the text columns the keys need stay (as ``coded``)
     needed = {raw for raw, _, _ in KEYED.get(name, [])} | {"kind"}
     coded = {column: text for column, text in coded.items() if column in needed}
-    return _add_keys(name, frame, path.name, rejects, region, coded), source, rejects.parts
+    dropped = _put_keys(name, frame, path.name, rejects, region, coded).to_numpy()
+    if dropped.any():
+        frame = frame.loc[~dropped].reset_index(drop=True)
+        shops = shops[~dropped] if shops is not None else None
+    return frame, source, rejects.parts, shops
 
 
 def _prepare_named(
     shared: tuple[dict[str, Path | None], pd.Index, str, pd.Timestamp], name: str
-) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame]]:
+) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame], np.ndarray | None]:
     paths, known, region, today = shared
     return _prepare(name, paths[name], known, region, today)
 
@@ -884,7 +903,7 @@ def read_dataset(
         )
     if today is None:
         today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
-    merchants, msource, parts = _prepare("merchants", mpath, None, region, today)
+    merchants, msource, parts, _ = _prepare("merchants", mpath, None, region, today)
     assert msource is not None
     rejects = _Rejects()
     rejects.parts.extend(parts)
@@ -899,10 +918,13 @@ def read_dataset(
     by_size = sorted(names, key=lambda n: -(p.stat().st_size if (p := paths[n]) else 0))
     prepared = fork_map(_prepare_named, (paths, known, region, today), by_size, processes)
     done = dict(zip(by_size, prepared, strict=True))
+    shops: dict[str, np.ndarray] = {}
     for name in names:
-        frame, source, parts = done[name]
+        frame, source, parts, rows = done[name]
         tables[name] = frame
+        if rows is not None:
+            shops[name] = rows
         if source is not None:
             sources[name] = source
         rejects.parts.extend(parts)
-    return Dataset(tables=tables, rejects=rejects.frame(), sources=sources)
+    return Dataset(tables=tables, rejects=rejects.frame(), sources=sources, shops=shops)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -153,11 +154,8 @@ def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
     """Raw holding rows (one per address role, parcel origin, phone...) -> one row per
     (merchant, kind, key, role) with its parcel count, sorted.
 
-    Grouped in this process: shops, kinds and roles as sorted integer codes (their order
-    is the strings' order), the keys as they are, and one Arrow sort of the rows on
-    (shop, kind, key, role) orders them and puts equal rows side by side; keys are only
-    compared between rows of one shop and kind. Sorting millions of distinct keys, or
-    forking workers that each copy the table, is what made this slow and memory-hungry.
+    Shops, kinds and roles become sorted integer codes (their order is the strings'
+    order) and the rows are grouped by :func:`finish_coded_holdings`.
     """
     role = raw["role"].fillna("").astype(str)
     keys = raw["key"].to_numpy(dtype=object)
@@ -168,6 +166,44 @@ def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
     shop, shop_names = _codes32(raw["merchant_id"])
     kind, kind_names = _codes32(raw["kind"])
     role_code, role_names = _codes32(role)
+    shipments = raw["shipments"].fillna(0).to_numpy(dtype=np.int64)
+    return finish_coded_holdings(
+        CodedHoldings(
+            shop, shop_names, kind, kind_names, key_text, keys, role_code, role_names, shipments
+        )
+    )
+
+
+@dataclass
+class CodedHoldings:
+    """Raw holding rows as codes: each row's shop, kind and role as a position (-1: none)
+    in sorted distinct names (the order of the codes is the names' order), its key as
+    Arrow text (null: none) and as the Python string it is (``keys``), its parcels."""
+
+    shop: np.ndarray
+    shop_names: np.ndarray
+    kind: np.ndarray
+    kind_names: np.ndarray
+    key_text: pa.Array
+    keys: np.ndarray
+    role: np.ndarray
+    role_names: np.ndarray
+    shipments: np.ndarray
+
+
+def finish_coded_holdings(raw: CodedHoldings) -> pd.DataFrame:
+    """:func:`finish_holdings` of rows given as codes (:func:`holdings_and_kinds`)."""
+    return holdings_and_kinds(raw)[0]
+
+
+def holdings_and_kinds(raw: CodedHoldings) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`finish_holdings` of rows given as codes, and each holding's kind as its
+    code among ``raw.kind_names``. One Arrow sort of the rows on
+    (shop, kind, key, role) orders them and puts equal rows side by side; keys are only
+    compared between rows of one shop and kind. Sorting millions of distinct keys, or
+    forking workers that each copy the table, is what made this slow and memory-hungry.
+    """
+    shop, kind, role_code, key_text = raw.shop, raw.kind, raw.role, raw.key_text
     # a missing id, kind or key: no holding
     ok = (shop >= 0) & (kind >= 0) & np.asarray(key_text.is_valid(), dtype=bool)
     every = bool(ok.all())
@@ -180,32 +216,35 @@ def finish_holdings(raw: pd.DataFrame) -> pd.DataFrame:
             "r": role_code if every else role_code[rows],
         }
     )
-    del key_text
     order = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in ("m", "k", "key", "r")])
+    # the keys in order, as Arrow text: neighbours compared in C++, not as Python strings
+    held = table.column("key").take(order)
     del table
     rows = rows[np.asarray(order, dtype=np.int64)]
     del order
-    m, k, r, held = shop[rows], kind[rows], role_code[rows], keys[rows]
-    # equal neighbours are one holding (keys compared as the strings they are)
+    m, k, r = shop[rows], kind[rows], role_code[rows]
+    # equal neighbours are one holding
     new = np.ones(len(rows), dtype=bool)
     if len(rows) > 1:
         new[1:] = (m[1:] != m[:-1]) | (k[1:] != k[:-1]) | (r[1:] != r[:-1])
-        new[1:] |= held[1:] != held[:-1]
+        new[1:] |= np.asarray(pc.not_equal(held[1:], held[:-1]), dtype=bool)
+    del held
     group = np.cumsum(new) - 1
-    shipments = raw["shipments"].fillna(0).to_numpy(dtype=np.int64)[rows]
     # parcel counts summed per group (float sums are exact far beyond any parcel count)
-    totals = np.bincount(group, weights=shipments, minlength=int(new.sum()))
+    totals = np.bincount(group, weights=raw.shipments[rows], minlength=int(new.sum()))
     first = np.flatnonzero(new)
+    kinds = k[first]
     out = pd.DataFrame(
         {
-            "merchant_id": np.asarray(shop_names, dtype=object)[m[first]],
-            "kind": np.asarray(kind_names, dtype=object)[k[first]],
-            "key": held[first],
-            "role": np.asarray(role_names, dtype=object)[r[first]],
-        }
+            "merchant_id": np.asarray(raw.shop_names, dtype=object)[m[first]],
+            "kind": np.asarray(raw.kind_names, dtype=object)[kinds],
+            "key": raw.keys[rows[first]],
+            "role": np.asarray(raw.role_names, dtype=object)[r[first]],
+            "shipments": np.rint(totals).astype(np.int64),
+        },
+        columns=HOLDING_COLUMNS,
     )
-    out["shipments"] = np.rint(totals).astype(np.int64)
-    return out[HOLDING_COLUMNS]
+    return out, kinds
 
 
 def _codes32(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -303,13 +342,20 @@ def sorted_runs(values: pd.Series) -> np.ndarray | None:
 
 
 def sort_frame(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """``frame`` sorted by ``by`` (stable), index reset. Text columns are ranked by
-    :func:`factorize_sorted` and the rows ordered on the ranks (missing values last)."""
+    """``frame`` sorted by ``by`` (stable), index reset. Text columns are ordered by one
+    stable Arrow sort (UTF-8 byte order is Python's code point order; missing values
+    last), or, when a column is not all text, on the ranks :func:`factorize_sorted` gives."""
     if not all(frame[c].dtype == object for c in by):
         return frame.sort_values(by, kind="stable").reset_index(drop=True)
-    ranks = []
-    for c in reversed(by):  # np.lexsort sorts on its last key first
-        codes, uniques = factorize_sorted(frame[c])
-        ranks.append(np.where(codes < 0, len(uniques), codes))
-    order = np.lexsort(ranks) if len(frame) else np.arange(0)
+    try:
+        text = pa.table({c: pa.array(frame[c].to_numpy(), type=pa.string()) for c in by})
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        ranks = []
+        for c in reversed(by):  # np.lexsort sorts on its last key first
+            codes, uniques = factorize_sorted(frame[c])
+            ranks.append(np.where(codes < 0, len(uniques), codes))
+        order = np.lexsort(ranks) if len(frame) else np.arange(0)
+    else:
+        keys = [(c, "ascending") for c in by]
+        order = np.asarray(pc.sort_indices(text, sort_keys=keys), dtype=np.int64)
     return frame.take(order).reset_index(drop=True)

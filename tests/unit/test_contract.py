@@ -331,7 +331,9 @@ def test_reader_codes_and_plain_frames_are_checked_and_keyed_alike(tmp_path: Pat
         assert set(read) == set(columns)
         coded_rejects, plain_rejects = contract._Rejects(), contract._Rejects()
         links = known if spec.links_merchant else None
-        kept, coded = contract._checked(spec, frame, path.name, coded_rejects, links, today, read)
+        kept, coded, _ = contract._checked(
+            spec, frame, path.name, coded_rejects, links, today, read
+        )
         kept = contract._add_keys(name, kept, path.name, coded_rejects, "CN", coded)
         plain, _, _ = contract._read_table(path)
         plain = contract._validate(spec, plain, path.name, plain_rejects, links, today)
@@ -381,3 +383,26 @@ def test_a_key_written_as_its_value_is_that_values_own_string(tmp_path: Path) ->
     shared = [v is k for v, k in zip(ids["value"], ids["key"], strict=True)]
     assert ids["key"].tolist() == ["dev-1", "dev-1", "a@x.de", "+8613800138000", "+8613800138000"]
     assert shared == [True, True, False, True, False]
+
+
+def test_the_reader_gives_each_rows_shop_as_its_merchants_row(tmp_path: Path) -> None:
+    """``Dataset.shops``: for each table naming shops, each kept row's merchant as its row
+    in the merchants table, after rows are set aside (unknown shop, no key left)."""
+    folder = write_tables(
+        tmp_path,
+        {
+            "merchants": "merchant_id,name\nM2,Two\n M1 ,One\nM3,Three\nM2,Again\n",
+            "addresses": "merchant_id,role,address\nM1,registered,1 A Rd\nM9,return,2 B Rd\n"
+            "M3,pickup,!!!\nM2,,3 C Rd\n M3,warehouse,4 D Rd\n",
+            "identifiers": "merchant_id,kind,value\nM3,email,a@b.cn\nM1,phone,13800138000\n",
+        },
+    )
+    ds = contract.read_dataset(folder, today=pd.Timestamp("2026-06-30"))
+    assert ds.shops is not None
+    assert set(ds.shops) == {n for n, t in contract.TABLES.items() if t.links_merchant}
+    known = pd.Index(ds["merchants"]["merchant_id"])
+    for name, rows in ds.shops.items():
+        assert rows.tolist() == known.get_indexer(ds[name]["merchant_id"]).tolist(), name
+    assert ds["addresses"]["merchant_id"].tolist() == ["M1", "M2", "M3"]
+    assert ds.shops["addresses"].tolist() == [1, 0, 2]
+    assert ds.shops["shipments"].tolist() == []

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import Any
 
-from graphring.contract import read_dataset
+import numpy as np
+import pandas as pd
+import pytest
+
+from graphring.contract import Dataset, read_dataset
 from graphring.sample import SampleInfo
 from graphring.stores import base
 from graphring.stores.memory import MemoryStore
+from graphring.stores.memory_holdings import HELD_TABLES, _still_of, coded_holdings
 
 
 def test_holdings_are_grouped_and_ordered_as_a_plain_groupby_on_the_text(
@@ -80,3 +85,113 @@ def test_holdings_with_keys_that_are_not_text_are_grouped_the_same_way() -> None
         ["M1", "a", 3],
         ["M2", "b", 6],
     ]
+
+
+def _messy_tables(seed: int) -> dict[str, pd.DataFrame]:
+    """Tables as a dataset holds them, with missing ids, keys, roles and kinds, empty
+    phone keys, text whose byte order and Python order agree, repeated holdings."""
+    rng = np.random.default_rng(seed)
+    ids = ["M3", "M10", "M1", "é", "中", "M1\x00", "m2"]
+    keys = ["k1", "k2", "é1", "a\x00", "a", "", "中文", None, "Z", "k1 "]
+
+    def pick(pool: list[Any], n: int) -> np.ndarray:
+        return rng.choice(np.array(pool, dtype=object), size=n)
+
+    def rows(n: int, **cols: list[Any]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"merchant_id": pick([*ids, None], n), **{c: pick(p, n) for c, p in cols.items()}}
+        )
+
+    return {
+        "merchants": pd.DataFrame({"merchant_id": ids}),
+        "addresses": rows(60, key=keys, role=["registered", "return", "", None]),
+        "shipments": rows(80, origin_key=keys, sender_phone_key=["", "p1", "p2", None]),
+        "payment_accounts": rows(40, key=keys),
+        "identifiers": rows(90, kind=["phone", "email", "é", None], key=keys),
+        "listings": pd.DataFrame({"listing_id": []}),
+    }
+
+
+def _plain_counts(h: pd.DataFrame) -> dict[str, int]:
+    """The node counts as defined: distinct keys of addresses, of accounts, and distinct
+    (kind, key) of the other identifiers; counted as Python tuples (pandas' nunique and
+    drop_duplicates take "a" and "a\\x00" for one key, which the holdings keep apart)."""
+    pairs = set(zip(h["kind"], h["key"], strict=True))
+    return {
+        "Address": sum(k == "address" for k, _ in pairs),
+        "Account": sum(k == "account" for k, _ in pairs),
+        "Identifier": sum(k not in ("address", "account") for k, _ in pairs),
+    }
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_memory_stores_coded_holdings_are_those_of_its_raw_rows(seed: int) -> None:
+    """Holdings made as codes from the tables (kinds and roles set per part, shops from
+    the reader's merchants-table rows or from the ids) are the table
+    ``finish_holdings`` makes of the raw rows, and the node counts are as defined."""
+    tables = _messy_tables(seed)
+    known = pd.Index(tables["merchants"]["merchant_id"])
+    shops = {t: known.get_indexer(tables[t]["merchant_id"]).astype(np.int32) for t in HELD_TABLES}
+    plain = MemoryStore()
+    plain._t = tables
+    expected = base.finish_holdings(plain._holding_rows())
+    assert len(expected) > 50 and expected["shipments"].max() > 1
+    for given in (shops, None):
+        coded = coded_holdings(tables, given)
+        assert coded is not None
+        got = base.finish_coded_holdings(coded)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        store = MemoryStore()
+        counts = store.load(Dataset(tables=tables, rejects=pd.DataFrame(), shops=given))
+        pd.testing.assert_frame_equal(store.holdings(), expected, check_exact=True)
+        assert {k: counts[k] for k in ("Address", "Account", "Identifier")} == _plain_counts(
+            expected
+        )
+
+
+def test_holdings_with_a_key_that_is_not_text_are_made_from_the_raw_rows() -> None:
+    tables = _messy_tables(0)
+    tables["identifiers"].loc[3, "key"] = float("nan")
+    assert coded_holdings(tables, None) is None
+    store = MemoryStore()
+    store.load(Dataset(tables=tables, rejects=pd.DataFrame()))
+    plain = MemoryStore()
+    plain._t = tables
+    expected = base.finish_holdings(plain._holding_rows())
+    pd.testing.assert_frame_equal(store.holdings(), expected, check_exact=True)
+
+
+def test_shops_given_for_a_table_changed_since_it_was_read_are_not_used() -> None:
+    """The reader's shops describe the tables as read: a table reordered afterwards gets
+    its shops from its ids, and the holdings are still those of its rows."""
+    tables = _messy_tables(1)
+    known = pd.Index(tables["merchants"]["merchant_id"])
+    shops = {t: known.get_indexer(tables[t]["merchant_id"]).astype(np.int32) for t in HELD_TABLES}
+    tables["addresses"] = tables["addresses"].iloc[::-1].reset_index(drop=True)
+    assert not _still_of(
+        tables["addresses"], shops["addresses"], tables["merchants"]["merchant_id"]
+    )
+    plain = MemoryStore()
+    plain._t = tables
+    coded = coded_holdings(tables, shops)
+    assert coded is not None
+    expected = base.finish_holdings(plain._holding_rows())
+    pd.testing.assert_frame_equal(base.finish_coded_holdings(coded), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sort_frame_orders_text_as_ranked_codes_did(seed: int) -> None:
+    """One Arrow sort of the text columns orders rows as sorting on their ranks
+    (``factorize_sorted``, missing values last, stable) did."""
+    rng = np.random.default_rng(seed)
+    pool = np.array(["b", "a", "é", "Z", "ab", "中", "a\x00", "", None], dtype=object)
+    frame = pd.DataFrame(
+        {"x": rng.choice(pool, 300), "y": rng.choice(pool, 300), "n": np.arange(300)}
+    )
+    for by in (["x"], ["x", "y"], ["y", "x"]):
+        ranks = []
+        for c in reversed(by):
+            codes, uniques = base.factorize_sorted(frame[c])
+            ranks.append(np.where(codes < 0, len(uniques), codes))
+        expected = frame.take(np.lexsort(ranks)).reset_index(drop=True)
+        pd.testing.assert_frame_equal(base.sort_frame(frame, by), expected, check_exact=True)

@@ -874,7 +874,19 @@ def _prepare_named(
     shared: tuple[dict[str, Path | None], pd.Index, str, pd.Timestamp], name: str
 ) -> tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame], np.ndarray | None]:
     paths, known, region, today = shared
-    return _prepare(name, paths[name], known, region, today)
+    frame, source, parts, shops = _prepare(name, paths[name], known, region, today)
+    if shops is not None and bool((shops >= 0).all()):
+        # the ids come back as the merchants' own strings (:func:`_own_shop_ids`): none
+        # pickled back from a worker, one string per shop for the whole run
+        frame["merchant_id"] = None
+    return frame, source, parts, shops
+
+
+def _own_shop_ids(frame: pd.DataFrame, shops: np.ndarray, merchants: pd.DataFrame) -> None:
+    """``frame``'s merchant_id, left empty by :func:`_prepare_named`, as the merchants
+    table's strings of its rows' shops (``shops``: rows of ``merchants``)."""
+    if frame["merchant_id"].isna().all():
+        frame["merchant_id"] = merchants["merchant_id"].to_numpy(dtype=object)[shops]
 
 
 def read_dataset(
@@ -923,6 +935,7 @@ def read_dataset(
         frame, source, parts, rows = done[name]
         tables[name] = frame
         if rows is not None:
+            _own_shop_ids(frame, rows, merchants)
             shops[name] = rows
         if source is not None:
             sources[name] = source

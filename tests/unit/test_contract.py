@@ -147,6 +147,11 @@ def test_big_inputs_read_over_processes_read_the_same(
     assert one.tables.keys() == two.tables.keys()
     for name, table in one.tables.items():
         pd.testing.assert_frame_equal(table, two.tables[name], check_exact=True)
+    # every table's shop ids are the merchants table's own strings: one per shop in memory
+    for ds in (one, two):
+        own = {id(x) for x in ds["merchants"]["merchant_id"]}
+        for name, table in ds.tables.items():
+            assert {id(x) for x in table["merchant_id"]} <= own, name
     pd.testing.assert_frame_equal(one.rejects, two.rejects)
     assert len(one.rejects) > 0
     assert {k: s.sha256 for k, s in one.sources.items()} == {

@@ -1,12 +1,12 @@
 """A writer's share of the rings and the rows of the run its packets draw on.
 
-Each forked packet writer takes a share of the rings (:func:`shares`, balanced by the
-rings' sizes) and cuts what its packets draw on from the run's tables itself
-(:func:`ring_rows`), so that work is spread over the writers too. The big tables
-(holdings, shipments, listings, spellings, memberships) are narrowed to the shops of the
-share's rings first: every use of them is an inner join on those shops (or on the
-identifiers they hold), so the rows left out never reach a packet, and the rows kept
-stay in their order.
+The big tables (holdings, shipments, listings, spellings, memberships) are cut once,
+before the writers fork, to the rows of the rings' shops (:meth:`RingRows.of`): every use
+of them is an inner join on those shops (or on the identifiers they hold), so the rows
+left out never reach a packet, and the rows kept stay in their order. Each forked writer
+then takes a share of the rings (:func:`shares`, balanced by the rings' sizes) and cuts
+those rows again to its share's, so the per-ring tables are made over the writers too
+(and the writers do not walk the big tables: each would copy the pages it touches).
 """
 
 from __future__ import annotations
@@ -37,40 +37,51 @@ class RingRows:
     spellings: pd.DataFrame | None
     #: Links' memberships of the identifiers the rings' shops hold (every holder)
     memberships: pd.DataFrame | None
-    #: every merchant a membership above names: merchant_id, name, risk_score, ring_id
-    merchants: pd.DataFrame | None
+    #: RunResult.merchants and the merchants table's names (merchant_id, name) of the
+    #: merchants a membership above names
+    merchants: pd.DataFrame
+    names: pd.DataFrame
 
-
-def ring_rows(result: RunResult, ring_ids: Collection[str]) -> RingRows:
-    """What the packets of ``ring_ids`` draw on from ``result``."""
-    rings = pd.Index(list(ring_ids), dtype=object)
-    members = result.members.loc[result.members["ring_id"].isin(rings)]
-    leads = result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring")
-    shops = pd.Index(members["merchant_id"].unique())
-    tables = result.tables
-    spell = tables.get("spellings")
-    memberships = merchants = None
-    if result.links is not None:
-        ms = result.links.memberships
-        nodes = ms.loc[ms["merchant_id"].isin(shops), "node"].unique()
-        memberships = ms.loc[ms["node"].isin(nodes)]
-        named = result.merchants.loc[
-            result.merchants["merchant_id"].isin(memberships["merchant_id"])
-        ]
-        names = tables["merchants"][["merchant_id", "name"]]
-        merchants = named.merge(
-            names.loc[names["merchant_id"].isin(named["merchant_id"])], on="merchant_id"
+    def of(self, ring_ids: Collection[str]) -> RingRows:
+        """The rows the packets of ``ring_ids`` (rings among these rows') draw on."""
+        rings = pd.Index(list(ring_ids), dtype=object)
+        members = self.members.loc[self.members["ring_id"].isin(rings)]
+        shops = pd.Index(members["merchant_id"].unique())
+        memberships = None
+        held_by = shops
+        if self.memberships is not None:
+            ms = self.memberships
+            nodes = ms.loc[ms["merchant_id"].isin(shops), "node"].unique()
+            memberships = ms.loc[ms["node"].isin(nodes)]
+            held_by = pd.Index(memberships["merchant_id"].unique())
+        return RingRows(
+            members=members,
+            evidence=self.evidence.loc[self.evidence["ring_id"].isin(rings)],
+            leads=self.leads.loc[self.leads["ring"].isin(rings)],
+            shipments=_of_shops(self.shipments, shops),
+            holdings=_of_shops(self.holdings, shops),
+            listings=_of_shops(self.listings, shops),
+            spellings=_of_shops(self.spellings, shops) if self.spellings is not None else None,
+            memberships=memberships,
+            merchants=_of_shops(self.merchants, held_by),
+            names=_of_shops(self.names, held_by),
         )
+
+
+def run_rows(result: RunResult) -> RingRows:
+    """Every row of ``result`` the packets may draw on (to cut with :meth:`RingRows.of`)."""
+    tables = result.tables
     return RingRows(
-        members=members,
-        evidence=result.evidence.loc[result.evidence["ring_id"].isin(rings)],
-        leads=leads.loc[leads["ring"].isin(rings)],
-        shipments=_of_shops(tables["shipments"], shops),
-        holdings=_of_shops(tables["holdings"], shops),
-        listings=_of_shops(tables["listings"], shops),
-        spellings=_of_shops(spell, shops) if spell is not None else None,
-        memberships=memberships,
-        merchants=merchants,
+        members=result.members,
+        evidence=result.evidence,
+        leads=result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring"),
+        shipments=tables["shipments"],
+        holdings=tables["holdings"],
+        listings=tables["listings"],
+        spellings=tables.get("spellings"),
+        memberships=result.links.memberships if result.links is not None else None,
+        merchants=result.merchants,
+        names=tables["merchants"][["merchant_id", "name"]],
     )
 
 

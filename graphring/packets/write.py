@@ -41,7 +41,7 @@ from graphring.packets.graph import (
 )
 from graphring.packets.pages import asset_bytes, utf8_chunks
 from graphring.packets.ring_page import packet_chunks, provinces_by_ring
-from graphring.packets.share import ring_rows, shares
+from graphring.packets.share import RingRows, run_rows, shares
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
 from graphring.progress import bar
@@ -161,7 +161,8 @@ def write_packets(
     # read and encoded here, once, not in each forked writer
     asset_bytes()
     workers = max(1, min(result.settings.processes(), len(docs) // PACKETS_PER_PROCESS))
-    shared = (result, chain, docs, folder, workers)
+    rows = run_rows(result).of([doc["ring_id"] for doc in docs])
+    shared = (result, chain, rows, docs, folder, workers)
     fork_map(_write_share, shared, shares(docs, workers), workers, meanwhile)
 
 
@@ -170,11 +171,12 @@ PACKETS_PER_PROCESS = 50
 
 
 def _write_share(
-    shared: tuple[RunResult, dict[str, Any], list[dict[str, Any]], Path, int], share: list[int]
+    shared: tuple[RunResult, dict[str, Any], RingRows, list[dict[str, Any]], Path, int],
+    share: list[int],
 ) -> None:
-    result, chain, every, folder, writers = shared
+    result, chain, rows, every, folder, writers = shared
     docs = [every[i] for i in share]
-    sources = _PacketSources(result, chain, [doc["ring_id"] for doc in docs])
+    sources = _PacketSources(result, chain, [doc["ring_id"] for doc in docs], rows)
     # one bar when one process writes every packet; forked writers would draw over each other
     for doc in bar(docs, len(docs), "packets") if writers == 1 else docs:
         sources.write(doc, folder)
@@ -188,12 +190,15 @@ class _PacketSources:
         result: RunResult,
         chain: dict[str, Any] | None = None,
         ring_ids: Collection[str] | None = None,
+        rows: RingRows | None = None,
     ) -> None:
-        """What the packets of ``ring_ids`` (every ring by default) draw on; ``chain``: the
-        chain of custody they carry (made now by default)."""
+        """What the packets of ``ring_ids`` (every ring by default) draw on, cut from
+        ``rows`` (every row of the run by default); ``chain``: the chain of custody they
+        carry (made now by default)."""
         self.result = result
         self.chain = chain if chain is not None else chain_of_custody.custody(result)
-        rows = ring_rows(result, ring_ids if ring_ids is not None else result.rings["ring_id"])
+        rings = ring_ids if ring_ids is not None else result.rings["ring_id"]
+        rows = (rows if rows is not None else run_rows(result)).of(rings)
         members = rows.members
         # formula-like cells neutralised once for every ring's CSV (sheets.py), not per ring
         self.members_csv_by = _csv_by(members, "ring_id")
@@ -228,8 +233,13 @@ class _PacketSources:
         days = site_days(members, shipments)
         links = result.links
         context = (
-            outside_context(rows.memberships, links.identifiers, pairs, rows.merchants)
-            if links is not None and rows.memberships is not None and rows.merchants is not None
+            outside_context(
+                rows.memberships,
+                links.identifiers,
+                pairs,
+                rows.merchants.merge(rows.names, on="merchant_id"),
+            )
+            if links is not None and rows.memberships is not None
             else None
         )
         self.context_by = context_by_ring(context) if context is not None else {}

@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 
 from graphring.config import Settings
-from graphring.packets import write
-from graphring.packets.share import RingRows, shares
+from graphring.packets.share import RingRows, run_rows, shares
 from graphring.packets.write import _PacketSources
-from graphring.pipeline import RunResult, run_pipeline
+from graphring.pipeline import run_pipeline
 from graphring.rundir.custody import custody
 from graphring.rundir.write import ring_documents
 from graphring.sample import SampleInfo
@@ -43,42 +42,31 @@ def test_shares_take_every_ring_once_and_balance_the_work(seed: int, processes: 
         assert max(work) - min(work) <= 10 + max(sizes)
 
 
-def _every_row(result: RunResult, ring_ids: Any) -> RingRows:
-    """The run's tables whole, as the packets drew on them before writers cut them."""
-    links = result.links
-    assert links is not None
-    names = result.tables["merchants"][["merchant_id", "name"]]
-    return RingRows(
-        members=result.members,
-        evidence=result.evidence,
-        leads=result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring"),
-        shipments=result.tables["shipments"],
-        holdings=result.tables["holdings"],
-        listings=result.tables["listings"],
-        spellings=result.tables.get("spellings"),
-        memberships=links.memberships,
-        merchants=result.merchants.merge(names, on="merchant_id"),
-    )
+class _Whole(RingRows):
+    """The run's rows never cut: the packets draw on the whole tables, as before writers
+    cut them."""
+
+    def of(self, ring_ids: Any) -> RingRows:
+        return self
 
 
 def test_a_shares_packets_equal_those_of_every_ring_at_once(
-    sample: SampleInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample: SampleInfo, tmp_path: Path
 ) -> None:
     result = run_pipeline(sample.data_dir, Settings())
     docs = ring_documents(result)
     chain = custody(result)
-    with monkeypatch.context() as m:
-        m.setattr(write, "ring_rows", _every_row)
-        whole = _PacketSources(result, chain)
+    whole = _PacketSources(result, chain, rows=_Whole(**vars(run_rows(result))))
     (tmp_path / "whole").mkdir()
     (tmp_path / "shares").mkdir()
     for doc in docs:
         whole.write(doc, tmp_path / "whole")
     # three shares, as three forked writers would take them
+    rows = run_rows(result).of([doc["ring_id"] for doc in docs])
     taken = shares(docs, 3)
     assert all(taken)
     for share in taken:
-        mine = _PacketSources(result, chain, [docs[i]["ring_id"] for i in share])
+        mine = _PacketSources(result, chain, [docs[i]["ring_id"] for i in share], rows)
         for i in share:
             mine.write(docs[i], tmp_path / "shares")
     rings = sorted(d["ring_id"] for d in docs)

@@ -8,7 +8,8 @@ of every other file in the folder, to show later that nothing was changed).
 
 The tables every packet draws on (listings, shipments, shipment origins) are cut per ring
 once, with pandas, before the per-ring loop; so are the CSV files and the page's tables and
-timeline, made for every ring at once (sheets.csv_cuts, batch.py). Each file is written from
+timeline, made for every ring at once (sheets.csv_cuts, batch.py). With several writers,
+each makes these for its own share of the rings (share.py). Each file is written from
 memory and hashed there.
 """
 

@@ -23,16 +23,26 @@ R = TypeVar("R")
 _SHARED: tuple[Callable[[Any, Any], Any], Any] | None = None
 
 
-def fork_map(fn: Callable[[Any, T], R], shared: Any, items: Sequence[T], processes: int) -> list[R]:
+def fork_map(
+    fn: Callable[[Any, T], R],
+    shared: Any,
+    items: Sequence[T],
+    processes: int,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[R]:
     """``[fn(shared, item) for item in items]``, over up to ``processes`` forked processes.
 
     ``fn`` and ``shared`` reach the workers by fork; each item and result is pickled.
+    ``meanwhile`` runs in this process while the workers work (before the items, when
+    they are done here).
 
     >>> fork_map(lambda base, x: base + x, 10, [1, 2, 3], processes=2)
     [11, 12, 13]
     """
     workers = min(processes, len(items))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if meanwhile is not None:
+            meanwhile()
         return [fn(shared, item) for item in items]
     global _SHARED
     _SHARED = (fn, shared)
@@ -41,7 +51,11 @@ def fork_map(fn: Callable[[Any, T], R], shared: Any, items: Sequence[T], process
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             # a few chunks per process: many small items cost a round trip each
             chunk = max(1, len(items) // (8 * workers))
-            return list(pool.map(_call, items, chunksize=chunk))
+            # the workers are forked when the items are handed out, before meanwhile runs
+            results = pool.map(_call, items, chunksize=chunk)
+            if meanwhile is not None:
+                meanwhile()
+            return list(results)
     finally:
         _SHARED = None
 

@@ -9,6 +9,9 @@ evidence lists.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
+import numpy as np
 import pandas as pd
 
 from graphring.contract import Dataset
@@ -82,24 +85,31 @@ def provenance_table(rows: pd.DataFrame, members: pd.Series | None = None) -> pd
     mine = rows if members is None else rows.loc[rows["merchant_id"].isin(set(members))]
     by = ["ring_id"] if "ring_id" in mine.columns else []
     cols = by + PROVENANCE_COLUMNS
+    keys = [*by, "kind", "key", "raw", "file"]
+    # a row with a key missing belongs to no group (as groupby leaves it out)
+    mine = mine.dropna(subset=keys)
     if mine.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    keys = [*by, "kind", "key", "raw", "file"]
+    # each group's rows next to each other, by line; the texts joined a group at a time
+    # from values taken out once (no Series per group)
     mine = mine.sort_values([*keys, "line"], kind="stable")
-    groups = mine.groupby(keys, sort=False)
-    first = mine.loc[groups.cumcount() < MAX_LINES]
-    out = pd.concat(
-        {
-            "rows": groups.size(),
-            "lines": first.assign(line=first["line"].astype(str))
-            .groupby(keys, sort=False)["line"]
-            .agg(", ".join),
-            "shops": mine.drop_duplicates([*keys, "merchant_id"])
-            .groupby(keys, sort=False)["merchant_id"]
-            .agg(" ".join),
-        },
-        axis=1,
-    ).reset_index()
+    first = ~mine.duplicated(keys).to_numpy()
+    group = np.cumsum(first) - 1
+    bounds = np.append(np.flatnonzero(first), len(mine))
+    rows_n = np.diff(bounds)
+    line_text = mine["line"].astype(str).tolist()
+    lines = [
+        ", ".join(line_text[a : min(b, a + MAX_LINES)])
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+    ]
+    shop_once = ~mine.duplicated([*keys, "merchant_id"]).to_numpy()
+    shop_ids = mine["merchant_id"].to_numpy(dtype=object)[shop_once].tolist()
+    shop_bounds = np.searchsorted(group[shop_once], np.arange(len(rows_n) + 1)).tolist()
+    shops = [" ".join(shop_ids[a:b]) for a, b in pairwise(shop_bounds)]
+    out = mine.loc[first, keys].reset_index(drop=True)
+    out["rows"] = rows_n
+    out["lines"] = lines
+    out["shops"] = shops
     more = out["rows"] > MAX_LINES
     out.loc[more, "lines"] = out.loc[more, "lines"] + " …"
     return out[cols]

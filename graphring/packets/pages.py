@@ -454,7 +454,45 @@ def _texts(values: pd.Series) -> list[str]:
         return [str(v) for v in values.to_numpy().tolist()]
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         return [_float_text(v) for v in values.to_numpy().tolist()]
-    return [esc(fmt(v)) for v in values.to_numpy(dtype=object)]
+    objects = values.to_numpy(dtype=object)
+    texts = _string_texts(objects.tolist())
+    return texts if texts is not None else [esc(fmt(v)) for v in objects]
+
+
+#: Joins texts to escape them at once: a character no text of a page holds (checked).
+_JOIN = "\x00"
+
+
+def _string_texts(values: list[Any]) -> list[str] | None:
+    """``esc(fmt(value))`` of every value when all are text or missing (None, NaN, NA,
+    NaT); else None. The texts are escaped in one pass over them joined: html.escape
+    replaces character by character, so each text's part comes out as its own escape."""
+    texts = values
+    missing = [i for i, v in enumerate(values) if type(v) is not str]
+    if missing:
+        if not all(_is_missing(values[i]) for i in missing):
+            return None
+        texts = list(values)
+        for i in missing:
+            texts[i] = ""
+    if not texts:
+        return []
+    if max(map(len, texts)) > PAGE_TEXT_MAX:
+        texts = [shorten(t) for t in texts]
+    joined = _JOIN.join(texts)
+    if joined.count(_JOIN) != len(texts) - 1:
+        return None
+    return html.escape(joined, quote=True).split(_JOIN)
+
+
+def _is_missing(value: Any) -> bool:
+    """Whether :func:`fmt` shows ``value`` as empty for being missing."""
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (type(value) is float and math.isnan(value))
+    )
 
 
 def _float_text(value: float) -> str:

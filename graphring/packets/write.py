@@ -8,7 +8,8 @@ of every other file in the folder, to show later that nothing was changed).
 
 The tables every packet draws on (listings, shipments, shipment origins) are cut per ring
 once, with pandas, before the per-ring loop; so are the CSV files and the page's tables and
-timeline, made for every ring at once (sheets.csv_cuts, batch.py). Each file is written from
+timeline, made for every ring at once (sheets.csv_cuts, batch.py). With several writers,
+each makes these for its own share of the rings (share.py). Each file is written from
 memory and hashed there.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,7 @@ from graphring.packets.graph import (
 )
 from graphring.packets.pages import asset_bytes, utf8_chunks
 from graphring.packets.ring_page import packet_chunks, provinces_by_ring
+from graphring.packets.share import RingRows, run_rows, shares
 from graphring.parallel import fork_map
 from graphring.pipeline import RunResult
 from graphring.progress import bar
@@ -135,21 +138,33 @@ def _csv_text(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8")
 
 
-def write_packets(result: RunResult, docs: list[dict[str, Any]], folder: Path) -> None:
-    """One packet folder per ring document (as rings.json holds it) under ``folder``.
+def write_packets(
+    result: RunResult,
+    docs: list[dict[str, Any]],
+    folder: Path,
+    meanwhile: Callable[[], object] | None = None,
+) -> None:
+    """One packet folder per ring document (as rings.json holds it) under ``folder``;
+    ``meanwhile`` runs here while forked writers write them (else first).
 
-    The per-ring tables are cut once; packets are then written over
-    ``settings.processes()`` forked processes when there are enough rings to pay for it
-    (each packet depends only on its ring, so the files are the same for any number)."""
+    Packets are written over ``settings.processes()`` forked processes when there are
+    enough rings to pay for it, each taking a share of the rings balanced by their sizes
+    (:func:`graphring.packets.share.shares`) and cutting the tables its packets draw on
+    itself; each packet depends only on its ring, so the files are the same for any
+    number."""
     folder.mkdir(parents=True, exist_ok=True)
     if not docs:
+        if meanwhile is not None:
+            meanwhile()
         return
-    sources = _PacketSources(result)
-    workers = min(result.settings.processes(), len(docs) // PACKETS_PER_PROCESS)
-    # every process takes every n-th ring: rings come largest score first, and interleaving
-    # spreads the big ones
-    shares = [(i, max(workers, 1)) for i in range(max(workers, 1))]
-    fork_map(_write_share, (sources, docs, folder), shares, workers)
+    # the same chain of custody (and time) in every packet, whichever process writes it
+    chain = chain_of_custody.custody(result)
+    # read and encoded here, once, not in each forked writer
+    asset_bytes()
+    workers = max(1, min(result.settings.processes(), len(docs) // PACKETS_PER_PROCESS))
+    rows = run_rows(result).of([doc["ring_id"] for doc in docs])
+    shared = (result, chain, rows, docs, folder, workers)
+    fork_map(_write_share, shared, shares(docs, workers), workers, meanwhile)
 
 
 #: Below this many rings per extra process, forking costs more than it saves.
@@ -157,35 +172,47 @@ PACKETS_PER_PROCESS = 50
 
 
 def _write_share(
-    shared: tuple[_PacketSources, list[dict[str, Any]], Path], share: tuple[int, int]
+    shared: tuple[RunResult, dict[str, Any], RingRows, list[dict[str, Any]], Path, int],
+    share: list[int],
 ) -> None:
-    sources, docs, folder = shared
-    first, step = share
-    mine = docs[first::step]
+    result, chain, rows, every, folder, writers = shared
+    docs = [every[i] for i in share]
+    sources = _PacketSources(result, chain, [doc["ring_id"] for doc in docs], rows)
     # one bar when one process writes every packet; forked writers would draw over each other
-    for doc in bar(mine, len(mine), "packets") if step == 1 else mine:
+    for doc in bar(docs, len(docs), "packets") if writers == 1 else docs:
         sources.write(doc, folder)
 
 
 class _PacketSources:
     """What the packets draw on, cut per ring once."""
 
-    def __init__(self, result: RunResult) -> None:
+    def __init__(
+        self,
+        result: RunResult,
+        chain: dict[str, Any] | None = None,
+        ring_ids: Collection[str] | None = None,
+        rows: RingRows | None = None,
+    ) -> None:
+        """What the packets of ``ring_ids`` (every ring by default) draw on, cut from
+        ``rows`` (every row of the run by default); ``chain``: the chain of custody they
+        carry (made now by default)."""
         self.result = result
-        self.chain = chain_of_custody.custody(result)
-        members = result.members
+        self.chain = chain if chain is not None else chain_of_custody.custody(result)
+        rings = ring_ids if ring_ids is not None else result.rings["ring_id"]
+        rows = (rows if rows is not None else run_rows(result)).of(rings)
+        members = rows.members
         # formula-like cells neutralised once for every ring's CSV (sheets.py), not per ring
         self.members_csv_by = _csv_by(members, "ring_id")
-        shipments = result.tables["shipments"]
+        shipments = rows.shipments
         pairs = members[["ring_id", "merchant_id"]]
-        spell = result.tables.get("spellings")
+        spell = rows.spellings
         if spell is None or spell.empty:
             spell = pd.DataFrame(
                 columns=["ring_id", "kind", "key", "merchant_id", "raw", "file", "line"]
             )
         else:
             spell = spell.merge(pairs, on="merchant_id").merge(
-                result.evidence[["ring_id", "kind", "key"]], on=["ring_id", "kind", "key"]
+                rows.evidence[["ring_id", "kind", "key"]], on=["ring_id", "kind", "key"]
             )
         # spellings of all rings at once; each packet takes its cut
         provenance = provenance_table(spell)
@@ -197,8 +224,8 @@ class _PacketSources:
             .agg(" | ".join)
             .rename("raw_values")
         )
-        evidence = result.evidence.join(raw, on=["ring_id", "kind", "key"]).merge(
-            seen(result.evidence, members, shipments), on=["ring_id", "kind", "key"], how="left"
+        evidence = rows.evidence.join(raw, on=["ring_id", "kind", "key"]).merge(
+            seen(rows.evidence, members, shipments), on=["ring_id", "kind", "key"], how="left"
         )
         # evidence.csv keeps the run's order (rarest first); the page lists the backbone first
         self.evidence_by = _group(evidence, "ring_id")
@@ -208,30 +235,27 @@ class _PacketSources:
         links = result.links
         context = (
             outside_context(
-                links.memberships,
+                rows.memberships,
                 links.identifiers,
                 pairs,
-                result.merchants.merge(
-                    result.tables["merchants"][["merchant_id", "name"]], on="merchant_id"
-                ),
+                rows.merchants.merge(rows.names, on="merchant_id"),
             )
-            if links is not None
+            if links is not None and rows.memberships is not None
             else None
         )
         self.context_by = context_by_ring(context) if context is not None else {}
-        self.leads = result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring")
         spans = site_spans(days).rename(columns={"ring_id": "ring", "key": "address"})
-        self.leads = self.leads.merge(spans, on=["ring", "address"], how="left")
-        origins = ring_origins(result.tables["holdings"], members, result.supernodes)
+        self.leads = rows.leads.merge(spans, on=["ring", "address"], how="left")
+        origins = ring_origins(rows.holdings, members, result.supernodes)
         self.origins_by = _group(origins, "ring_id")
         self.no_origins = origins.head(0)
         # parcels the ring's shops sent from each of its sites
         ring_ships = origins.groupby(["ring_id", "key"])["shipments"].sum()
         self.leads["ring_shipments"] = _counts(ring_ships, self.leads[["ring", "address"]])
         self.leads_by = _group(self.leads, "ring")
-        listings = listing_evidence(result.tables["listings"], members)
+        listings = listing_evidence(rows.listings, members)
         self.listings_by = _group(listings, "ring_id")
-        timeline, per_shop = monthly(members, result.tables["shipments"])
+        timeline, per_shop = monthly(members, shipments)
         # each shop's parcels, for its page
         members = members.assign(
             shipments=_counts(
@@ -256,8 +280,6 @@ class _PacketSources:
         }
         self.parts = PageParts(**self.frames)
         self.view = query("ring_view")
-        # read and encoded here, once, not in each forked writer
-        asset_bytes()
 
     def write(self, doc: dict[str, Any], folder: Path) -> None:
         result = self.result

@@ -166,24 +166,32 @@ def write_run(
 
 
 def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> None:
-    members = result.members
-    core = members.loc[members["core"]].merge(result.rings[["ring_id", "ring_score"]], on="ring_id")
-    # CSVs are opened in spreadsheets: formula-like cells are neutralised (sheets.py)
-    write_sheet_csv(core[["ring_id", "merchant_id", "ring_score"]], folder / "rings.csv")
-    write_sheet_csv(result.merchants, folder / "merchants.csv")
-    write_sheet_csv(result.leads.drop(columns=["raw_address"]), folder / "leads.csv")
-    write_sheet_csv(result.rejects, folder / "rejects.csv")
     docs = ring_documents(result)
-    dump_json(folder / "rings.json", docs)
+
+    def run_files() -> None:
+        members = result.members
+        core = members.loc[members["core"]].merge(
+            result.rings[["ring_id", "ring_score"]], on="ring_id"
+        )
+        # CSVs are opened in spreadsheets: formula-like cells are neutralised (sheets.py)
+        write_sheet_csv(core[["ring_id", "merchant_id", "ring_score"]], folder / "rings.csv")
+        write_sheet_csv(result.merchants, folder / "merchants.csv")
+        write_sheet_csv(result.leads.drop(columns=["raw_address"]), folder / "leads.csv")
+        write_sheet_csv(result.rejects, folder / "rejects.csv")
+        dump_json(folder / "rings.json", docs)
+
     seals: dict[str, str] = {}
     if packets:
         started = time.perf_counter()
-        write_packets(result, docs, folder / "packets")
+        # the run's own files are written while forked writers write the packets
+        write_packets(result, docs, folder / "packets", meanwhile=run_files)
         stage_done("packets", time.perf_counter() - started, f"{len(docs)} packets")
         for doc in docs:
             seal = packet_seal(folder, doc["ring_id"])
             if seal:
                 seals[doc["ring_id"]] = seal
+    else:
+        run_files()
     # written after the packets: run.json and the overview carry each packet's seal
     dump_json(folder / "run.json", run_document(result, seals))
     (folder / "index.html").write_text(overview_html(result, seals), encoding="utf-8")

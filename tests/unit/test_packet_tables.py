@@ -238,3 +238,35 @@ def test_pages_in_pieces_are_the_page() -> None:
     assert b"".join(pages.utf8_chunks(chunks)) == "".join(chunks).encode("utf-8")
     js, css = pages.vis_assets()
     assert sum(c is js for c in chunks) == 1 and sum(c is css for c in chunks) == 1
+
+
+_CELLS: list[Any] = [
+    "plain",
+    'say "hi" & <b>it\'s</b>',
+    "",
+    "x" * 2500,
+    "<" * 2100,
+    "=HYPERLINK(1)",
+    "\u2028 línea",
+    None,
+    float("nan"),
+    pd.NA,
+    pd.NaT,
+    "nul\x00inside",
+    np.float64("nan"),
+    np.str_("numpy <text>"),
+    7,
+    2.5,
+    pd.Timestamp("2024-03-01 10:30"),
+]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_text_cells_escaped_at_once_equal_each_escaped_alone(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # seeds 0-5 draw text and missing values only (escaped in one pass), others any value
+    pool = _CELLS[:11] if seed < 6 else _CELLS
+    picks = rng.integers(0, len(pool), int(rng.integers(0, 40)))
+    values = pd.Series([pool[i] for i in picks], dtype=object)
+    assert pages._texts(values) == [esc(fmt(v)) for v in values]
+    assert (pages._string_texts(values.tolist()) is not None) == (seed < 6)

@@ -38,6 +38,20 @@ def test_fork_map_keeps_the_order_of_the_items() -> None:
     assert fork_map(divmod, 7, [1, 2, 3, 4], processes=2) == [(7, 0), (3, 1), (2, 1), (1, 3)]
 
 
+def _pid_and(_: None, x: int) -> tuple[int, int]:
+    return os.getpid(), x
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_fork_map_runs_meanwhile_here_once_and_keeps_the_results(processes: int) -> None:
+    ran: list[int] = []
+    out = fork_map(_pid_and, None, [1, 2, 3], processes, meanwhile=lambda: ran.append(os.getpid()))
+    assert ran == [os.getpid()]
+    assert [x for _, x in out] == [1, 2, 3]
+    # with two processes the items ran in forked ones, with one here
+    assert ({pid for pid, _ in out} == {os.getpid()}) == (processes == 1)
+
+
 def test_a_script_without_a_main_guard_is_not_run_again(tmp_path: Path) -> None:
     """Spawned and forkserver processes run the parent's script again unless told not to:
     a user's script calling graphring at its top level would run twice (or fail)."""

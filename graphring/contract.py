@@ -209,6 +209,13 @@ def table_counts(
     }
 
 
+def input_bytes(folder: str | Path) -> int:
+    """How many bytes a data folder's table files hold (0 when there are none): what
+    decides whether the work is spread over processes."""
+    files = (Path(folder) / f"{name}{ext}" for name in TABLES for ext in (".csv", ".parquet"))
+    return sum(p.stat().st_size for p in files if p.is_file())
+
+
 def _find_file(folder: Path, name: str) -> Path | None:
     candidates = (folder / f"{name}.csv", folder / f"{name}.parquet")
     for p in candidates:
@@ -923,8 +930,7 @@ def read_dataset(
     sources: dict[str, SourceFile] = {"merchants": msource}
     known = pd.Index(merchants["merchant_id"])
     names = [name for name in TABLES if name != "merchants"]
-    size = sum(p.stat().st_size for p in paths.values() if p is not None)
-    if processes <= 1 or size < PARALLEL_READ_BYTES:
+    if processes <= 1 or input_bytes(folder) < PARALLEL_READ_BYTES:
         processes = 1
     # biggest files first, so that the last to finish is a small one
     by_size = sorted(names, key=lambda n: -(p.stat().st_size if (p := paths[n]) else 0))

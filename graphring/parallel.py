@@ -101,6 +101,19 @@ class Background(Generic[R]):
             self._pool.shutdown()
 
 
+def warm_background(modules: Sequence[str]) -> None:
+    """Start the process :class:`Background` forks its workers from now, with ``modules``
+    imported in it once: the imports (a second or more) are made while this process reads,
+    not again in each worker when it is asked for. Nothing happens where there is no
+    forkserver or where it runs already."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    forkserver.set_forkserver_preload(list(modules))
+    forkserver.ensure_running()
+
+
 @contextlib.contextmanager
 def _main_left_alone() -> Iterator[None]:
     """While a spawned or forkserver process starts: hide where ``__main__`` came from, so

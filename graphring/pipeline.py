@@ -24,8 +24,10 @@ import pandas as pd
 
 from graphring.config import Settings, load_settings
 from graphring.contract import (
+    PARALLEL_READ_BYTES,
     Dataset,
     SourceFile,
+    input_bytes,
     read_dataset,
     rows_set_aside,
     values_left_empty,
@@ -35,7 +37,7 @@ from graphring.grouped import joined_distinct
 from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
-from graphring.parallel import Background
+from graphring.parallel import Background, warm_background
 from graphring.places import Matched, add_places, dataset_address_keys, match_places
 from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
@@ -179,6 +181,14 @@ def run_pipeline(
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = _Clock()
     today, today_from = run_date(settings)
+    if (
+        settings.processes() > 1
+        and not isinstance(data_dir, Dataset)
+        and input_bytes(data_dir) >= PARALLEL_READ_BYTES
+    ):
+        # the process places and shop risk are computed in (beside the load) starts now,
+        # importing what they need while the merchants are read
+        warm_background(["graphring.places", "graphring.scoring"])
     dataset = (
         data_dir
         if isinstance(data_dir, Dataset)

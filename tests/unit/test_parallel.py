@@ -68,3 +68,25 @@ def test_a_script_without_a_main_guard_is_not_run_again(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == ["script ran", "[1, 2, 3]"]
+
+
+def imported(module: str) -> bool:
+    """Whether ``module`` is imported in the process this runs in."""
+    return module in sys.modules
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_warmed_background_workers_start_with_the_modules_imported(warm: bool) -> None:
+    """``warm_background`` starts the workers' forkserver at once with the modules the
+    work needs, so a worker does not import them again when it is asked for (a fresh
+    interpreter: the forkserver of this one may run already)."""
+    code = (
+        "from graphring.parallel import Background, warm_background\n"
+        "from tests.unit.test_parallel import imported\n"
+        f"{'' if warm else '#'}warm_background(['tabnanny'])\n"
+        "print(Background(imported, ('tabnanny',), 2).result())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == str(warm)

@@ -154,13 +154,20 @@ def build_links(
     # rows are in merchant order, so the first holder of a pair is the smaller shop code
     node_u, shop_u, label_u = node[usable], holder_shop[usable], holder_label[usable]
     i, j = _pairs_within(node_u)
-    pair_node, m_a, m_b, l_a, l_b = node_u[i], shop_u[i], shop_u[j], label_u[i], label_u[j]
+    pairs = _PairRows.of(
+        node_u[i],
+        shop_u[i],
+        shop_u[j],
+        label_u[i],
+        label_u[j],
+        holder_kind[node_start],
+        len(shop_ids),
+    )
     del i, j, node_u, shop_u, label_u
-    pair_kind = holder_kind[node_start][pair_node]
 
     # kind weights calibrated on the data (and verdicts): graphring/calibrate.py
     labels = [str(x) for x in label_names]
-    chance = _chance_holders(m_a, m_b, l_a, l_b, pair_kind, len(shop_ids), len(label_names))
+    chance = _chance_holders(pairs, len(label_names))
     weight_table = (
         weigh(labels, label_holders, chance)
         if weigh is not None
@@ -177,9 +184,8 @@ def build_links(
         }
     )
     services = find_services(
-        pair_node,
-        m_a,
-        m_b,
+        pairs.node,
+        pairs.again(),
         holders,
         settings.service_min_holders,
         settings.service_max_cohesion,
@@ -188,15 +194,12 @@ def build_links(
     ids["cohesion"] = services.cohesion.round(4)
     ids["weight_factor"] = services.factor.round(4)
     contribution = (
-        np.minimum(label_weight[l_a], label_weight[l_b])
-        * rarity[pair_node]
-        * services.factor[pair_node]
+        np.minimum(label_weight[pairs.label_a], label_weight[pairs.label_b])
+        * rarity[pairs.node]
+        * services.factor[pairs.node]
     )
-    del l_a, l_b
     edges = _pair_links(
-        m_a,
-        m_b,
-        pair_kind,
+        pairs,
         contribution,
         np.asarray(kind_names, dtype=object),
         np.asarray(shop_ids, dtype=object),
@@ -320,93 +323,177 @@ def _shop_codes(merchant_id: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, merchant_id.to_numpy(dtype=object)[starts]
 
 
+@dataclass
+class _PairRows:
+    """One row per (identifier, pair of its holders), in pair order: shop codes a < b as
+    one number, ``a * stride + b``; a pair's rows keep the order they were made in, by
+    identifier, so by kind (identifiers are numbered in (kind, key) order). The runs of one
+    pair and of one (pair, kind) are what the chance count, the services and the links
+    each go over: one sort serves them all."""
+
+    pair: np.ndarray
+    node: np.ndarray
+    kind: np.ndarray
+    label_a: np.ndarray
+    label_b: np.ndarray
+    stride: int
+    #: the row each pair's run starts at
+    pair_start: np.ndarray
+    #: the row each (pair, kind) run starts at
+    kind_start: np.ndarray
+    #: the (pair, kind) run each pair's runs start at
+    pair_first_run: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        node: np.ndarray,
+        a: np.ndarray,
+        b: np.ndarray,
+        label_a: np.ndarray,
+        label_b: np.ndarray,
+        node_kind: np.ndarray,
+        n_shops: int,
+    ) -> _PairRows:
+        """Rows (identifier ``node``, shops ``a`` < ``b``, their labels) in node order, each
+        node's kind ``node_kind[node]``, sorted by pair."""
+        stride = n_shops + 1
+        pair = a.astype(np.int64) * stride + b
+        order = np.argsort(pair, kind="stable")
+        pair = pair[order]
+        node = node[order]
+        kind = node_kind[node]
+        new_pair = np.ones(len(pair), dtype=bool)
+        new_pair[1:] = pair[1:] != pair[:-1]
+        new_kind = new_pair.copy()
+        new_kind[1:] |= kind[1:] != kind[:-1]
+        kind_start = np.flatnonzero(new_kind)
+        return cls(
+            pair=pair,
+            node=node,
+            kind=kind,
+            label_a=label_a[order],
+            label_b=label_b[order],
+            stride=stride,
+            pair_start=np.flatnonzero(new_pair),
+            kind_start=kind_start,
+            pair_first_run=np.flatnonzero(new_pair[kind_start]),
+        )
+
+    def pair_rows(self) -> np.ndarray:
+        """Rows of each pair."""
+        return np.diff(np.r_[self.pair_start, len(self.pair)])
+
+    def pair_kinds(self) -> np.ndarray:
+        """Kinds each pair shares."""
+        return np.diff(np.r_[self.pair_first_run, len(self.kind_start)])
+
+    def again(self) -> np.ndarray:
+        """Per row: its pair is tied by another identifier too."""
+        sizes = self.pair_rows()
+        return np.repeat(sizes >= 2, sizes)
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sums of the runs of ``values`` that begin at ``starts`` (increasing, the first 0),
+    added in order with pandas' compensated (Kahan) summation: ``groupby(...).sum()`` bit
+    for bit. One step per position in a run, each over the runs that long.
+
+    >>> _group_sums(np.array([1.0, 1e-16, 1e-16, 2.0]), np.array([0, 3])).tolist()
+    [1.0000000000000002, 2.0]
+    """
+    sizes = np.diff(np.r_[starts, len(values)])
+    total = np.zeros(len(starts))
+    compensation = np.zeros(len(starts))
+    live = np.arange(len(starts))
+    step = 0
+    while len(live):
+        y = values[starts[live] + step] - compensation[live]
+        before = total[live]
+        after = before + y
+        c = (after - before) - y
+        # pandas: an infinite term makes the compensation NaN, which it resets
+        compensation[live] = np.where(c != c, 0.0, c)
+        total[live] = after
+        step += 1
+        live = live[sizes[live] > step]
+    return total
+
+
 def _pair_links(
-    a: np.ndarray,
-    b: np.ndarray,
-    pair_kind: np.ndarray,
+    pairs: _PairRows,
     contribution: np.ndarray,
     kind_names: np.ndarray,
     shop_ids: np.ndarray,
     min_weight: float,
 ) -> pd.DataFrame:
-    """One link per pair of shops (codes ``a`` < ``b``) from what each shared identifier
-    contributes: summed per kind (capped), kinds together count extra, links under
+    """One link per pair of shops from what each shared identifier contributes (per row
+    of ``pairs``): summed per kind (capped), kinds together count extra, links under
     ``min_weight`` dropped. Columns a, b (merchant ids), weight, shared, kinds, tie."""
+    if len(pairs.pair) == 0:
+        no = np.zeros(0, dtype=object)
+        return pd.DataFrame(
+            {"a": no, "b": no, "weight": np.zeros(0), "shared": np.zeros(0, dtype=np.int64)}
+        ).assign(kinds=no, tie=np.zeros(0))
     # per (pair, kind): summed contribution, capped -- several shared accounts say more than
     # one, but not without bound
-    per_kind = pd.DataFrame({"a": a, "b": b, "kind": pair_kind, "c": contribution})
-    per_kind = (
-        per_kind.groupby(["a", "b", "kind"], sort=True)
-        .agg(c=("c", "sum"), shared=("c", "size"), tie=("c", "max"))
-        .reset_index()
-    )
-    per_kind["c"] = per_kind["c"].clip(upper=1.5)
+    runs = pairs.kind_start
+    per_kind = np.minimum(_group_sums(contribution, runs), 1.5)
+    tie = np.maximum.reduceat(np.maximum.reduceat(contribution, runs), pairs.pair_first_run)
+    n_kinds = pairs.pair_kinds()
+    weight = _group_sums(per_kind, pairs.pair_first_run) * (1.0 + 0.25 * (n_kinds - 1))
+    keep = weight >= min_weight
     # the kinds a pair shares, as one label: a bitmask of kind codes while they fit in 62
     # bits (any kind is allowed, so a dataset may have more; then joined per pair)
+    run_kind = pairs.kind[runs]
     kind_count = len(kind_names)
-    as_bits = kind_count <= 62
-    if as_bits:
-        per_kind["bit"] = np.left_shift(np.int64(1), per_kind["kind"].to_numpy().astype(np.int64))
-    else:
-        per_kind["bit"] = kind_names[per_kind["kind"].to_numpy()]
-    edges = (
-        per_kind.groupby(["a", "b"], sort=True)
-        .agg(
-            weight=("c", "sum"),
-            n_kinds=("kind", "size"),
-            shared=("shared", "sum"),
-            mask=("bit", "sum" if as_bits else ",".join),
-            tie=("tie", "max"),
-        )
-        .reset_index()
-    )
-    edges["weight"] = edges["weight"] * (1.0 + 0.25 * (edges["n_kinds"] - 1))
-    edges = edges.loc[edges["weight"] >= min_weight]
-    if as_bits:
+    if kind_count <= 62:
+        bits = np.left_shift(np.int64(1), run_kind.astype(np.int64))
+        mask = pd.Series(np.bitwise_or.reduceat(bits, pairs.pair_first_run)[keep])
         names = {
-            int(mask): ",".join(str(kind_names[i]) for i in range(kind_count) if int(mask) >> i & 1)
-            for mask in pd.unique(edges["mask"])
+            int(m): ",".join(str(kind_names[i]) for i in range(kind_count) if int(m) >> i & 1)
+            for m in pd.unique(mask)
         }
-        kinds = edges["mask"].map(names)
+        kinds = mask.map(names).to_numpy(dtype=object)
     else:
-        kinds = edges["mask"]
+        pair_of_run = np.repeat(np.arange(len(n_kinds)), n_kinds)
+        joined = pd.Series(kind_names[run_kind]).groupby(pair_of_run, sort=False).agg(",".join)
+        kinds = joined.to_numpy(dtype=object)[keep]
+    pair = pairs.pair[pairs.pair_start[keep]]
     return pd.DataFrame(
         {
-            "a": shop_ids[edges["a"].to_numpy()],
-            "b": shop_ids[edges["b"].to_numpy()],
-            "weight": edges["weight"].to_numpy(),
-            "shared": edges["shared"].to_numpy().astype(np.int64),
-            "kinds": kinds.to_numpy(dtype=object),
+            "a": shop_ids[pair // pairs.stride],
+            "b": shop_ids[pair % pairs.stride],
+            "weight": weight[keep],
+            "shared": pairs.pair_rows()[keep].astype(np.int64),
+            "kinds": kinds,
             # the strongest single shared identifier: what ring membership follows
-            "tie": edges["tie"].to_numpy().round(4),
+            "tie": tie[keep].round(4),
         }
     )
 
 
-def _chance_holders(
-    m_a: np.ndarray,
-    m_b: np.ndarray,
-    l_a: np.ndarray,
-    l_b: np.ndarray,
-    pkind: np.ndarray,
-    n_merchants: int,
-    n_labels: int,
-) -> np.ndarray:
+#: Above this many (label, shop) cells, shops per label are counted by sorting instead
+#: of marking a table of them.
+_TABLE_CELLS = 1 << 27
+
+
+def _chance_holders(pairs: _PairRows, n_labels: int, table_cells: int = _TABLE_CELLS) -> np.ndarray:
     """Per label: shops sharing an identifier of it with a shop they share no other kind
-    with (what chance sharing looks like; see graphring/calibrate.py). One row per
-    (identifier, pair of its holders): shop codes ``m_a`` < ``m_b``, their labels."""
-    a, b = m_a.astype(np.int64), m_b.astype(np.int64)
-    pair = a * (n_merchants + 1) + b
-    # distinct (pair, kind) as one integer each: a pair, then its kind in the low digits
-    kinds = int(pkind.max()) + 1 if len(pkind) else 1
-    distinct = np.unique(pair * kinds + pkind.astype(np.int64)) // kinds
-    p, count = np.unique(distinct, return_counts=True)
-    lonely = np.isin(pair, p[count == 1])
-    stride = n_merchants + 1
-    held = np.concatenate(
-        [
-            l_a[lonely].astype(np.int64) * stride + a[lonely],
-            l_b[lonely].astype(np.int64) * stride + b[lonely],
-        ]
-    )
-    return np.bincount(np.unique(held) // stride, minlength=n_labels)
+    with (what chance sharing looks like; see graphring/calibrate.py)."""
+    sizes = pairs.pair_rows()
+    lonely = np.repeat(pairs.pair_kinds() == 1, sizes)
+    pair = pairs.pair[lonely]
+    stride = pairs.stride
+    label = np.concatenate([pairs.label_a[lonely], pairs.label_b[lonely]]).astype(np.int64)
+    shop = np.concatenate([pair // stride, pair % stride])
+    del pair, lonely
+    cell = label * stride + shop
+    if n_labels * stride <= table_cells:
+        held = np.zeros(n_labels * stride, dtype=bool)
+        held[cell] = True
+        return held.reshape(n_labels, stride).sum(axis=1)
+    cell.sort()
+    first = np.ones(len(cell), dtype=bool)
+    first[1:] = cell[1:] != cell[:-1]
+    return np.bincount(cell[first] // stride, minlength=n_labels)

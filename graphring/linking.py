@@ -10,11 +10,14 @@ beside is a service (:mod:`graphring.services`): its links are down-weighted.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphring.calibrate import calibrate_weights
 from graphring.config import Settings
@@ -98,13 +101,12 @@ def build_links(
         h.role_names,
         h.label_names,
     )
-    holder_ident, holder_shop, holder_label, holder_role, holder_kind, holder_key = (
+    holder_ident, holder_shop, holder_label, holder_role, holder_kind = (
         h.ident,
         h.shop,
         h.label,
         h.role,
         h.kind,
-        h.key,
     )
     holder_shipments = h.shipments
     del h
@@ -115,26 +117,32 @@ def build_links(
     countable = holders_of[holder_ident] <= settings.supernode_max_merchants
     label_holders = np.bincount(holder_label[countable], minlength=len(label_names))
     shared_row = holders_of[holder_ident] >= 2
-    shared_idents = np.unique(holder_ident[shared_row])
-    # the shared identifiers in (kind, key) order
-    first_row = np.searchsorted(holder_ident, shared_idents)
-    by_kind_key = pd.DataFrame(
-        {
-            "kind": holder_kind[first_row],
-            "key": np.asarray(key_names.take(holder_key[first_row]), dtype=object),
-        }
-    ).sort_values(["kind", "key"], kind="stable")
-    rank = np.empty(len(shared_idents), dtype=np.int64)
-    rank[by_kind_key.index.to_numpy()] = np.arange(len(shared_idents))
-    node = rank[np.searchsorted(shared_idents, holder_ident[shared_row])]
-    # rows by node, then merchant (already in merchant order within a node)
+    shared_idents = np.flatnonzero(holders_of >= 2)
+    # the shared identifiers in (kind, key) order (any row of one tells its kind and key)
+    row_of = np.zeros(len(holders_of), dtype=np.int64)
+    row_of[holder_ident] = np.arange(len(holder_ident))
+    first_row = row_of[shared_idents]
+    del row_of
+    kind_key = _kind_key_order(holder_kind[first_row], key_names[shared_idents])
+    node_of = np.zeros(len(holders_of), dtype=np.int64)
+    node_of[shared_idents[kind_key]] = np.arange(len(shared_idents))
+    node = node_of[holder_ident[shared_row]]
+    del node_of
+    # rows by node, then merchant (in merchant order within an identifier already)
     by_node = np.argsort(node, kind="stable")
     node = node[by_node]
-    holder_shop, holder_label, holder_role, holder_kind, holder_key, holder_shipments = (
+    holder_shop, holder_label, holder_role, holder_kind, holder_ident, holder_shipments = (
         x[shared_row][by_node]
-        for x in (holder_shop, holder_label, holder_role, holder_kind, holder_key, holder_shipments)
+        for x in (
+            holder_shop,
+            holder_label,
+            holder_role,
+            holder_kind,
+            holder_ident,
+            holder_shipments,
+        )
     )
-    holders_row = holders_of[holder_ident[shared_row]][by_node]
+    holders_row = holders_of[holder_ident]
 
     node_start = np.flatnonzero(np.r_[True, node[1:] != node[:-1]]) if len(node) else node
     holders = holders_row[node_start]
@@ -143,7 +151,7 @@ def build_links(
         {
             "node": np.arange(len(node_start)),
             "kind": np.asarray(kind_names, dtype=object)[holder_kind[node_start]],
-            "key": np.asarray(key_names.take(holder_key[node_start]), dtype=object),
+            "key": key_names[holder_ident[node_start]],
             "holders": holders.astype(np.int64),
             "rarity": rarity,
         }
@@ -210,21 +218,21 @@ def build_links(
 
 @dataclass
 class _HolderRows:
-    """One row per (identifier, shop) of the holdings, as codes: the identifier (numbered
-    as first seen), shop, weight label, role, kind and key (each code into its names), the
-    shop's parcels from there. The holding with the strongest configured weight gives a
-    shop's role and label."""
+    """One row per (identifier, shop) of the holdings, as codes: the identifier, shop,
+    weight label, role, kind and key (each code into its names), the shop's parcels from
+    there; an identifier's rows in shop order. The holding with the strongest configured
+    weight gives a shop's role and label."""
 
     ident: np.ndarray
     shop: np.ndarray
     label: np.ndarray
     role: np.ndarray
     kind: np.ndarray
-    key: np.ndarray
     shipments: np.ndarray
     shop_ids: np.ndarray
     kind_names: np.ndarray
-    key_names: pd.Index
+    #: each identifier's key
+    key_names: np.ndarray
     role_names: np.ndarray
     label_names: np.ndarray
 
@@ -240,47 +248,42 @@ def _holders(holdings: pd.DataFrame, settings: Settings) -> _HolderRows:
         col = holdings[name]
         return col if every else col[keyed]
 
-    shop_code, shop_ids = _shop_codes(column("merchant_id"))
+    shop_code, shop_ids, shop_sorted = _shop_codes(column("merchant_id"))
     kind_code, kind_names = pd.factorize(column("kind"), sort=True)
-    # identifiers numbered as first seen here; only those two shops share are put in
-    # (kind, key) order later -- sorting millions of keys held by one shop is wasted work
-    key_code, key_names = pd.factorize(column("key"), sort=False)
-    ident_code = pd.factorize(kind_code.astype(np.int64) * max(len(key_names), 1) + key_code)[0]
+    keys = column("key").to_numpy(dtype=object)
+    ident_code, key_names = _identifiers(kind_code, len(kind_names), keys)
     role_code, role_names = pd.factorize(column("role").fillna(""), sort=True)
     shipments = column("shipments").to_numpy(dtype="int64")
-    shop_code, kind_code, key_code, ident_code, role_code = (
-        x.astype(np.int32) for x in (shop_code, kind_code, key_code, ident_code, role_code)
+    shop_code, kind_code, ident_code, role_code = (
+        x.astype(np.int32) for x in (shop_code, kind_code, ident_code, role_code)
     )
     # the weight label of each distinct (kind, role), not of every holding
-    kind_role, kind_role_code = np.unique(
-        kind_code.astype(np.int64) * max(len(role_names), 1) + role_code, return_inverse=True
-    )
+    n_roles = max(len(role_names), 1)
+    kind_role_code, kind_role = _small_codes(kind_code.astype(np.int64) * n_roles + role_code)
     pair_label = link_weight_label(
-        pd.Series(np.asarray(kind_names, dtype=object)[kind_role // max(len(role_names), 1)]),
-        pd.Series(np.asarray(role_names, dtype=object)[kind_role % max(len(role_names), 1)]),
+        pd.Series(np.asarray(kind_names, dtype=object)[kind_role // n_roles]),
+        pd.Series(np.asarray(role_names, dtype=object)[kind_role % n_roles]),
     )
     pair_label_code, label_names = pd.factorize(pair_label, sort=True)
-    label_code = pair_label_code[kind_role_code.ravel()].astype(np.int32)
+    label_code = pair_label_code[kind_role_code].astype(np.int32)
     del kind_role_code
     # configured weights pick each shop's strongest role (ranked: equal weights, one rank)
     configured = np.array([settings.kind_weight(x) for x in label_names], dtype="float64")
     strength = np.unique(-configured, return_inverse=True)[1].ravel().astype(np.int32)
+    preference = strength[label_code].astype(np.int64) * n_roles + role_code
 
     # one row per (identifier, shop): its strongest role, its shipments from there
-    order = np.lexsort((role_code, strength[label_code], shop_code, ident_code))
-    ident_sorted, shop_sorted = ident_code[order], shop_code[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (ident_sorted[1:] != ident_sorted[:-1]) | (shop_sorted[1:] != shop_sorted[:-1])
-    holder_row = np.cumsum(first) - 1
-    holder_shipments = np.bincount(holder_row, weights=shipments[order]).astype(np.int64)
-    del holder_row, shipments
+    if shop_sorted and _keys_grouped_per_shop(shop_code, kind_code, keys):
+        pick, holder_shipments = _strongest_adjacent(shop_code, ident_code, preference, shipments)
+    else:
+        pick, holder_shipments = _strongest_sorted(shop_code, ident_code, preference, shipments)
+    del shipments, preference
     return _HolderRows(
-        ident=ident_sorted[first],
-        shop=shop_sorted[first],
-        label=label_code[order][first],
-        role=role_code[order][first],
-        kind=kind_code[order][first],
-        key=key_code[order][first],
+        ident=ident_code[pick],
+        shop=shop_code[pick],
+        label=label_code[pick],
+        role=role_code[pick],
+        kind=kind_code[pick],
         shipments=holder_shipments,
         shop_ids=np.asarray(shop_ids, dtype=object),
         kind_names=np.asarray(kind_names, dtype=object),
@@ -288,6 +291,97 @@ def _holders(holdings: pd.DataFrame, settings: Settings) -> _HolderRows:
         role_names=np.asarray(role_names, dtype=object),
         label_names=np.asarray(label_names, dtype=object),
     )
+
+
+def _identifiers(kind: np.ndarray, n_kinds: int, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's identifier, (``kind`` code, key) numbered kind by kind (keys as first
+    seen within a kind), and each identifier's key. Hashing the keys of one kind at a time
+    takes half the time of hashing all at once at ten million keys (smaller tables)."""
+    ident = np.empty(len(keys), dtype=np.int64)
+    names: list[np.ndarray] = []
+    numbered = 0
+    by_kind = np.argsort(kind.astype(np.int16 if n_kinds < 2**15 else np.int32), kind="stable")
+    bounds = np.searchsorted(kind[by_kind], np.arange(n_kinds + 1))
+    for start, end in itertools.pairwise(bounds):
+        rows = by_kind[start:end]
+        code, uniques = pd.factorize(keys[rows], use_na_sentinel=False)
+        ident[rows] = code + numbered
+        numbered += len(uniques)
+        names.append(np.asarray(uniques, dtype=object))
+    return ident, np.concatenate(names) if names else np.zeros(0, dtype=object)
+
+
+def _kind_key_order(kind: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Positions of (``kind`` code, ``key`` text) pairs, all different, in ascending order:
+    Arrow's sort of the text where it can hold it (its byte order is the code point order
+    Python compares in), pandas' otherwise."""
+    try:
+        text = pa.array(key, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = None
+    if text is None or text.null_count:
+        frame = pd.DataFrame({"kind": kind, "key": key})
+        return frame.sort_values(["kind", "key"], kind="stable").index.to_numpy()
+    table = pa.table({"kind": kind, "key": text})
+    order = pc.sort_indices(table, sort_keys=[("kind", "ascending"), ("key", "ascending")])
+    return np.asarray(order, dtype=np.int64)
+
+
+def _small_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` reversed, for non-negative integers of a
+    small range: codes, then the distinct values (counted, not sorted).
+
+    >>> [x.tolist() for x in _small_codes(np.array([7, 2, 7, 5]))]
+    [[2, 0, 2, 1], [2, 5, 7]]
+    """
+    present = np.bincount(values) > 0 if len(values) else np.zeros(0, dtype=bool)
+    code = np.cumsum(present) - 1
+    return code[values], np.flatnonzero(present)
+
+
+def _keys_grouped_per_shop(shop: np.ndarray, kind: np.ndarray, keys: np.ndarray) -> bool:
+    """Are rows in (shop, kind, key) order (as finish_holdings leaves them), so that a
+    shop's holdings of one identifier are side by side? ``shop`` is in order already."""
+    if len(shop) < 2:
+        return True
+    same_shop = shop[1:] == shop[:-1]
+    if bool((same_shop & (kind[1:] < kind[:-1])).any()):
+        return False
+    same_kind = np.flatnonzero(same_shop & (kind[1:] == kind[:-1]))
+    try:
+        return bool((keys[same_kind + 1] >= keys[same_kind]).all())
+    except TypeError:  # keys that are not all text: no order to rely on
+        return False
+
+
+def _strongest_adjacent(
+    shop: np.ndarray, ident: np.ndarray, preference: np.ndarray, shipments: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per run of rows of one (shop, identifier): the row with the least ``preference``
+    (the first of equals), the run's shipments summed."""
+    new = np.ones(len(shop), dtype=bool)
+    new[1:] = (shop[1:] != shop[:-1]) | (ident[1:] != ident[:-1])
+    starts = np.flatnonzero(new)
+    if len(starts) == len(shop):
+        return starts, shipments
+    run = np.cumsum(new) - 1
+    best = np.flatnonzero(preference == np.minimum.reduceat(preference, starts)[run])
+    best_run = run[best]
+    pick = best[np.r_[True, best_run[1:] != best_run[:-1]]]
+    return pick, np.add.reduceat(shipments, starts)
+
+
+def _strongest_sorted(
+    shop: np.ndarray, ident: np.ndarray, preference: np.ndarray, shipments: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_strongest_adjacent` for rows in any order: sorted by (identifier, shop)."""
+    order = np.lexsort((preference, shop, ident))
+    ident_sorted, shop_sorted = ident[order], shop[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (ident_sorted[1:] != ident_sorted[:-1]) | (shop_sorted[1:] != shop_sorted[:-1])
+    holder_row = np.cumsum(first) - 1
+    holder_shipments = np.bincount(holder_row, weights=shipments[order]).astype(np.int64)
+    return order[first], holder_shipments
 
 
 def _pairs_within(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -311,16 +405,16 @@ def _pairs_within(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return i, j
 
 
-def _shop_codes(merchant_id: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(merchant_id, sort=True)``. Holdings come sorted by merchant
-    (finish_holdings): then a code starts wherever the id changes (:func:`sorted_runs`)
-    instead of hashing every row's id."""
+def _shop_codes(merchant_id: pd.Series) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``pd.factorize(merchant_id, sort=True)``, and whether the ids were in order.
+    Holdings come sorted by merchant (finish_holdings): then a code starts wherever the id
+    changes (:func:`sorted_runs`) instead of hashing every row's id."""
     codes = sorted_runs(merchant_id)
     if codes is None:
         found, uniques = pd.factorize(merchant_id, sort=True)
-        return found, np.asarray(uniques, dtype=object)
+        return found, np.asarray(uniques, dtype=object), False
     starts = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, bool)
-    return codes, merchant_id.to_numpy(dtype=object)[starts]
+    return codes, merchant_id.to_numpy(dtype=object)[starts], True
 
 
 @dataclass

@@ -8,6 +8,8 @@ from graphring.linking import (
     _pair_links,
     _PairRows,
     _pairs_within,
+    _strongest_adjacent,
+    _strongest_sorted,
     build_links,
 )
 
@@ -223,4 +225,55 @@ def test_a_pair_is_tied_again_when_another_identifier_ties_it_too() -> None:
         sort = ["node", "again"]
         pd.testing.assert_frame_equal(
             got.sort_values(sort, ignore_index=True), want.sort_values(sort, ignore_index=True)
+        )
+
+
+def test_holdings_in_store_order_link_as_holdings_in_any_order() -> None:
+    # stores hand holdings sorted by (merchant, kind, key, role): then a shop's holdings of
+    # one identifier are found side by side instead of sorted for
+    rng = np.random.default_rng(15)
+    for _ in range(10):
+        n = int(rng.integers(50, 600))
+        holdings = pd.DataFrame(
+            {
+                "merchant_id": [f"M{i:03d}" for i in rng.integers(0, 80, n)],
+                "kind": rng.choice(["address", "phone", "account", "ip"], n),
+                # the same text as two kinds is two identifiers
+                "key": [f"k{i}" for i in rng.integers(0, 40, n)],
+                "role": rng.choice(["warehouse", "return", "", "origin", "registered"], n),
+                "shipments": rng.integers(0, 4, n),
+            }
+        )
+        stored = holdings.sort_values(["merchant_id", "kind", "key", "role"], ignore_index=True)
+        settings = Settings(min_link_weight=0.0, service_min_holders=6)
+        one = build_links(stored, 80, settings)
+        two = build_links(stored.sample(frac=1.0, random_state=4), 80, settings)
+        for got, want in zip(
+            (one.edges, one.identifiers, one.memberships, one.weights),
+            (two.edges, two.identifiers, two.memberships, two.weights),
+            strict=True,
+        ):
+            pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert (one.memberships["shipments"].sum(), len(one.edges)) != (0, 0)
+
+
+def test_a_shops_strongest_holding_of_an_identifier_is_found_side_by_side_or_sorted() -> None:
+    rng = np.random.default_rng(16)
+    for _ in range(30):
+        n = int(rng.integers(1, 200))
+        shop = np.sort(rng.integers(0, 20, n))
+        ident = rng.integers(0, 6, n)
+        order = np.lexsort((ident, shop))  # a shop's holdings of an identifier together
+        shop, ident = shop[order], ident[order]
+        preference = rng.integers(0, 4, n)
+        shipments = rng.integers(0, 5, n)
+        pick, parcels = _strongest_adjacent(shop, ident, preference, shipments)
+        pick2, parcels2 = _strongest_sorted(shop, ident, preference, shipments)
+        got = pd.DataFrame({"shop": shop[pick], "ident": ident[pick], "row": pick, "n": parcels})
+        want = pd.DataFrame(
+            {"shop": shop[pick2], "ident": ident[pick2], "row": pick2, "n": parcels2}
+        )
+        by = ["shop", "ident"]
+        pd.testing.assert_frame_equal(
+            got.sort_values(by, ignore_index=True), want.sort_values(by, ignore_index=True)
         )

@@ -273,10 +273,20 @@ def _holders(holdings: pd.DataFrame, settings: Settings) -> _HolderRows:
     preference = strength[label_code].astype(np.int64) * n_roles + role_code
 
     # one row per (identifier, shop): its strongest role, its shipments from there
-    if shop_sorted and _keys_grouped_per_shop(shop_code, kind_code, keys):
+    unsorted = _shops_out_of_order(shop_code, kind_code, keys) if shop_sorted else None
+    if unsorted is None:
+        pick, holder_shipments = _strongest_sorted(shop_code, ident_code, preference, shipments)
+    elif len(unsorted) == 0:
         pick, holder_shipments = _strongest_adjacent(shop_code, ident_code, preference, shipments)
     else:
-        pick, holder_shipments = _strongest_sorted(shop_code, ident_code, preference, shipments)
+        # those shops' rows by identifier, in place: shops stay in order
+        order = np.arange(len(shop_code))
+        order[unsorted] = unsorted[np.lexsort((ident_code[unsorted], shop_code[unsorted]))]
+        pick, holder_shipments = _strongest_adjacent(
+            *(x[order] for x in (shop_code, ident_code, preference, shipments))
+        )
+        pick = order[pick]
+        del order
     del shipments, preference
     return _HolderRows(
         ident=ident_code[pick],
@@ -339,19 +349,25 @@ def _small_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return code[values], np.flatnonzero(present)
 
 
-def _keys_grouped_per_shop(shop: np.ndarray, kind: np.ndarray, keys: np.ndarray) -> bool:
-    """Are rows in (shop, kind, key) order (as finish_holdings leaves them), so that a
-    shop's holdings of one identifier are side by side? ``shop`` is in order already."""
+def _shops_out_of_order(shop: np.ndarray, kind: np.ndarray, keys: np.ndarray) -> np.ndarray | None:
+    """Rows (in ``shop`` order) of the shops whose holdings are not in (kind, key) order,
+    as finish_holdings leaves them and add_places does not (a shop's places come after
+    its other holdings): elsewhere a shop's holdings of one identifier are side by side.
+    None if the keys cannot be compared."""
     if len(shop) < 2:
-        return True
+        return np.zeros(0, dtype=np.int64)
     same_shop = shop[1:] == shop[:-1]
-    if bool((same_shop & (kind[1:] < kind[:-1])).any()):
-        return False
+    down = same_shop & (kind[1:] < kind[:-1])
     same_kind = np.flatnonzero(same_shop & (kind[1:] == kind[:-1]))
     try:
-        return bool((keys[same_kind + 1] >= keys[same_kind]).all())
+        down[same_kind] = keys[same_kind + 1] < keys[same_kind]
     except TypeError:  # keys that are not all text: no order to rely on
-        return False
+        return None
+    if not down.any():
+        return np.zeros(0, dtype=np.int64)
+    flagged = np.zeros(int(shop[-1]) + 1, dtype=bool)
+    flagged[shop[:-1][down]] = True
+    return np.flatnonzero(flagged[shop])
 
 
 def _strongest_adjacent(

@@ -116,6 +116,7 @@ def build_links(
     # would cost a sort of every holding)
     countable = holders_of[holder_ident] <= settings.supernode_max_merchants
     label_holders = np.bincount(holder_label[countable], minlength=len(label_names))
+    del countable
     shared_row = holders_of[holder_ident] >= 2
     shared_idents = np.flatnonzero(holders_of >= 2)
     # the shared identifiers in (kind, key) order (any row of one tells its kind and key)
@@ -142,10 +143,10 @@ def build_links(
             holder_shipments,
         )
     )
-    holders_row = holders_of[holder_ident]
-
+    del shared_row, by_node, first_row, kind_key, shared_idents
     node_start = np.flatnonzero(np.r_[True, node[1:] != node[:-1]]) if len(node) else node
-    holders = holders_row[node_start]
+    holders = holders_of[holder_ident[node_start]]
+    del holders_of
     rarity = identifier_rarity(holders, n_merchants)
     ids = pd.DataFrame(
         {
@@ -156,6 +157,7 @@ def build_links(
             "rarity": rarity,
         }
     )
+    del key_names, holder_ident  # the holdings' identifiers: millions at a million shops
     ids["supernode"] = ids["holders"] > settings.supernode_max_merchants
     usable = ~ids["supernode"].to_numpy()[node]
     # every two holders of an identifier, once: rows (i, j), i < j, within a node; a node's

@@ -221,7 +221,7 @@ def build_links(
 @dataclass
 class _HolderRows:
     """One row per (identifier, shop) of the holdings, as codes: the identifier, shop,
-    weight label, role, kind and key (each code into its names), the shop's parcels from
+    weight label, role and kind (each code into its names), the shop's parcels from
     there; an identifier's rows in shop order. The holding with the strongest configured
     weight gives a shop's role and label."""
 

@@ -283,3 +283,24 @@ def test_a_shops_strongest_holding_of_an_identifier_is_found_side_by_side_or_sor
         pd.testing.assert_frame_equal(
             got.sort_values(by, ignore_index=True), want.sort_values(by, ignore_index=True)
         )
+
+
+def test_keys_that_are_not_text_link_as_their_text_does() -> None:
+    # Arrow orders text keys; keys of another type (numbers here) fall back to pandas
+    rng = np.random.default_rng(17)
+    n = 300
+    holdings = pd.DataFrame(
+        {
+            "merchant_id": [f"M{i:03d}" for i in rng.integers(0, 60, n)],
+            "kind": rng.choice(["phone", "account"], n),
+            "key": rng.integers(10, 40, n),  # two digits: text and numbers order alike
+            "role": "",
+            "shipments": 0,
+        }
+    )
+    as_numbers = build_links(holdings, 60, Settings(min_link_weight=0.0))
+    as_text = build_links(holdings.astype({"key": str}), 60, Settings(min_link_weight=0.0))
+    pd.testing.assert_frame_equal(as_numbers.edges, as_text.edges, check_exact=True)
+    assert as_numbers.identifiers["key"].astype(str).tolist() == (
+        as_text.identifiers["key"].tolist()
+    )

@@ -10,11 +10,14 @@ beside is a service (:mod:`graphring.services`): its links are down-weighted.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphring.calibrate import calibrate_weights
 from graphring.config import Settings
@@ -98,13 +101,12 @@ def build_links(
         h.role_names,
         h.label_names,
     )
-    holder_ident, holder_shop, holder_label, holder_role, holder_kind, holder_key = (
+    holder_ident, holder_shop, holder_label, holder_role, holder_kind = (
         h.ident,
         h.shop,
         h.label,
         h.role,
         h.kind,
-        h.key,
     )
     holder_shipments = h.shipments
     del h
@@ -114,53 +116,68 @@ def build_links(
     # would cost a sort of every holding)
     countable = holders_of[holder_ident] <= settings.supernode_max_merchants
     label_holders = np.bincount(holder_label[countable], minlength=len(label_names))
+    del countable
     shared_row = holders_of[holder_ident] >= 2
-    shared_idents = np.unique(holder_ident[shared_row])
-    # the shared identifiers in (kind, key) order
-    first_row = np.searchsorted(holder_ident, shared_idents)
-    by_kind_key = pd.DataFrame(
-        {
-            "kind": holder_kind[first_row],
-            "key": np.asarray(key_names.take(holder_key[first_row]), dtype=object),
-        }
-    ).sort_values(["kind", "key"], kind="stable")
-    rank = np.empty(len(shared_idents), dtype=np.int64)
-    rank[by_kind_key.index.to_numpy()] = np.arange(len(shared_idents))
-    node = rank[np.searchsorted(shared_idents, holder_ident[shared_row])]
-    # rows by node, then merchant (already in merchant order within a node)
+    shared_idents = np.flatnonzero(holders_of >= 2)
+    # the shared identifiers in (kind, key) order (any row of one tells its kind and key)
+    row_of = np.zeros(len(holders_of), dtype=np.int64)
+    row_of[holder_ident] = np.arange(len(holder_ident))
+    first_row = row_of[shared_idents]
+    del row_of
+    kind_key = _kind_key_order(holder_kind[first_row], key_names[shared_idents])
+    node_of = np.zeros(len(holders_of), dtype=np.int64)
+    node_of[shared_idents[kind_key]] = np.arange(len(shared_idents))
+    node = node_of[holder_ident[shared_row]]
+    del node_of
+    # rows by node, then merchant (in merchant order within an identifier already)
     by_node = np.argsort(node, kind="stable")
     node = node[by_node]
-    holder_shop, holder_label, holder_role, holder_kind, holder_key, holder_shipments = (
+    holder_shop, holder_label, holder_role, holder_kind, holder_ident, holder_shipments = (
         x[shared_row][by_node]
-        for x in (holder_shop, holder_label, holder_role, holder_kind, holder_key, holder_shipments)
+        for x in (
+            holder_shop,
+            holder_label,
+            holder_role,
+            holder_kind,
+            holder_ident,
+            holder_shipments,
+        )
     )
-    holders_row = holders_of[holder_ident[shared_row]][by_node]
-
+    del shared_row, by_node, first_row, kind_key, shared_idents
     node_start = np.flatnonzero(np.r_[True, node[1:] != node[:-1]]) if len(node) else node
-    holders = holders_row[node_start]
+    holders = holders_of[holder_ident[node_start]]
+    del holders_of
     rarity = identifier_rarity(holders, n_merchants)
     ids = pd.DataFrame(
         {
             "node": np.arange(len(node_start)),
             "kind": np.asarray(kind_names, dtype=object)[holder_kind[node_start]],
-            "key": np.asarray(key_names.take(holder_key[node_start]), dtype=object),
+            "key": key_names[holder_ident[node_start]],
             "holders": holders.astype(np.int64),
             "rarity": rarity,
         }
     )
+    del key_names, holder_ident  # the holdings' identifiers: millions at a million shops
     ids["supernode"] = ids["holders"] > settings.supernode_max_merchants
     usable = ~ids["supernode"].to_numpy()[node]
     # every two holders of an identifier, once: rows (i, j), i < j, within a node; a node's
     # rows are in merchant order, so the first holder of a pair is the smaller shop code
     node_u, shop_u, label_u = node[usable], holder_shop[usable], holder_label[usable]
     i, j = _pairs_within(node_u)
-    pair_node, m_a, m_b, l_a, l_b = node_u[i], shop_u[i], shop_u[j], label_u[i], label_u[j]
+    pairs = _PairRows.of(
+        node_u[i],
+        shop_u[i],
+        shop_u[j],
+        label_u[i],
+        label_u[j],
+        holder_kind[node_start],
+        len(shop_ids),
+    )
     del i, j, node_u, shop_u, label_u
-    pair_kind = holder_kind[node_start][pair_node]
 
     # kind weights calibrated on the data (and verdicts): graphring/calibrate.py
     labels = [str(x) for x in label_names]
-    chance = _chance_holders(m_a, m_b, l_a, l_b, pair_kind, len(shop_ids), len(label_names))
+    chance = _chance_holders(pairs, len(label_names))
     weight_table = (
         weigh(labels, label_holders, chance)
         if weigh is not None
@@ -177,9 +194,8 @@ def build_links(
         }
     )
     services = find_services(
-        pair_node,
-        m_a,
-        m_b,
+        pairs.node,
+        pairs.again(),
         holders,
         settings.service_min_holders,
         settings.service_max_cohesion,
@@ -188,15 +204,12 @@ def build_links(
     ids["cohesion"] = services.cohesion.round(4)
     ids["weight_factor"] = services.factor.round(4)
     contribution = (
-        np.minimum(label_weight[l_a], label_weight[l_b])
-        * rarity[pair_node]
-        * services.factor[pair_node]
+        np.minimum(label_weight[pairs.label_a], label_weight[pairs.label_b])
+        * rarity[pairs.node]
+        * services.factor[pairs.node]
     )
-    del l_a, l_b
     edges = _pair_links(
-        m_a,
-        m_b,
-        pair_kind,
+        pairs,
         contribution,
         np.asarray(kind_names, dtype=object),
         np.asarray(shop_ids, dtype=object),
@@ -207,21 +220,21 @@ def build_links(
 
 @dataclass
 class _HolderRows:
-    """One row per (identifier, shop) of the holdings, as codes: the identifier (numbered
-    as first seen), shop, weight label, role, kind and key (each code into its names), the
-    shop's parcels from there. The holding with the strongest configured weight gives a
-    shop's role and label."""
+    """One row per (identifier, shop) of the holdings, as codes: the identifier, shop,
+    weight label, role and kind (each code into its names), the shop's parcels from
+    there; an identifier's rows in shop order. The holding with the strongest configured
+    weight gives a shop's role and label."""
 
     ident: np.ndarray
     shop: np.ndarray
     label: np.ndarray
     role: np.ndarray
     kind: np.ndarray
-    key: np.ndarray
     shipments: np.ndarray
     shop_ids: np.ndarray
     kind_names: np.ndarray
-    key_names: pd.Index
+    #: each identifier's key
+    key_names: np.ndarray
     role_names: np.ndarray
     label_names: np.ndarray
 
@@ -237,47 +250,52 @@ def _holders(holdings: pd.DataFrame, settings: Settings) -> _HolderRows:
         col = holdings[name]
         return col if every else col[keyed]
 
-    shop_code, shop_ids = _shop_codes(column("merchant_id"))
+    shop_code, shop_ids, shop_sorted = _shop_codes(column("merchant_id"))
     kind_code, kind_names = pd.factorize(column("kind"), sort=True)
-    # identifiers numbered as first seen here; only those two shops share are put in
-    # (kind, key) order later -- sorting millions of keys held by one shop is wasted work
-    key_code, key_names = pd.factorize(column("key"), sort=False)
-    ident_code = pd.factorize(kind_code.astype(np.int64) * max(len(key_names), 1) + key_code)[0]
+    keys = column("key").to_numpy(dtype=object)
+    ident_code, key_names = _identifiers(kind_code, len(kind_names), keys)
     role_code, role_names = pd.factorize(column("role").fillna(""), sort=True)
     shipments = column("shipments").to_numpy(dtype="int64")
-    shop_code, kind_code, key_code, ident_code, role_code = (
-        x.astype(np.int32) for x in (shop_code, kind_code, key_code, ident_code, role_code)
+    shop_code, kind_code, ident_code, role_code = (
+        x.astype(np.int32) for x in (shop_code, kind_code, ident_code, role_code)
     )
     # the weight label of each distinct (kind, role), not of every holding
-    kind_role, kind_role_code = np.unique(
-        kind_code.astype(np.int64) * max(len(role_names), 1) + role_code, return_inverse=True
-    )
+    n_roles = max(len(role_names), 1)
+    kind_role_code, kind_role = _small_codes(kind_code.astype(np.int64) * n_roles + role_code)
     pair_label = link_weight_label(
-        pd.Series(np.asarray(kind_names, dtype=object)[kind_role // max(len(role_names), 1)]),
-        pd.Series(np.asarray(role_names, dtype=object)[kind_role % max(len(role_names), 1)]),
+        pd.Series(np.asarray(kind_names, dtype=object)[kind_role // n_roles]),
+        pd.Series(np.asarray(role_names, dtype=object)[kind_role % n_roles]),
     )
     pair_label_code, label_names = pd.factorize(pair_label, sort=True)
-    label_code = pair_label_code[kind_role_code.ravel()].astype(np.int32)
+    label_code = pair_label_code[kind_role_code].astype(np.int32)
     del kind_role_code
     # configured weights pick each shop's strongest role (ranked: equal weights, one rank)
     configured = np.array([settings.kind_weight(x) for x in label_names], dtype="float64")
     strength = np.unique(-configured, return_inverse=True)[1].ravel().astype(np.int32)
+    preference = strength[label_code].astype(np.int64) * n_roles + role_code
 
     # one row per (identifier, shop): its strongest role, its shipments from there
-    order = np.lexsort((role_code, strength[label_code], shop_code, ident_code))
-    ident_sorted, shop_sorted = ident_code[order], shop_code[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (ident_sorted[1:] != ident_sorted[:-1]) | (shop_sorted[1:] != shop_sorted[:-1])
-    holder_row = np.cumsum(first) - 1
-    holder_shipments = np.bincount(holder_row, weights=shipments[order]).astype(np.int64)
-    del holder_row, shipments
+    unsorted = _shops_out_of_order(shop_code, kind_code, keys) if shop_sorted else None
+    if unsorted is None:
+        pick, holder_shipments = _strongest_sorted(shop_code, ident_code, preference, shipments)
+    elif len(unsorted) == 0:
+        pick, holder_shipments = _strongest_adjacent(shop_code, ident_code, preference, shipments)
+    else:
+        # those shops' rows by identifier, in place: shops stay in order
+        order = np.arange(len(shop_code))
+        order[unsorted] = unsorted[np.lexsort((ident_code[unsorted], shop_code[unsorted]))]
+        pick, holder_shipments = _strongest_adjacent(
+            *(x[order] for x in (shop_code, ident_code, preference, shipments))
+        )
+        pick = order[pick]
+        del order
+    del shipments, preference
     return _HolderRows(
-        ident=ident_sorted[first],
-        shop=shop_sorted[first],
-        label=label_code[order][first],
-        role=role_code[order][first],
-        kind=kind_code[order][first],
-        key=key_code[order][first],
+        ident=ident_code[pick],
+        shop=shop_code[pick],
+        label=label_code[pick],
+        role=role_code[pick],
+        kind=kind_code[pick],
         shipments=holder_shipments,
         shop_ids=np.asarray(shop_ids, dtype=object),
         kind_names=np.asarray(kind_names, dtype=object),
@@ -285,6 +303,103 @@ def _holders(holdings: pd.DataFrame, settings: Settings) -> _HolderRows:
         role_names=np.asarray(role_names, dtype=object),
         label_names=np.asarray(label_names, dtype=object),
     )
+
+
+def _identifiers(kind: np.ndarray, n_kinds: int, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's identifier, (``kind`` code, key) numbered kind by kind (keys as first
+    seen within a kind), and each identifier's key. Hashing the keys of one kind at a time
+    takes half the time of hashing all at once at ten million keys (smaller tables)."""
+    ident = np.empty(len(keys), dtype=np.int64)
+    names: list[np.ndarray] = []
+    numbered = 0
+    by_kind = np.argsort(kind.astype(np.int16 if n_kinds < 2**15 else np.int32), kind="stable")
+    bounds = np.searchsorted(kind[by_kind], np.arange(n_kinds + 1))
+    for start, end in itertools.pairwise(bounds):
+        rows = by_kind[start:end]
+        code, uniques = pd.factorize(keys[rows], use_na_sentinel=False)
+        ident[rows] = code + numbered
+        numbered += len(uniques)
+        names.append(np.asarray(uniques, dtype=object))
+    return ident, np.concatenate(names) if names else np.zeros(0, dtype=object)
+
+
+def _kind_key_order(kind: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Positions of (``kind`` code, ``key`` text) pairs, all different, in ascending order:
+    Arrow's sort of the text where it can hold it (its byte order is the code point order
+    Python compares in), pandas' otherwise."""
+    try:
+        text = pa.array(key, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = None
+    if text is None or text.null_count:
+        frame = pd.DataFrame({"kind": kind, "key": key})
+        return frame.sort_values(["kind", "key"], kind="stable").index.to_numpy()
+    table = pa.table({"kind": kind, "key": text})
+    order = pc.sort_indices(table, sort_keys=[("kind", "ascending"), ("key", "ascending")])
+    return np.asarray(order, dtype=np.int64)
+
+
+def _small_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` reversed, for non-negative integers of a
+    small range: codes, then the distinct values (counted, not sorted).
+
+    >>> [x.tolist() for x in _small_codes(np.array([7, 2, 7, 5]))]
+    [[2, 0, 2, 1], [2, 5, 7]]
+    """
+    present = np.bincount(values) > 0 if len(values) else np.zeros(0, dtype=bool)
+    code = np.cumsum(present) - 1
+    return code[values], np.flatnonzero(present)
+
+
+def _shops_out_of_order(shop: np.ndarray, kind: np.ndarray, keys: np.ndarray) -> np.ndarray | None:
+    """Rows (in ``shop`` order) of the shops whose holdings are not in (kind, key) order,
+    as finish_holdings leaves them and add_places does not (a shop's places come after
+    its other holdings): elsewhere a shop's holdings of one identifier are side by side.
+    None if the keys cannot be compared."""
+    if len(shop) < 2:
+        return np.zeros(0, dtype=np.int64)
+    same_shop = shop[1:] == shop[:-1]
+    down = same_shop & (kind[1:] < kind[:-1])
+    same_kind = np.flatnonzero(same_shop & (kind[1:] == kind[:-1]))
+    try:
+        down[same_kind] = keys[same_kind + 1] < keys[same_kind]
+    except TypeError:  # keys that are not all text: no order to rely on
+        return None
+    if not down.any():
+        return np.zeros(0, dtype=np.int64)
+    flagged = np.zeros(int(shop[-1]) + 1, dtype=bool)
+    flagged[shop[:-1][down]] = True
+    return np.flatnonzero(flagged[shop])
+
+
+def _strongest_adjacent(
+    shop: np.ndarray, ident: np.ndarray, preference: np.ndarray, shipments: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per run of rows of one (shop, identifier): the row with the least ``preference``
+    (the first of equals), the run's shipments summed."""
+    new = np.ones(len(shop), dtype=bool)
+    new[1:] = (shop[1:] != shop[:-1]) | (ident[1:] != ident[:-1])
+    starts = np.flatnonzero(new)
+    if len(starts) == len(shop):
+        return starts, shipments
+    run = np.cumsum(new) - 1
+    best = np.flatnonzero(preference == np.minimum.reduceat(preference, starts)[run])
+    best_run = run[best]
+    pick = best[np.r_[True, best_run[1:] != best_run[:-1]]]
+    return pick, np.add.reduceat(shipments, starts)
+
+
+def _strongest_sorted(
+    shop: np.ndarray, ident: np.ndarray, preference: np.ndarray, shipments: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_strongest_adjacent` for rows in any order: sorted by (identifier, shop)."""
+    order = np.lexsort((preference, shop, ident))
+    ident_sorted, shop_sorted = ident[order], shop[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (ident_sorted[1:] != ident_sorted[:-1]) | (shop_sorted[1:] != shop_sorted[:-1])
+    holder_row = np.cumsum(first) - 1
+    holder_shipments = np.bincount(holder_row, weights=shipments[order]).astype(np.int64)
+    return order[first], holder_shipments
 
 
 def _pairs_within(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -308,105 +423,189 @@ def _pairs_within(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return i, j
 
 
-def _shop_codes(merchant_id: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(merchant_id, sort=True)``. Holdings come sorted by merchant
-    (finish_holdings): then a code starts wherever the id changes (:func:`sorted_runs`)
-    instead of hashing every row's id."""
+def _shop_codes(merchant_id: pd.Series) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``pd.factorize(merchant_id, sort=True)``, and whether the ids were in order.
+    Holdings come sorted by merchant (finish_holdings): then a code starts wherever the id
+    changes (:func:`sorted_runs`) instead of hashing every row's id."""
     codes = sorted_runs(merchant_id)
     if codes is None:
         found, uniques = pd.factorize(merchant_id, sort=True)
-        return found, np.asarray(uniques, dtype=object)
+        return found, np.asarray(uniques, dtype=object), False
     starts = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, bool)
-    return codes, merchant_id.to_numpy(dtype=object)[starts]
+    return codes, merchant_id.to_numpy(dtype=object)[starts], True
+
+
+@dataclass
+class _PairRows:
+    """One row per (identifier, pair of its holders), in pair order: shop codes a < b as
+    one number, ``a * stride + b``; a pair's rows keep the order they were made in, by
+    identifier, so by kind (identifiers are numbered in (kind, key) order). The runs of one
+    pair and of one (pair, kind) are what the chance count, the services and the links
+    each go over: one sort serves them all."""
+
+    pair: np.ndarray
+    node: np.ndarray
+    kind: np.ndarray
+    label_a: np.ndarray
+    label_b: np.ndarray
+    stride: int
+    #: the row each pair's run starts at
+    pair_start: np.ndarray
+    #: the row each (pair, kind) run starts at
+    kind_start: np.ndarray
+    #: the (pair, kind) run each pair's runs start at
+    pair_first_run: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        node: np.ndarray,
+        a: np.ndarray,
+        b: np.ndarray,
+        label_a: np.ndarray,
+        label_b: np.ndarray,
+        node_kind: np.ndarray,
+        n_shops: int,
+    ) -> _PairRows:
+        """Rows (identifier ``node``, shops ``a`` < ``b``, their labels) in node order, each
+        node's kind ``node_kind[node]``, sorted by pair."""
+        stride = n_shops + 1
+        pair = a.astype(np.int64) * stride + b
+        order = np.argsort(pair, kind="stable")
+        pair = pair[order]
+        node = node[order]
+        kind = node_kind[node]
+        new_pair = np.ones(len(pair), dtype=bool)
+        new_pair[1:] = pair[1:] != pair[:-1]
+        new_kind = new_pair.copy()
+        new_kind[1:] |= kind[1:] != kind[:-1]
+        kind_start = np.flatnonzero(new_kind)
+        return cls(
+            pair=pair,
+            node=node,
+            kind=kind,
+            label_a=label_a[order],
+            label_b=label_b[order],
+            stride=stride,
+            pair_start=np.flatnonzero(new_pair),
+            kind_start=kind_start,
+            pair_first_run=np.flatnonzero(new_pair[kind_start]),
+        )
+
+    def pair_rows(self) -> np.ndarray:
+        """Rows of each pair."""
+        return np.diff(np.r_[self.pair_start, len(self.pair)])
+
+    def pair_kinds(self) -> np.ndarray:
+        """Kinds each pair shares."""
+        return np.diff(np.r_[self.pair_first_run, len(self.kind_start)])
+
+    def again(self) -> np.ndarray:
+        """Per row: its pair is tied by another identifier too."""
+        sizes = self.pair_rows()
+        return np.repeat(sizes >= 2, sizes)
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sums of the runs of ``values`` that begin at ``starts`` (increasing, the first 0),
+    added in order with pandas' compensated (Kahan) summation: ``groupby(...).sum()`` bit
+    for bit. One step per position in a run, each over the runs that long.
+
+    >>> _group_sums(np.array([1.0, 1e-16, 1e-16, 2.0]), np.array([0, 3])).tolist()
+    [1.0000000000000002, 2.0]
+    """
+    sizes = np.diff(np.r_[starts, len(values)])
+    total = np.zeros(len(starts))
+    compensation = np.zeros(len(starts))
+    live = np.arange(len(starts))
+    step = 0
+    while len(live):
+        y = values[starts[live] + step] - compensation[live]
+        before = total[live]
+        after = before + y
+        c = (after - before) - y
+        # pandas: an infinite term makes the compensation NaN, which it resets
+        compensation[live] = np.where(c != c, 0.0, c)
+        total[live] = after
+        step += 1
+        live = live[sizes[live] > step]
+    return total
 
 
 def _pair_links(
-    a: np.ndarray,
-    b: np.ndarray,
-    pair_kind: np.ndarray,
+    pairs: _PairRows,
     contribution: np.ndarray,
     kind_names: np.ndarray,
     shop_ids: np.ndarray,
     min_weight: float,
 ) -> pd.DataFrame:
-    """One link per pair of shops (codes ``a`` < ``b``) from what each shared identifier
-    contributes: summed per kind (capped), kinds together count extra, links under
+    """One link per pair of shops from what each shared identifier contributes (per row
+    of ``pairs``): summed per kind (capped), kinds together count extra, links under
     ``min_weight`` dropped. Columns a, b (merchant ids), weight, shared, kinds, tie."""
+    if len(pairs.pair) == 0:
+        no = np.zeros(0, dtype=object)
+        return pd.DataFrame(
+            {"a": no, "b": no, "weight": np.zeros(0), "shared": np.zeros(0, dtype=np.int64)}
+        ).assign(kinds=no, tie=np.zeros(0))
     # per (pair, kind): summed contribution, capped -- several shared accounts say more than
     # one, but not without bound
-    per_kind = pd.DataFrame({"a": a, "b": b, "kind": pair_kind, "c": contribution})
-    per_kind = (
-        per_kind.groupby(["a", "b", "kind"], sort=True)
-        .agg(c=("c", "sum"), shared=("c", "size"), tie=("c", "max"))
-        .reset_index()
-    )
-    per_kind["c"] = per_kind["c"].clip(upper=1.5)
+    runs = pairs.kind_start
+    per_kind = np.minimum(_group_sums(contribution, runs), 1.5)
+    tie = np.maximum.reduceat(np.maximum.reduceat(contribution, runs), pairs.pair_first_run)
+    n_kinds = pairs.pair_kinds()
+    weight = _group_sums(per_kind, pairs.pair_first_run) * (1.0 + 0.25 * (n_kinds - 1))
+    keep = weight >= min_weight
     # the kinds a pair shares, as one label: a bitmask of kind codes while they fit in 62
     # bits (any kind is allowed, so a dataset may have more; then joined per pair)
+    run_kind = pairs.kind[runs]
     kind_count = len(kind_names)
-    as_bits = kind_count <= 62
-    if as_bits:
-        per_kind["bit"] = np.left_shift(np.int64(1), per_kind["kind"].to_numpy().astype(np.int64))
-    else:
-        per_kind["bit"] = kind_names[per_kind["kind"].to_numpy()]
-    edges = (
-        per_kind.groupby(["a", "b"], sort=True)
-        .agg(
-            weight=("c", "sum"),
-            n_kinds=("kind", "size"),
-            shared=("shared", "sum"),
-            mask=("bit", "sum" if as_bits else ",".join),
-            tie=("tie", "max"),
-        )
-        .reset_index()
-    )
-    edges["weight"] = edges["weight"] * (1.0 + 0.25 * (edges["n_kinds"] - 1))
-    edges = edges.loc[edges["weight"] >= min_weight]
-    if as_bits:
+    if kind_count <= 62:
+        bits = np.left_shift(np.int64(1), run_kind.astype(np.int64))
+        mask = pd.Series(np.bitwise_or.reduceat(bits, pairs.pair_first_run)[keep])
         names = {
-            int(mask): ",".join(str(kind_names[i]) for i in range(kind_count) if int(mask) >> i & 1)
-            for mask in pd.unique(edges["mask"])
+            int(m): ",".join(str(kind_names[i]) for i in range(kind_count) if int(m) >> i & 1)
+            for m in pd.unique(mask)
         }
-        kinds = edges["mask"].map(names)
+        kinds = mask.map(names).to_numpy(dtype=object)
     else:
-        kinds = edges["mask"]
+        pair_of_run = np.repeat(np.arange(len(n_kinds)), n_kinds)
+        joined = pd.Series(kind_names[run_kind]).groupby(pair_of_run, sort=False).agg(",".join)
+        kinds = joined.to_numpy(dtype=object)[keep]
+    pair = pairs.pair[pairs.pair_start[keep]]
     return pd.DataFrame(
         {
-            "a": shop_ids[edges["a"].to_numpy()],
-            "b": shop_ids[edges["b"].to_numpy()],
-            "weight": edges["weight"].to_numpy(),
-            "shared": edges["shared"].to_numpy().astype(np.int64),
-            "kinds": kinds.to_numpy(dtype=object),
+            "a": shop_ids[pair // pairs.stride],
+            "b": shop_ids[pair % pairs.stride],
+            "weight": weight[keep],
+            "shared": pairs.pair_rows()[keep].astype(np.int64),
+            "kinds": kinds,
             # the strongest single shared identifier: what ring membership follows
-            "tie": edges["tie"].to_numpy().round(4),
+            "tie": tie[keep].round(4),
         }
     )
 
 
-def _chance_holders(
-    m_a: np.ndarray,
-    m_b: np.ndarray,
-    l_a: np.ndarray,
-    l_b: np.ndarray,
-    pkind: np.ndarray,
-    n_merchants: int,
-    n_labels: int,
-) -> np.ndarray:
+#: Above this many (label, shop) cells, shops per label are counted by sorting instead
+#: of marking a table of them.
+_TABLE_CELLS = 1 << 27
+
+
+def _chance_holders(pairs: _PairRows, n_labels: int, table_cells: int = _TABLE_CELLS) -> np.ndarray:
     """Per label: shops sharing an identifier of it with a shop they share no other kind
-    with (what chance sharing looks like; see graphring/calibrate.py). One row per
-    (identifier, pair of its holders): shop codes ``m_a`` < ``m_b``, their labels."""
-    a, b = m_a.astype(np.int64), m_b.astype(np.int64)
-    pair = a * (n_merchants + 1) + b
-    # distinct (pair, kind) as one integer each: a pair, then its kind in the low digits
-    kinds = int(pkind.max()) + 1 if len(pkind) else 1
-    distinct = np.unique(pair * kinds + pkind.astype(np.int64)) // kinds
-    p, count = np.unique(distinct, return_counts=True)
-    lonely = np.isin(pair, p[count == 1])
-    stride = n_merchants + 1
-    held = np.concatenate(
-        [
-            l_a[lonely].astype(np.int64) * stride + a[lonely],
-            l_b[lonely].astype(np.int64) * stride + b[lonely],
-        ]
-    )
-    return np.bincount(np.unique(held) // stride, minlength=n_labels)
+    with (what chance sharing looks like; see graphring/calibrate.py)."""
+    sizes = pairs.pair_rows()
+    lonely = np.repeat(pairs.pair_kinds() == 1, sizes)
+    pair = pairs.pair[lonely]
+    stride = pairs.stride
+    label = np.concatenate([pairs.label_a[lonely], pairs.label_b[lonely]]).astype(np.int64)
+    shop = np.concatenate([pair // stride, pair % stride])
+    del pair, lonely
+    cell = label * stride + shop
+    if n_labels * stride <= table_cells:
+        held = np.zeros(n_labels * stride, dtype=bool)
+        held[cell] = True
+        return held.reshape(n_labels, stride).sum(axis=1)
+    cell.sort()
+    first = np.ones(len(cell), dtype=bool)
+    first[1:] = cell[1:] != cell[:-1]
+    return np.bincount(cell[first] // stride, minlength=n_labels)

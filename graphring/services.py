@@ -13,9 +13,9 @@ also share accounts and phones (a ring's) keeps its full weight.
 >>> # identifier 0: a warehouse of four shops who share nothing else; identifier 1: a
 >>> # phone two of them share; settings: services from 4 holders, cohesion below 0.5
 >>> node = np.array([0, 0, 0, 0, 0, 0, 1])
->>> a = np.array([0, 0, 0, 1, 1, 2, 0])
->>> b = np.array([1, 2, 3, 2, 3, 3, 1])
->>> s = find_services(node, a, b, np.array([4, 2]), min_holders=4, max_cohesion=0.5)
+>>> # the pairs each ties: (0, 1) (0, 2) (0, 3) (1, 2) (1, 3) (2, 3), then (0, 1) again
+>>> again = np.array([True, False, False, False, False, False, True])
+>>> s = find_services(node, again, np.array([4, 2]), min_holders=4, max_cohesion=0.5)
 >>> s.service.tolist(), s.cohesion.round(3).tolist(), s.factor.round(3).tolist()
 ([True, False], [0.167, 1.0], [0.333, 1.0])
 """
@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -42,25 +41,22 @@ class Services:
 
 def find_services(
     node: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
+    again: np.ndarray,
     holders: np.ndarray,
     min_holders: int,
     max_cohesion: float,
 ) -> Services:
     """Services among identifiers, from the holder pairs each one ties.
 
-    ``node``, ``a``, ``b``: one row per (identifier, pair of its holders), each pair once
-    per identifier (supernodes already left out). ``holders``: shops per identifier.
+    ``node``: one row per (identifier, pair of its holders), each pair once per identifier
+    (supernodes already left out); ``again``: that row's pair is tied by another identifier
+    too. ``holders``: shops per identifier.
     """
     k = len(holders)
     candidate = holders >= min_holders
     cohesion = np.ones(k)
     if candidate.any() and len(node):
-        # a pair tied by two or more identifiers appears two or more times
-        key = a.astype(np.int64) * (int(max(a.max(), b.max())) + 1) + b.astype(np.int64)
         rows = candidate[node]
-        again = pd.Series(key).duplicated(keep=False).to_numpy()
         tied = np.bincount(node[rows], weights=again[rows].astype(float), minlength=k)
         pairs = np.bincount(node[rows], minlength=k)
         measured = candidate & (pairs > 0)

@@ -1,5 +1,6 @@
-"""Per-group text made without a Python call per group: the distinct values of a column,
-sorted and joined (``a;b;c``), as evidence, leads and scores list shops, roles and kinds.
+"""Per-group work without a Python call per group: the distinct values of a column, sorted
+and joined (``a;b;c``), as evidence, leads and scores list shops, roles and kinds; and the
+rows of the shops of some groups, with their group.
 
 ``frame.groupby(by)[column].agg(lambda v: ";".join(sorted(set(v))))`` builds a Series
 and calls Python once per group; at a million shops that is hundreds of thousands of
@@ -77,3 +78,23 @@ def _joined_runs(
         index = pd.MultiIndex.from_arrays([k[starts] for k in key_cols], names=by)
     found = pd.Series(together.to_numpy(zero_copy_only=False), index=index, dtype=object)
     return found.reindex(groups, fill_value="")
+
+
+def of_groups(frame: pd.DataFrame, groups: pd.DataFrame, label: str) -> pd.DataFrame:
+    """``frame.merge(groups[["merchant_id", label]], on="merchant_id")``: the rows of
+    ``frame`` whose shop is in ``groups``, each with its group's ``label``, in ``frame``'s
+    order. When each shop is in one group, the rows are picked by a lookup of each row's
+    shop, without hashing both sides.
+
+    >>> f = pd.DataFrame({"merchant_id": ["b", "x", "a", "b"], "n": [1, 2, 3, 4]})
+    >>> of_groups(f, pd.DataFrame({"merchant_id": ["a", "b"], "ring": ["R1", "R2"]}), "ring")
+      merchant_id  n ring
+    0           b  1   R2
+    1           a  3   R1
+    2           b  4   R2
+    """
+    if groups["merchant_id"].duplicated().any():  # a shop in two groups: every pairing
+        return frame.merge(groups[["merchant_id", label]], on="merchant_id")
+    found = frame["merchant_id"].map(groups.set_index("merchant_id")[label])
+    held = found.notna().to_numpy()
+    return frame.loc[held].assign(**{label: found[held]}).reset_index(drop=True)

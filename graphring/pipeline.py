@@ -33,7 +33,7 @@ from graphring.contract import (
     values_left_empty,
 )
 from graphring.detect import Detection, Partition, detection_for
-from graphring.grouped import joined_distinct
+from graphring.grouped import joined_distinct, of_groups
 from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
@@ -444,14 +444,7 @@ def _run_id(started: str) -> str:
 
 def _evidence(core: pd.DataFrame, links: Links) -> pd.DataFrame:
     """Identifiers held by two or more members of a ring, rarest first."""
-    ring_of = core.drop_duplicates("merchant_id").set_index("merchant_id")["ring_id"]
-    ms = links.memberships
-    if core["merchant_id"].duplicated().any():  # a shop in two rings: every pairing
-        ms = ms.merge(core[["merchant_id", "ring_id"]], on="merchant_id")
-    else:
-        ring = ms["merchant_id"].map(ring_of)
-        held = ring.notna().to_numpy()
-        ms = ms.loc[held].assign(ring_id=ring[held])
+    ms = of_groups(links.memberships, core, "ring_id")
     ids = links.identifiers.set_index("node")
     ms = ms.loc[~ids["supernode"].reindex(ms["node"]).to_numpy()]
     # only (ring, identifier) pairs two or more members hold: counted before any text

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from graphring.grouped import of_groups
+
 #: Listings priced under this share of the reference price count as far below it.
 CHEAP_SHARE = 0.6
 #: An image price this far (relative) from the price field counts as a different price.
@@ -261,12 +263,7 @@ def evidence_present(
 
 def _fake_listings(groups: pd.DataFrame, listings: pd.DataFrame, idx: pd.Index) -> pd.DataFrame:
     """Per ring: counterfeit-priced listings, their depth, image mismatches, shops selling."""
-    if groups["merchant_id"].duplicated().any():  # a shop in two groups: every pairing
-        lst = listings.merge(groups[["merchant_id", "group"]], on="merchant_id")
-    else:  # the merge's rows (the listings' order), without hashing both sides
-        group = listings["merchant_id"].map(groups.set_index("merchant_id")["group"])
-        held = group.notna().to_numpy()
-        lst = listings.loc[held].assign(group=group[held]).reset_index(drop=True)
+    lst = of_groups(listings, groups, "group")
     flags = listing_flags(lst)
     branded, share, cheap = flags["branded"], flags["share"], flags["cheap"]
     depth = ((1 - share / CHEAP_SHARE).clip(0, 1)).where(cheap, 0.0)

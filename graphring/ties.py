@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from graphring.grouped import joined
+from graphring.grouped import joined, of_groups
 from graphring.linking import Links
 
 #: A member with at most this many ties and a risk under WEAK_RISK is weakly tied.
@@ -48,13 +48,7 @@ def member_ties(groups: pd.DataFrame, links: Links) -> pd.DataFrame:
     d 1 origin address
     """
     ids = links.identifiers.set_index("node")
-    ms = links.memberships
-    if groups["merchant_id"].duplicated().any():  # a shop in two groups: every pairing
-        ms = ms.merge(groups[["ring_id", "merchant_id"]], on="merchant_id")
-    else:  # the merge's rows (the memberships' order), without hashing both sides
-        ring = ms["merchant_id"].map(groups.set_index("merchant_id")["ring_id"])
-        held = ring.notna().to_numpy()
-        ms = ms.loc[held].assign(ring_id=ring[held]).reset_index(drop=True)
+    ms = of_groups(links.memberships, groups, "ring_id")
     ms = ms.loc[~ids["supernode"].reindex(ms["node"]).fillna(True).to_numpy(dtype=bool)]
     ms = ms.drop_duplicates(["ring_id", "node", "merchant_id"])
     ms = ms.loc[ms.groupby(["ring_id", "node"])["merchant_id"].transform("size") >= 2]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphring.grouped import joined, joined_distinct
+from graphring.grouped import joined, joined_distinct, of_groups
 
 WORDS = ["", "a", "b", "B", "é", "店", "a;b", "phone ×2", "phone", "phone address", "z"]
 
@@ -50,3 +50,18 @@ def test_a_group_whose_values_are_all_left_out_is_kept_with_empty_text() -> None
     f = pd.DataFrame({"g": ["x", "x", "y"], "v": ["", "", "b"]})
     got = joined_distinct(f, ["g"], "v", skip_empty=True)
     assert got.to_dict() == {"x": "", "y": "b"}
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("twice", [False, True])
+def test_rows_of_groups_are_the_merges_rows(seed: int, twice: bool) -> None:
+    """``of_groups`` gives the inner merge's rows, columns and order, whether each shop is
+    in one group (looked up) or some are in two (merged)."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {"merchant_id": rng.choice(list("abcdefg"), 120), "n": rng.integers(0, 9, 120)}
+    )
+    shops = list(rng.choice(list("abcdefgh"), 5, replace=False)) + (["a", "b"] if twice else [])
+    groups = pd.DataFrame({"merchant_id": shops, "ring": [f"R{i}" for i in range(len(shops))]})
+    want = frame.merge(groups, on="merchant_id")
+    pd.testing.assert_frame_equal(of_groups(frame, groups, "ring"), want)

@@ -850,6 +850,18 @@ def _keys_of(
 #: Inputs this big (bytes, all files) are read over several processes.
 PARALLEL_READ_BYTES = 20_000_000
 
+#: CPU seconds per MB of CSV each table took to read, check, key and hand back (200k and 1M
+#: shops, docs/benchmarks.md): the tables go to the reading processes most work first, so
+#: that the last to finish is a small one (by bytes alone, identifiers, with the most work
+#: per byte, went last at a million shops and kept one process busy 8 s after the other).
+READ_WORK = {
+    "addresses": 0.065,
+    "shipments": 0.08,
+    "listings": 0.032,
+    "identifiers": 0.095,
+    "payment_accounts": 0.095,
+}
+
 
 def _prepare(
     name: str, path: Path | None, known: pd.Index | None, region: str, today: pd.Timestamp
@@ -932,10 +944,12 @@ def read_dataset(
     names = [name for name in TABLES if name != "merchants"]
     if processes <= 1 or input_bytes(folder) < PARALLEL_READ_BYTES:
         processes = 1
-    # biggest files first, so that the last to finish is a small one
-    by_size = sorted(names, key=lambda n: -(p.stat().st_size if (p := paths[n]) else 0))
-    prepared = fork_map(_prepare_named, (paths, known, region, today), by_size, processes)
-    done = dict(zip(by_size, prepared, strict=True))
+    # most work first (READ_WORK), so that the last to finish is a small one
+    by_work = sorted(
+        names, key=lambda n: -(p.stat().st_size * READ_WORK[n] if (p := paths[n]) else 0)
+    )
+    prepared = fork_map(_prepare_named, (paths, known, region, today), by_work, processes)
+    done = dict(zip(by_work, prepared, strict=True))
     shops: dict[str, np.ndarray] = {}
     for name in names:
         frame, source, parts, rows = done[name]

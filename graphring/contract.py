@@ -902,9 +902,10 @@ def _prepare_named(
 
 
 def _own_shop_ids(frame: pd.DataFrame, shops: np.ndarray, merchants: pd.DataFrame) -> None:
-    """``frame``'s merchant_id, left empty by :func:`_prepare_named`, as the merchants
-    table's strings of its rows' shops (``shops``: rows of ``merchants``)."""
-    if frame["merchant_id"].isna().all():
+    """``frame``'s merchant_id, left empty by :func:`_prepare_named` when every row's shop
+    is known, as the merchants table's strings of its rows' shops (``shops``: rows of
+    ``merchants``)."""
+    if bool((shops >= 0).all()):
         frame["merchant_id"] = merchants["merchant_id"].to_numpy(dtype=object)[shops]
 
 

@@ -448,10 +448,9 @@ def _evidence(core: pd.DataFrame, links: Links) -> pd.DataFrame:
     ids = links.identifiers.set_index("node")
     ms = ms.loc[~ids["supernode"].reindex(ms["node"]).to_numpy()]
     # only (ring, identifier) pairs two or more members hold: counted before any text
-    shops = ms.drop_duplicates(["ring_id", "node", "merchant_id"])
-    in_ring = shops.groupby(["ring_id", "node"], sort=False)["merchant_id"].transform("size")
-    ms = ms.loc[in_ring.reindex(ms.index, fill_value=0).to_numpy() >= 2] if len(ms) else ms
     by = ["ring_id", "node"]
+    if len(ms):
+        ms = ms.loc[ms.groupby(by, sort=False)["merchant_id"].transform("nunique") >= 2]
     grouped = ms.groupby(by, sort=True)
     ev = pd.DataFrame(
         {
@@ -461,7 +460,6 @@ def _evidence(core: pd.DataFrame, links: Links) -> pd.DataFrame:
             "merchant_ids": joined_distinct(ms, by, "merchant_id"),
         }
     ).reset_index()
-    ev = ev.loc[ev["shops_in_ring"] >= 2]
     ev = ev.join(ids[["kind", "key", "holders", "rarity"]], on="node").rename(
         columns={"holders": "shops_total"}
     )

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from graphring.calibrate import calibrate_weights
 from graphring.config import Settings
 from graphring.services import find_services
-from graphring.stores.base import sorted_runs
+from graphring.stores.base import HeldCodes, identifiers, sorted_runs
 
 #: Identifier kinds whose role matters for weight.
 ROLE_KINDS = {"address", "place"}
@@ -82,8 +82,10 @@ def build_links(
     settings: Settings,
     feedback: Mapping[str, float] | None = None,
     weigh: Callable[[Sequence[str], np.ndarray, np.ndarray], pd.DataFrame] | None = None,
+    codes: HeldCodes | None = None,
 ) -> Links:
-    """Link shops through what they share. ``holdings`` has :data:`HOLDING_COLUMNS`.
+    """Link shops through what they share. ``holdings`` has :data:`HOLDING_COLUMNS`;
+    ``codes``, its rows as codes when the store made them (used when they fit it).
 
     The work is done on integer codes (merchants, identifiers, kinds, roles factorized in
     sorted order), so the output order follows merchant ids and (kind, key).
@@ -93,7 +95,7 @@ def build_links(
     part of a marketplace (Spark, component group by group) counts the whole one itself
     and hands in its table, one row per label in ``labels``' order.
     """
-    h = _holders(holdings, settings)
+    h = _holders(holdings, settings, codes if codes is not None and codes.fits(holdings) else None)
     shop_ids, kind_names, key_names, role_names, label_names = (
         h.shop_ids,
         h.kind_names,
@@ -239,22 +241,34 @@ class _HolderRows:
     label_names: np.ndarray
 
 
-def _holders(holdings: pd.DataFrame, settings: Settings) -> _HolderRows:
-    """:class:`_HolderRows` of ``holdings`` (rows with an empty key left out). Works on
-    32-bit codes, and what it makes per holding is freed on return: at a million shops
-    the holdings are ten million rows."""
-    keyed = (holdings["key"] != "").to_numpy()
+def _holders(
+    holdings: pd.DataFrame, settings: Settings, codes: HeldCodes | None = None
+) -> _HolderRows:
+    """:class:`_HolderRows` of ``holdings`` (rows with an empty key left out), from
+    ``codes`` when given (they are ``holdings``' rows). Works on 32-bit codes, and what it
+    makes per holding is freed on return: at a million shops the holdings are ten million
+    rows."""
+    if codes is not None:
+        keyed = codes.key_names[codes.ident] != ""
+    else:
+        keyed = (holdings["key"] != "").to_numpy()
     every = bool(keyed.all())
 
     def column(name: str) -> pd.Series:
         col = holdings[name]
         return col if every else col[keyed]
 
-    shop_code, shop_ids, shop_sorted = _shop_codes(column("merchant_id"))
-    kind_code, kind_names = pd.factorize(column("kind"), sort=True)
     keys = column("key").to_numpy(dtype=object)
-    ident_code, key_names = _identifiers(kind_code, len(kind_names), keys)
-    role_code, role_names = pd.factorize(column("role").fillna(""), sort=True)
+    if codes is not None:
+        shop_code, shop_ids, shop_sorted = _present(codes.shop, codes.shop_names, keyed, every)
+        kind_code, kind_names, _ = _present(codes.kind, codes.kind_names, keyed, every)
+        role_code, role_names, _ = _present(codes.role, codes.role_names, keyed, every)
+        ident_code, key_names = codes.ident if every else codes.ident[keyed], codes.key_names
+    else:
+        shop_code, shop_ids, shop_sorted = _shop_codes(column("merchant_id"))
+        kind_code, kind_names = pd.factorize(column("kind"), sort=True)
+        ident_code, key_names = _identifiers(kind_code, len(kind_names), keys)
+        role_code, role_names = pd.factorize(column("role").fillna(""), sort=True)
     shipments = column("shipments").to_numpy(dtype="int64")
     shop_code, kind_code, ident_code, role_code = (
         x.astype(np.int32) for x in (shop_code, kind_code, ident_code, role_code)
@@ -305,10 +319,30 @@ def _holders(holdings: pd.DataFrame, settings: Settings) -> _HolderRows:
     )
 
 
+def _present(
+    code: np.ndarray, names: np.ndarray, keep: np.ndarray, every: bool
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``code`` (positions in sorted ``names``) of the rows ``keep`` selects, renumbered
+    over the names those rows hold (as ``pd.factorize(..., sort=True)`` of their text
+    numbers them), the names held, and whether the codes ascend."""
+    kept = code if every else code[keep]
+    renumbered, held = _small_codes(kept)
+    ascending = bool((kept[1:] >= kept[:-1]).all()) if len(kept) else True
+    return renumbered, np.asarray(names, dtype=object)[held], ascending
+
+
 def _identifiers(kind: np.ndarray, n_kinds: int, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's identifier, (``kind`` code, key) numbered kind by kind (keys as first
-    seen within a kind), and each identifier's key. Hashing the keys of one kind at a time
-    takes half the time of hashing all at once at ten million keys (smaller tables)."""
+    """Each row's identifier, its (``kind`` code, key) numbered, and each identifier's key.
+    Text keys are hashed by Arrow (:func:`graphring.stores.base.identifiers`: "a" and
+    "a\\x00" are two keys, as the holdings keep them); other keys by pandas, one kind at a
+    time (smaller tables)."""
+    try:
+        text = pa.array(keys, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        text = None
+    if text is not None and not text.null_count:
+        ident, first = identifiers(kind, text)
+        return ident, keys[first]
     ident = np.empty(len(keys), dtype=np.int64)
     names: list[np.ndarray] = []
     numbered = 0

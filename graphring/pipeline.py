@@ -38,7 +38,7 @@ from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
 from graphring.parallel import Background, warm_background
-from graphring.places import Matched, add_places, dataset_address_keys, match_places
+from graphring.places import Matched, add_coded_places, dataset_address_keys, match_places
 from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
 from graphring.schema import MERCHANT_COLUMNS, RING_EVIDENCE_COLUMNS
@@ -315,12 +315,13 @@ def _link(
     """The store's holdings, places matched (``match_places``; ``matched``: beforehand),
     weighted links."""
     holdings = store.holdings()
+    codes = store.holding_codes()
     places = 0
     if settings.match_places:
         # the same premises spelled apart: one weaker "place" identifier (graphring/places.py)
-        holdings, merges = add_places(holdings, matched)
+        holdings, merges, codes = add_coded_places(holdings, codes, matched)
         places = int(merges["place"].nunique()) if len(merges) else 0
-    links = build_links(holdings, n_merchants, settings, feedback)
+    links = build_links(holdings, n_merchants, settings, feedback, codes=codes)
     return _Linked(holdings, links, places)
 
 

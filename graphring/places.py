@@ -29,7 +29,7 @@ from rapidfuzz.distance import Levenshtein
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from graphring.stores.base import sorted_runs
+from graphring.stores.base import HeldCodes, sorted_runs
 
 #: Two localities (district, city, postcode...) of one place: at least this similar (0-100).
 LOCALITY_SIMILARITY = 85
@@ -314,24 +314,63 @@ def add_places(
 
     ``matched``: places matched beforehand (while the store loaded), used when their keys
     are exactly the holdings' distinct address keys; otherwise matched here."""
-    is_address = (holdings["kind"] == "address").to_numpy()
-    addr = holdings.loc[is_address]
+    out, merges, _ = add_coded_places(holdings, None, matched)
+    return out, merges
+
+
+def add_coded_places(
+    holdings: pd.DataFrame, codes: HeldCodes | None, matched: Matched | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, HeldCodes | None]:
+    """:func:`add_places`, and ``holdings``' rows as codes (:class:`HeldCodes`, when given
+    and they fit) brought along: the output's codes, or None. With codes the address
+    rows and their keys are found among integers, not by comparing and hashing text."""
+    if codes is not None and not (codes.fits(holdings) and "place" not in set(codes.kind_names)):
+        codes = None
+    if codes is not None:
+        address = codes.kind_names == "address"
+        is_address = address[codes.kind] if len(address) else np.zeros(len(holdings), bool)
+        # each address identifier once, and its key
+        idents = np.flatnonzero(
+            np.bincount(codes.ident[is_address], minlength=len(codes.key_names)) > 0
+        )
+        # one table of the distinct keys serves the check and the lookup of the merges
+        held = pd.Index(codes.key_names[idents])
+        same = False
+        if matched is not None:
+            found = held.get_indexer(matched[0])
+            n_held = len(held) - int(held.get_indexer(pd.Index([""]))[0] >= 0)
+            same = len(found) == n_held and bool((found >= 0).all())
+    else:
+        is_address = (holdings["kind"] == "address").to_numpy()
+        same = matched is not None and _same_keys(holdings.loc[is_address, "key"], matched[0])
     merges = (
         matched[1]
-        if matched is not None and _same_keys(addr["key"], matched[0])
-        else match_places(addr["key"])
+        if matched is not None and same
+        else match_places(holdings.loc[is_address, "key"])
     )
     if merges.empty:
-        return holdings, merges
-    to_place = merges.set_index("key")["place"]
-    joins = np.flatnonzero(is_address)[addr["key"].isin(to_place.index).to_numpy()]
+        return holdings, merges, codes
+    if codes is not None:
+        place_code, place_names = pd.factorize(merges["place"])
+        place_of = np.full(len(codes.key_names), -1, dtype=np.int64)
+        at = held.get_indexer(merges["key"])
+        place_of[idents[at[at >= 0]]] = place_code[at >= 0]
+        row_place = np.where(is_address, place_of[codes.ident], -1)
+        joins = np.flatnonzero(row_place >= 0)
+        place_keys = np.asarray(place_names, dtype=object)[row_place[joins]]
+    else:
+        to_place = merges.set_index("key")["place"]
+        addr = holdings.loc[is_address, "key"]
+        joins = np.flatnonzero(is_address)[addr.isin(to_place.index).to_numpy()]
+        place_keys = holdings["key"].iloc[joins].map(to_place).to_numpy()
     extra = holdings.iloc[joins].assign(kind="place")
-    extra["key"] = extra["key"].map(to_place).to_numpy()
-    shop = sorted_runs(holdings["merchant_id"])
-    if shop is None:  # not in merchant order: sort the text
+    extra["key"] = place_keys
+    shop = codes.shop if codes is not None else sorted_runs(holdings["merchant_id"])
+    if shop is None or (codes is not None and bool((shop[1:] < shop[:-1]).any())):
+        # not in merchant order: sort the text
         out = pd.concat([holdings, extra], ignore_index=True)
         out = out.sort_values("merchant_id", kind="stable").reset_index(drop=True)
-        return out, merges
+        return out, merges, None
     # in merchant order already: the places go after their shop's holdings, placed by
     # sorting integers, one column at a time (a million shops' holdings are gigabytes)
     order = np.argsort(np.r_[shop, shop[joins]], kind="stable")
@@ -341,7 +380,23 @@ def add_places(
             for c in holdings.columns
         }
     )
-    return out, merges
+    if codes is None:
+        return out, merges, None
+    # "place" among the kinds, in their sorted order; each place a new identifier
+    kind_names = np.array(sorted([*codes.kind_names.tolist(), "place"]), dtype=object)
+    kind_at = np.searchsorted(kind_names, codes.kind_names).astype(np.int32)
+    place_kind = np.int32(np.searchsorted(kind_names, "place"))
+    placed = HeldCodes(
+        shop=np.r_[codes.shop, codes.shop[joins]][order],
+        shop_names=codes.shop_names,
+        kind=np.r_[kind_at[codes.kind], np.full(len(joins), place_kind)][order],
+        kind_names=kind_names,
+        ident=np.r_[codes.ident, len(codes.key_names) + row_place[joins]][order].astype(np.int32),
+        key_names=np.concatenate([codes.key_names, np.asarray(place_names, dtype=object)]),
+        role=np.r_[codes.role, codes.role[joins]][order],
+        role_names=codes.role_names,
+    )
+    return out, merges, placed
 
 
 def _same_keys(keys: pd.Series, distinct: pd.Series) -> bool:

@@ -69,6 +69,11 @@ class Store(ABC):
         (merchant, kind, key, role) (:func:`finish_holdings`)."""
         return finish_holdings(self._holding_rows())
 
+    def holding_codes(self) -> HeldCodes | None:
+        """:meth:`holdings`' rows as codes, when the store made them so (else None: the
+        text is hashed where it is needed)."""
+        return None
+
     # -- the hooks a store fills ----------------------------------------------------------
     def _merchant_rows(self) -> pd.DataFrame:
         """Every shop: :data:`MERCHANT_COLUMNS` and any extra columns."""
@@ -192,13 +197,49 @@ class CodedHoldings:
 
 
 def finish_coded_holdings(raw: CodedHoldings) -> pd.DataFrame:
-    """:func:`finish_holdings` of rows given as codes (:func:`holdings_and_kinds`)."""
-    return holdings_and_kinds(raw)[0]
+    """:func:`finish_holdings` of rows given as codes (:func:`holdings_and_codes`)."""
+    return holdings_and_codes(raw)[0]
 
 
-def holdings_and_kinds(raw: CodedHoldings) -> tuple[pd.DataFrame, np.ndarray]:
-    """:func:`finish_holdings` of rows given as codes, and each holding's kind as its
-    code among ``raw.kind_names``. One Arrow sort of the rows on
+@dataclass
+class HeldCodes:
+    """The rows of a holdings table as codes, row for row: each holding's shop, kind and
+    role as a position in sorted names (the codes' order is the names' order), and its
+    identifier (kind, key) numbered kind by kind, keys in the order first held, with
+    each identifier's key. Made beside the table by a store that built it from codes
+    (:func:`holdings_and_codes`), so that linking and places need not hash the text
+    again; :meth:`fits` tells whether they still describe a table."""
+
+    shop: np.ndarray
+    shop_names: np.ndarray
+    kind: np.ndarray
+    kind_names: np.ndarray
+    ident: np.ndarray
+    #: each identifier's key (the table's own string)
+    key_names: np.ndarray
+    role: np.ndarray
+    role_names: np.ndarray
+
+    def fits(self, holdings: pd.DataFrame) -> bool:
+        """Whether these are ``holdings``' codes: as many rows, and the same shop, kind and
+        key on rows spread over the table (a table changed since fails this)."""
+        if len(self.shop) != len(holdings):
+            return False
+        sample = np.arange(0, len(holdings), max(1, len(holdings) // CHECKED_ROWS))
+        return bool(
+            (self.shop_names[self.shop[sample]] == holdings["merchant_id"].to_numpy()[sample]).all()
+            and (self.kind_names[self.kind[sample]] == holdings["kind"].to_numpy()[sample]).all()
+            and (self.key_names[self.ident[sample]] == holdings["key"].to_numpy()[sample]).all()
+        )
+
+
+#: Rows of a table whose codes are checked against its text (evenly spread).
+CHECKED_ROWS = 4096
+
+
+def holdings_and_codes(raw: CodedHoldings) -> tuple[pd.DataFrame, HeldCodes]:
+    """:func:`finish_holdings` of rows given as codes, and the table's rows as codes
+    (:class:`HeldCodes`). One Arrow sort of the rows on
     (shop, kind, key, role) orders them and puts equal rows side by side; keys are only
     compared between rows of one shop and kind. Sorting millions of distinct keys, or
     forking workers that each copy the table, is what made this slow and memory-hungry.
@@ -228,23 +269,70 @@ def holdings_and_kinds(raw: CodedHoldings) -> tuple[pd.DataFrame, np.ndarray]:
     if len(rows) > 1:
         new[1:] = (m[1:] != m[:-1]) | (k[1:] != k[:-1]) | (r[1:] != r[:-1])
         new[1:] |= np.asarray(pc.not_equal(held[1:], held[:-1]), dtype=bool)
-    del held
     group = np.cumsum(new) - 1
     # parcel counts summed per group (float sums are exact far beyond any parcel count)
     totals = np.bincount(group, weights=raw.shipments[rows], minlength=int(new.sum()))
     first = np.flatnonzero(new)
+    del group, new
     kinds = k[first]
+    keys = raw.keys[rows[first]]
+    ident, ident_row = identifiers(kinds, _one_array(held.take(first)))
+    del held
+    shop_names = np.asarray(raw.shop_names, dtype=object)
+    kind_names = np.asarray(raw.kind_names, dtype=object)
+    role_names = np.asarray(raw.role_names, dtype=object)
     out = pd.DataFrame(
         {
-            "merchant_id": np.asarray(raw.shop_names, dtype=object)[m[first]],
-            "kind": np.asarray(raw.kind_names, dtype=object)[kinds],
-            "key": raw.keys[rows[first]],
-            "role": np.asarray(raw.role_names, dtype=object)[r[first]],
+            "merchant_id": shop_names[m[first]],
+            "kind": kind_names[kinds],
+            "key": keys,
+            "role": role_names[r[first]],
             "shipments": np.rint(totals).astype(np.int64),
         },
         columns=HOLDING_COLUMNS,
     )
-    return out, kinds
+    codes = HeldCodes(
+        shop=m[first],
+        shop_names=shop_names,
+        kind=kinds,
+        kind_names=kind_names,
+        ident=ident,
+        key_names=keys[ident_row],
+        role=r[first],
+        role_names=role_names,
+    )
+    return out, codes
+
+
+def _one_array(text: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``text`` as one array (large offsets when in several chunks, which may not fit 32)."""
+    if isinstance(text, pa.Array):
+        return text
+    if text.num_chunks == 1:
+        return text.chunk(0)
+    return text.cast(pa.large_string()).combine_chunks()
+
+
+def identifiers(kind: np.ndarray, keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's identifier, its (``kind`` code, key) numbered, and a row of each. The
+    keys are hashed once, all kinds together (Arrow's hash of the text: "a" and "a\\x00"
+    are two); a key held under several kinds is that many identifiers."""
+    encoded = pc.dictionary_encode(keys)
+    code = np.asarray(encoded.indices, dtype=np.int64)
+    n = len(encoded.dictionary)
+    del encoded
+    first = np.empty(n, dtype=np.int64)
+    first[code[::-1]] = np.arange(len(code) - 1, -1, -1)  # the first row of each key
+    other = np.flatnonzero(kind != kind[first[code]])
+    ident = code.astype(np.int32)
+    if len(other):  # keys under a second kind: one more identifier per (key, kind)
+        pair = code[other] * (int(kind.max()) + 1) + kind[other]
+        extra, at = np.unique(pair, return_inverse=True)
+        ident[other] = n + at.ravel()
+        taken = np.empty(len(extra), dtype=np.int64)
+        taken[at.ravel()[::-1]] = other[::-1]
+        first = np.r_[first, taken]
+    return ident, first
 
 
 def _codes32(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -11,9 +11,10 @@ from graphring.contract import Dataset
 from graphring.stores.base import (
     ADDRESS_COLUMNS,
     HOLDING_COLUMNS,
+    HeldCodes,
     Store,
     factorize_sorted,
-    holdings_and_kinds,
+    holdings_and_codes,
 )
 from graphring.stores.memory_holdings import coded_holdings
 
@@ -27,21 +28,21 @@ class MemoryStore(Store):
         self._t: dict[str, pd.DataFrame] = {}
         self._holdings: pd.DataFrame | None = None
         self._shops: dict[str, np.ndarray] | None = None
-        #: the holdings' kinds as codes, and the names they stand for, when made as codes
-        self._kinds: tuple[np.ndarray, np.ndarray] | None = None
+        #: the holdings as codes, when made from codes
+        self._codes: HeldCodes | None = None
 
     def load(self, dataset: Dataset) -> dict[str, int]:
         # the dataset's own tables, not copies (they are not changed here; ``_line`` is
         # left out where tables are handed on): a million shops' tables are gigabytes
         self._t = dict(dataset.tables)
         self._shops = dataset.shops
-        self._holdings = None
+        self._holdings = self._codes = None
         holdings = self.holdings()
-        if self._kinds is not None:
-            kinds, names = self._kinds
+        if self._codes is not None:
+            keys = _keys_per_kind(self._codes)
         else:
             kinds, names = factorize_sorted(holdings["kind"])
-        keys = distinct_keys(holdings["key"].to_numpy(dtype=object), kinds, names)
+            keys = distinct_keys(holdings["key"].to_numpy(dtype=object), kinds, names)
         return {
             "Merchant": len(self._t["merchants"]),
             "Address": keys.pop("address", 0),
@@ -96,11 +97,14 @@ class MemoryStore(Store):
             self._table("merchants")  # a store with nothing loaded says so
             coded = coded_holdings(self._t, self._shops)
             if coded is None:
-                self._holdings, self._kinds = super().holdings(), None
+                self._holdings, self._codes = super().holdings(), None
             else:
-                self._holdings, kinds = holdings_and_kinds(coded)
-                self._kinds = kinds, coded.kind_names
+                self._holdings, self._codes = holdings_and_codes(coded)
         return self._holdings
+
+    def holding_codes(self) -> HeldCodes | None:
+        self.holdings()
+        return self._codes
 
     def _holding_rows(self) -> pd.DataFrame:
         a = self._table("addresses")
@@ -132,3 +136,11 @@ def distinct_keys(keys: np.ndarray, kinds: np.ndarray, names: np.ndarray) -> dic
     a Python set of each kind's keys: the strings keep their hashes, so this is as quick
     as Arrow's hash of the text, and unlike pandas' it tells "a" from "a\\x00"."""
     return {str(name): len(set(keys[kinds == code])) for code, name in enumerate(names)}
+
+
+def _keys_per_kind(codes: HeldCodes) -> dict[str, int]:
+    """:func:`distinct_keys` of holdings made as codes: each kind's identifiers counted."""
+    ident_kind = np.zeros(len(codes.key_names), dtype=np.int64)
+    ident_kind[codes.ident] = codes.kind
+    counts = np.bincount(ident_kind, minlength=len(codes.kind_names))
+    return {str(name): int(n) for name, n in zip(codes.kind_names, counts, strict=True)}

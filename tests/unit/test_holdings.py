@@ -147,6 +147,39 @@ def test_the_memory_stores_coded_holdings_are_those_of_its_raw_rows(seed: int) -
         assert {k: counts[k] for k in ("Address", "Account", "Identifier")} == _plain_counts(
             expected
         )
+        _assert_codes_describe(store.holding_codes(), expected)
+
+
+def _assert_codes_describe(codes: base.HeldCodes | None, holdings: pd.DataFrame) -> None:
+    """``codes`` are ``holdings``' rows, every row: shop, kind, role and key as named, the
+    codes in the names' sorted order, and one identifier per distinct (kind, key) as
+    Python tells text apart ("a" and "a\\x00" are two)."""
+    assert codes is not None and codes.fits(holdings)
+    for code, names, column in (
+        (codes.shop, codes.shop_names, "merchant_id"),
+        (codes.kind, codes.kind_names, "kind"),
+        (codes.role, codes.role_names, "role"),
+        (codes.ident, codes.key_names, "key"),
+    ):
+        assert names[code].tolist() == holdings[column].tolist()
+    for names in (codes.shop_names, codes.kind_names, codes.role_names):
+        assert names.tolist() == sorted(set(names.tolist()))
+    pairs = list(zip(holdings["kind"], holdings["key"], strict=True))
+    numbered = dict(zip(pairs, codes.ident.tolist(), strict=True))
+    assert len(set(numbered.values())) == len(set(pairs)) == len(numbered)
+    assert all(numbered[p] == i for p, i in zip(pairs, codes.ident.tolist(), strict=True))
+
+
+def test_codes_no_longer_fit_a_table_changed_since() -> None:
+    store = MemoryStore()
+    store.load(Dataset(tables=_messy_tables(2), rejects=pd.DataFrame()))
+    holdings, codes = store.holdings(), store.holding_codes()
+    assert codes is not None and codes.fits(holdings)
+    assert not codes.fits(holdings.iloc[1:])
+    assert not codes.fits(holdings.iloc[::-1].reset_index(drop=True))
+    other = holdings.copy()
+    other.loc[0, "key"] = other.loc[0, "key"] + "x"
+    assert not codes.fits(other)
 
 
 def test_holdings_with_a_key_that_is_not_text_are_made_from_the_raw_rows() -> None:

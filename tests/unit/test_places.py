@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import graphring.places as places_module
 from graphring.config import Settings
+from graphring.contract import Dataset
+from graphring.linking import build_links
 from graphring.normalize import address_key
 from graphring.pipeline import run_pipeline
-from graphring.places import add_places, match_places, parse_addresses
+from graphring.places import (
+    add_coded_places,
+    add_places,
+    dataset_address_keys,
+    match_places,
+    parse_addresses,
+)
+from graphring.stores.memory import MemoryStore
+from tests.unit.test_holdings import _assert_codes_describe, _messy_tables
 
 
 def places(raw: list[str]) -> list[set[str]]:
@@ -196,3 +207,40 @@ def test_places_matched_beforehand_are_used_only_for_the_same_addresses() -> Non
     got, merges = add_places(holdings, (other, match_places(other)))
     pd.testing.assert_frame_equal(got, want)
     assert merges["place"].nunique() == 1 and len(merges) == len(want_merges) == 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_places_added_on_the_stores_codes_are_those_added_on_the_text(seed: int) -> None:
+    """The store's holdings as codes (graphring/stores/base.py HeldCodes) give the same
+    holdings with places as the text does, and codes that describe them row for row;
+    the links made from those codes are the links made from the text."""
+    tables = _messy_tables(seed)
+    typo = address_key(
+        pd.Series(
+            [
+                "No. 241 Jianshe Rd., District 29, Beijing",
+                "No. 241 Jiansae Rd., District 29, Beijing",
+            ]
+        )
+    ).tolist()
+    rng = np.random.default_rng(seed)
+    tables["addresses"]["key"] = rng.choice(np.array([*typo, "k1", "", "é1"], dtype=object), 60)
+    store = MemoryStore()
+    store.load(Dataset(tables=tables, rejects=pd.DataFrame()))
+    holdings, codes = store.holdings(), store.holding_codes()
+    want, want_merges = add_places(holdings)
+    assert (want["kind"] == "place").sum() > 0
+    keys = dataset_address_keys(tables)
+    for matched in (None, (keys, match_places(keys))):
+        got, merges, placed = add_coded_places(holdings, codes, matched)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        pd.testing.assert_frame_equal(merges, want_merges, check_exact=True)
+        _assert_codes_describe(placed, got)
+        settings = Settings(min_link_weight=0.0, service_min_holders=5)
+        from_text = build_links(got, 10, settings)
+        from_codes = build_links(got, 10, settings, codes=placed)
+        for name in ("edges", "identifiers", "memberships", "weights"):
+            pd.testing.assert_frame_equal(
+                getattr(from_codes, name), getattr(from_text, name), check_exact=True
+            )
+        assert len(from_text.edges)

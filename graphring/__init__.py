@@ -10,17 +10,72 @@ over it.
 
 from __future__ import annotations
 
-from graphring.config import Settings, load_settings
-from graphring.contract import Dataset, read_dataset
-from graphring.errors import ConfigError, GraphringError, InputError, RunLockedError, StoreError
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# the module graphring.evaluate shares its name with the function: imported now, so that
+# importing the module later (which makes it the package's attribute) cannot hide it
 from graphring.evaluate import Quality, evaluate
-from graphring.investigation import Investigation, investigate, open_run
-from graphring.jobs import scheduled_run, set_ring_status
-from graphring.pipeline import PreviousRun, RunResult, run_pipeline
-from graphring.rundir.write import write_run
-from graphring.sample import write_sample
-from graphring.stores import MemoryStore, Store, open_store
-from graphring.version import __version__
+
+if TYPE_CHECKING:
+    from graphring.config import Settings, load_settings
+    from graphring.contract import Dataset, read_dataset
+    from graphring.errors import (
+        ConfigError,
+        GraphringError,
+        InputError,
+        RunLockedError,
+        StoreError,
+    )
+    from graphring.investigation import Investigation, investigate, open_run
+    from graphring.jobs import scheduled_run, set_ring_status
+    from graphring.pipeline import PreviousRun, RunResult, run_pipeline
+    from graphring.rundir.write import write_run
+    from graphring.sample import write_sample
+    from graphring.stores import MemoryStore, Store, open_store
+    from graphring.version import __version__
+
+#: Where each public name lives: imported when first asked for (PEP 562), so that the
+#: command line and the processes a run starts import only the modules they use.
+_HOME = {
+    "Settings": "config",
+    "load_settings": "config",
+    "Dataset": "contract",
+    "read_dataset": "contract",
+    "ConfigError": "errors",
+    "GraphringError": "errors",
+    "InputError": "errors",
+    "RunLockedError": "errors",
+    "StoreError": "errors",
+    "Investigation": "investigation",
+    "investigate": "investigation",
+    "open_run": "investigation",
+    "scheduled_run": "jobs",
+    "set_ring_status": "jobs",
+    "PreviousRun": "pipeline",
+    "RunResult": "pipeline",
+    "run_pipeline": "pipeline",
+    "write_run": "rundir.write",
+    "write_sample": "sample",
+    "MemoryStore": "stores",
+    "Store": "stores",
+    "open_store": "stores",
+    "__version__": "version",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'graphring' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"graphring.{home}"), name)
+    globals()[name] = value  # once found, an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "ConfigError",

@@ -8,10 +8,14 @@ counterfeit rings; rings are ranked by score for average precision.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+# imported when used: ``graphring.evaluate`` is imported with the package (its name is
+# also the function's), which should not wait for pandas
+if TYPE_CHECKING:
+    import pandas as pd
 
-from graphring.pipeline import RunResult
+    from graphring.pipeline import RunResult
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ def evaluate(result: RunResult, truth: pd.DataFrame, jaccard: float = 0.8) -> Qu
         positive=result.rings["ring_id"].map(share).fillna(0) > 0.5
     )
     hits = ranked["positive"].cumsum()
+    import pandas as pd
+
     precision_at = hits / pd.RangeIndex(1, len(ranked) + 1)
     positives = int(ranked["positive"].sum())
     ap = float((precision_at * ranked["positive"]).sum() / positives) if positives else 0.0

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from graphring.calibrate import calibrate_weights
 from graphring.config import Settings
 from graphring.services import find_services
-from graphring.stores.base import HeldCodes, identifiers, sorted_runs
+from graphring.stores.base import HeldCodes, identifiers, key_codes, sorted_runs
 
 #: Identifier kinds whose role matters for weight.
 ROLE_KINDS = {"address", "place"}
@@ -341,7 +341,7 @@ def _identifiers(kind: np.ndarray, n_kinds: int, keys: np.ndarray) -> tuple[np.n
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         text = None
     if text is not None and not text.null_count:
-        ident, first = identifiers(kind, text)
+        ident, first = identifiers(kind, key_codes(text))
         return ident, keys[first]
     ident = np.empty(len(keys), dtype=np.int64)
     names: list[np.ndarray] = []

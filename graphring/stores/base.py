@@ -239,16 +239,18 @@ CHECKED_ROWS = 4096
 
 def holdings_and_codes(raw: CodedHoldings) -> tuple[pd.DataFrame, HeldCodes]:
     """:func:`finish_holdings` of rows given as codes, and the table's rows as codes
-    (:class:`HeldCodes`). One Arrow sort of the rows on
-    (shop, kind, key, role) orders them and puts equal rows side by side; keys are only
-    compared between rows of one shop and kind. Sorting millions of distinct keys, or
-    forking workers that each copy the table, is what made this slow and memory-hungry.
+    (:class:`HeldCodes`). The keys are hashed once (:func:`key_codes`); one Arrow sort of
+    the rows on (shop, kind, key, role) orders them, and rows whose codes are all equal
+    are one holding. Keys are only compared between rows of one shop and kind. Sorting
+    millions of distinct keys, or forking workers that each copy the table, is what made
+    this slow and memory-hungry.
     """
     shop, kind, role_code, key_text = raw.shop, raw.kind, raw.role, raw.key_text
     # a missing id, kind or key: no holding
     ok = (shop >= 0) & (kind >= 0) & np.asarray(key_text.is_valid(), dtype=bool)
     every = bool(ok.all())
     rows = np.flatnonzero(ok)
+    key = key_codes(key_text)
     table = pa.table(
         {
             "m": shop if every else shop[rows],
@@ -258,17 +260,15 @@ def holdings_and_codes(raw: CodedHoldings) -> tuple[pd.DataFrame, HeldCodes]:
         }
     )
     order = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in ("m", "k", "key", "r")])
-    # the keys in order, as Arrow text: neighbours compared in C++, not as Python strings
-    held = table.column("key").take(order)
     del table
     rows = rows[np.asarray(order, dtype=np.int64)]
     del order
-    m, k, r = shop[rows], kind[rows], role_code[rows]
+    m, k, r, c = shop[rows], kind[rows], role_code[rows], key[rows]
+    del key
     # equal neighbours are one holding
     new = np.ones(len(rows), dtype=bool)
     if len(rows) > 1:
-        new[1:] = (m[1:] != m[:-1]) | (k[1:] != k[:-1]) | (r[1:] != r[:-1])
-        new[1:] |= np.asarray(pc.not_equal(held[1:], held[:-1]), dtype=bool)
+        new[1:] = (m[1:] != m[:-1]) | (k[1:] != k[:-1]) | (r[1:] != r[:-1]) | (c[1:] != c[:-1])
     group = np.cumsum(new) - 1
     # parcel counts summed per group (float sums are exact far beyond any parcel count)
     totals = np.bincount(group, weights=raw.shipments[rows], minlength=int(new.sum()))
@@ -276,8 +276,8 @@ def holdings_and_codes(raw: CodedHoldings) -> tuple[pd.DataFrame, HeldCodes]:
     del group, new
     kinds = k[first]
     keys = raw.keys[rows[first]]
-    ident, ident_row = identifiers(kinds, _one_array(held.take(first)))
-    del held
+    ident, ident_row = identifiers(kinds, c[first])
+    del c
     shop_names = np.asarray(raw.shop_names, dtype=object)
     kind_names = np.asarray(raw.kind_names, dtype=object)
     role_names = np.asarray(raw.role_names, dtype=object)
@@ -304,35 +304,38 @@ def holdings_and_codes(raw: CodedHoldings) -> tuple[pd.DataFrame, HeldCodes]:
     return out, codes
 
 
-def _one_array(text: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """``text`` as one array (large offsets when in several chunks, which may not fit 32)."""
-    if isinstance(text, pa.Array):
-        return text
-    if text.num_chunks == 1:
-        return text.chunk(0)
-    return text.cast(pa.large_string()).combine_chunks()
-
-
-def identifiers(kind: np.ndarray, keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's identifier, its (``kind`` code, key) numbered, and a row of each. The
-    keys are hashed once, all kinds together (Arrow's hash of the text: "a" and "a\\x00"
-    are two); a key held under several kinds is that many identifiers."""
-    encoded = pc.dictionary_encode(keys)
-    code = np.asarray(encoded.indices, dtype=np.int64)
-    n = len(encoded.dictionary)
+def key_codes(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Each value's number among the distinct values of ``text`` (-1: missing), by one
+    Arrow hash of the text ("a" and "a\\x00" are two); the distinct values themselves
+    are not kept."""
+    encoded = pc.dictionary_encode(text)
+    if isinstance(encoded, pa.ChunkedArray):  # one dictionary per chunk: unified first
+        encoded = encoded.unify_dictionaries().combine_chunks()
+    codes = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int32)
     del encoded
-    first = np.empty(n, dtype=np.int64)
-    first[code[::-1]] = np.arange(len(code) - 1, -1, -1)  # the first row of each key
-    other = np.flatnonzero(kind != kind[first[code]])
-    ident = code.astype(np.int32)
+    # the hash table of millions of keys, freed, is otherwise kept by Arrow's allocator
+    pa.default_memory_pool().release_unused()
+    return codes
+
+
+def identifiers(kind: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's identifier, its (``kind`` code, ``key`` code) numbered, and a row of
+    each. A key held under several kinds is that many identifiers."""
+    n = int(key.max()) + 1 if len(key) else 0
+    first = np.full(n, -1, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key) - 1, -1, -1)  # the first row of each key
+    ident = np.cumsum(first >= 0, dtype=np.int64) - 1  # numbered over the keys present
+    at, first = ident[key].astype(np.int32), first[first >= 0]
+    other = np.flatnonzero(kind != kind[first[at]])
     if len(other):  # keys under a second kind: one more identifier per (key, kind)
-        pair = code[other] * (int(kind.max()) + 1) + kind[other]
-        extra, at = np.unique(pair, return_inverse=True)
-        ident[other] = n + at.ravel()
+        pair = key[other].astype(np.int64) * (int(kind.max()) + 1) + kind[other]
+        extra, inverse = np.unique(pair, return_inverse=True)
+        inverse = inverse.ravel()
+        at[other] = len(first) + inverse
         taken = np.empty(len(extra), dtype=np.int64)
-        taken[at.ravel()[::-1]] = other[::-1]
+        taken[inverse[::-1]] = other[::-1]
         first = np.r_[first, taken]
-    return ident, first
+    return at, first
 
 
 def _codes32(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -8,20 +8,44 @@ import pandas as pd
 
 from graphring.grouped import joined_distinct
 from graphring.schema import LEAD_COLUMNS
+from graphring.stores.base import HeldCodes
 
 #: Roles in which an address is a physical site of the operation.
 SITE_ROLES = ["warehouse", "origin", "return", "pickup"]
 
 
 def site_holdings(
-    holdings: pd.DataFrame, members: pd.DataFrame, supernode_keys: set[str]
+    holdings: pd.DataFrame,
+    members: pd.DataFrame,
+    supernode_keys: set[str],
+    codes: HeldCodes | None = None,
 ) -> pd.DataFrame:
     """The holdings of every physical site (:data:`SITE_ROLES`) that serves a ring member,
-    by any shop. A supernode address (a national hub) serves everyone and is not a site."""
+    by any shop. A supernode address (a national hub) serves everyone and is not a site.
+    ``codes``: ``holdings``' rows as codes, when the store made them (the rows are then
+    picked among integers; used when they fit)."""
+    if codes is not None and codes.fits(holdings):
+        return holdings.loc[_site_rows(codes, members["merchant_id"], supernode_keys)]
     h = holdings.loc[(holdings["kind"] == "address") & holdings["role"].isin(SITE_ROLES)]
     h = h.loc[~h["key"].isin(supernode_keys)]
     site_keys = h.loc[h["merchant_id"].isin(members["merchant_id"]), "key"].unique()
     return h.loc[h["key"].isin(site_keys)]
+
+
+def _site_rows(codes: HeldCodes, members: pd.Series, supernode_keys: set[str]) -> np.ndarray:
+    """:func:`site_holdings`' rows (a mask), found on the holdings' codes."""
+    site = (codes.kind_names == "address")[codes.kind] & np.isin(codes.role_names, SITE_ROLES)[
+        codes.role
+    ]
+    idents = np.flatnonzero(np.bincount(codes.ident[site], minlength=len(codes.key_names)))
+    hub = np.zeros(len(codes.key_names), dtype=bool)
+    hub[idents] = pd.Series(codes.key_names[idents], dtype=object).isin(supernode_keys).to_numpy()
+    site &= ~hub[codes.ident]
+    member = np.zeros(len(codes.shop_names), dtype=bool)
+    member[_positions(codes.shop_names, members.to_numpy(dtype=object))] = True
+    serves = np.zeros(len(codes.key_names), dtype=bool)
+    serves[codes.ident[site & member[codes.shop]]] = True
+    return site & serves[codes.ident]
 
 
 def find_leads(
@@ -83,3 +107,14 @@ def find_leads(
         leads[col] = leads["address"].map(a[col])
     leads = leads.sort_values(["score", "address"], ascending=[False, True], kind="stable")
     return leads[LEAD_COLUMNS].reset_index(drop=True)
+
+
+def _positions(names: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Positions in ``names`` (sorted, distinct text) of those ``ids`` found there."""
+    try:
+        at = np.searchsorted(names, ids)
+    except TypeError:  # an id that is not text: looked up by hashing
+        found = pd.Index(names).get_indexer(ids)
+        return found[found >= 0]
+    inside = np.flatnonzero(at < len(names))
+    return at[inside][names[at[inside]] == ids[inside]]

@@ -43,7 +43,7 @@ from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
 from graphring.schema import MERCHANT_COLUMNS, RING_EVIDENCE_COLUMNS
 from graphring.scoring import RISK_COLUMNS, merchant_risk, ring_scores
-from graphring.stores.base import RingWriter, Store
+from graphring.stores.base import HeldCodes, RingWriter, Store
 from graphring.ties import member_ties
 
 
@@ -303,6 +303,8 @@ class _Linked:
     links: Links
     #: premises spelled apart that were matched into one place
     places: int
+    #: the holdings as codes, when the store made them
+    codes: HeldCodes | None = None
 
 
 def _link(
@@ -322,7 +324,7 @@ def _link(
         holdings, merges, codes = add_coded_places(holdings, codes, matched)
         places = int(merges["place"].nunique()) if len(merges) else 0
     links = build_links(holdings, n_merchants, settings, feedback, codes=codes)
-    return _Linked(holdings, links, places)
+    return _Linked(holdings, links, places, codes)
 
 
 def _leads(store: Store, linked: _Linked, cut: RingCut) -> pd.DataFrame:
@@ -333,6 +335,7 @@ def _leads(store: Store, linked: _Linked, cut: RingCut) -> pd.DataFrame:
         linked.holdings,
         ring_shops,
         set(supernodes.loc[supernodes["kind"] == "address", "key"]),
+        linked.codes,
     )
     return find_leads(sites, ring_shops, cut.rings, store.addresses(sorted(sites["key"].unique())))
 

@@ -43,7 +43,7 @@ from graphring.progress import stage_bar, stage_done
 from graphring.provenance import spellings
 from graphring.schema import MERCHANT_COLUMNS, RING_EVIDENCE_COLUMNS
 from graphring.scoring import RISK_COLUMNS, merchant_risk, ring_scores
-from graphring.stores.base import HeldCodes, RingWriter, Store
+from graphring.stores.base import HeldCodes, RingWriter, Store, give_back_arrow_memory
 from graphring.ties import member_ties
 
 
@@ -194,6 +194,7 @@ def run_pipeline(
         if isinstance(data_dir, Dataset)
         else read_dataset(data_dir, settings.default_region, settings.processes(), today)
     )
+    give_back_arrow_memory()  # the CSV parser's buffers
     clock.lap("read_validate_normalize")
     big = len(dataset["merchants"]) >= BACKGROUND_MIN_SHOPS
     # places matched among the data's address keys in a second process while the store loads

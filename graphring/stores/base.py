@@ -313,9 +313,15 @@ def key_codes(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
         encoded = encoded.unify_dictionaries().combine_chunks()
     codes = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int32)
     del encoded
-    # the hash table of millions of keys, freed, is otherwise kept by Arrow's allocator
-    pa.default_memory_pool().release_unused()
+    give_back_arrow_memory()  # the hash table of millions of keys
     return codes
+
+
+def give_back_arrow_memory() -> None:
+    """Return to the system what Arrow's allocator holds freed: it keeps it otherwise, and
+    a big hash table or a parsed CSV held so stays in the process's memory (about 0.9 GB
+    after hashing a million shops' keys)."""
+    pa.default_memory_pool().release_unused()
 
 
 def identifiers(kind: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

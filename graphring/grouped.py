@@ -98,3 +98,48 @@ def of_groups(frame: pd.DataFrame, groups: pd.DataFrame, label: str) -> pd.DataF
     found = frame["merchant_id"].map(groups.set_index("merchant_id")[label])
     held = found.notna().to_numpy()
     return frame.loc[held].assign(**{label: found[held]}).reset_index(drop=True)
+
+
+def shop_rows(table: pd.DataFrame, ids: pd.Series) -> np.ndarray | None:
+    """The row of ``table`` of each of ``ids`` (-1: none), found by bisection when
+    ``table`` has one row per shop in ascending ``merchant_id`` order (the stores hand
+    merchants so) and the ids are text: a few thousand ring members are looked up
+    without hashing a million shops' ids. None otherwise.
+
+    >>> shop_rows(pd.DataFrame({"merchant_id": ["a", "c", "d"]}), pd.Series(["d", "b", "a"]))
+    array([ 2, -1,  0])
+    """
+    names = table["merchant_id"].to_numpy(dtype=object)
+    wanted = ids.to_numpy(dtype=object)
+    try:
+        if len(names) > 1 and not bool((names[1:] > names[:-1]).all()):
+            return None
+        at = np.searchsorted(names, wanted)
+    except TypeError:  # ids that are not all text
+        return None
+    inside = np.flatnonzero(at < len(names))
+    found = np.full(len(wanted), -1, dtype=np.int64)
+    hit = inside[names[at[inside]] == wanted[inside]]
+    found[hit] = at[hit]
+    return found
+
+
+def with_shop_columns(
+    frame: pd.DataFrame, table: pd.DataFrame, columns: list[str], how: str = "left"
+) -> pd.DataFrame:
+    """``frame.merge(table[["merchant_id", *columns]], on="merchant_id", how=how)`` (how:
+    "left" or "inner") for a ``table`` of one row per shop: each row's shop looked up
+    (:func:`shop_rows`) rather than both sides hashed. Falls back to the merge where the
+    lookup does not apply, or where a left row's shop is missing (the merge's types then).
+    """
+    at = shop_rows(table, frame["merchant_id"])
+    if at is None or (how == "left" and bool((at < 0).any())):
+        return frame.merge(table[["merchant_id", *columns]], on="merchant_id", how=how)
+    keep = at >= 0
+    out = frame if bool(keep.all()) else frame.loc[keep]
+    rows = at[keep]
+    added = {c: table[c].take(rows).to_numpy() for c in columns if c not in out.columns}
+    clash = [c for c in columns if c in out.columns]
+    if clash:  # the merge would suffix them: not the case this is for
+        return frame.merge(table[["merchant_id", *columns]], on="merchant_id", how=how)
+    return out.assign(**added).reset_index(drop=True)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from graphring.config import Settings, load_settings
@@ -33,7 +34,7 @@ from graphring.contract import (
     values_left_empty,
 )
 from graphring.detect import Detection, Partition, detection_for
-from graphring.grouped import joined_distinct, of_groups
+from graphring.grouped import joined_distinct, of_groups, shop_rows, with_shop_columns
 from graphring.leads import find_leads, site_holdings
 from graphring.lineage import match_rings
 from graphring.linking import Links, build_links
@@ -418,9 +419,7 @@ def rings_from(
         if len(members)
         else members.assign(ties=pd.Series(dtype="int64"), tied_by=pd.Series(dtype=object))
     )
-    merchant_table = risk.merge(core[["merchant_id", "ring_id"]], on="merchant_id", how="left")[
-        ["merchant_id", "risk_score", "ring_id", "reasons"]
-    ]
+    merchant_table = _with_ring_ids(risk, core)[["merchant_id", "risk_score", "ring_id", "reasons"]]
     merchant_table["ring_id"] = merchant_table["ring_id"].fillna("")
     return RingCut(
         groups,
@@ -439,8 +438,24 @@ def rings_from(
 
 def _provinces(merchants: pd.DataFrame, ids: set[str]) -> dict[str, str]:
     """merchant_id -> province of the shops in ``ids``."""
-    m = merchants.loc[merchants["merchant_id"].isin(ids)]
+    at = shop_rows(merchants, pd.Series(sorted(ids), dtype=object))
+    if at is None:
+        m = merchants.loc[merchants["merchant_id"].isin(ids)]
+    else:
+        m = merchants.iloc[np.sort(at[at >= 0])]
     return dict(zip(m["merchant_id"], m["province"].fillna(""), strict=True))
+
+
+def _with_ring_ids(risk: pd.DataFrame, core: pd.DataFrame) -> pd.DataFrame:
+    """``risk.merge(core[["merchant_id", "ring_id"]], on="merchant_id", how="left")``:
+    each shop's ring looked up from the members' side (:func:`shop_rows`) when each member
+    is one shop of ``risk`` in one ring, not by hashing every shop's id."""
+    at = shop_rows(risk, core["merchant_id"])
+    if at is None or bool((at < 0).any()) or core["merchant_id"].duplicated().any():
+        return risk.merge(core[["merchant_id", "ring_id"]], on="merchant_id", how="left")
+    ring = np.full(len(risk), np.nan, dtype=object)
+    ring[at] = core["ring_id"].to_numpy(dtype=object)
+    return risk.assign(ring_id=ring).reset_index(drop=True)
 
 
 def _run_id(started: str) -> str:
@@ -481,9 +496,7 @@ def _rings_table(
     scores: pd.DataFrame, reasons: pd.DataFrame, groups: pd.DataFrame, merchants: pd.DataFrame
 ) -> pd.DataFrame:
     assoc = groups.loc[~groups["core"]].groupby("ring_id").size()
-    prov = groups.loc[groups["core"]].merge(
-        merchants[["merchant_id", "province"]], on="merchant_id"
-    )
+    prov = with_shop_columns(groups.loc[groups["core"]], merchants, ["province"], how="inner")
     plist = prov.groupby("ring_id")["province"].agg(
         lambda p: ";".join(sorted({x for x in p if isinstance(x, str) and x}))
     )
@@ -512,15 +525,12 @@ def _rings_table(
 def _members_table(
     groups: pd.DataFrame, merchants: pd.DataFrame, risk: pd.DataFrame, rings: pd.DataFrame
 ) -> pd.DataFrame:
-    m = (
-        groups[["ring_id", "merchant_id", "core"]]
-        .merge(
-            merchants[MERCHANT_COLUMNS],
-            on="merchant_id",
-            how="left",
-        )
-        .merge(risk, on="merchant_id", how="left")
+    m = with_shop_columns(
+        groups[["ring_id", "merchant_id", "core"]],
+        merchants,
+        [c for c in MERCHANT_COLUMNS if c != "merchant_id"],
     )
+    m = with_shop_columns(m, risk, [c for c in risk.columns if c != "merchant_id"])
     order = {r: i for i, r in enumerate(rings["ring_id"])}
     m = m.assign(_o=m["ring_id"].map(order)).sort_values(
         ["_o", "core", "risk_score", "merchant_id"],

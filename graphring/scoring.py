@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from graphring.grouped import of_groups
+from graphring.grouped import of_groups, with_shop_columns
 
 #: Listings priced under this share of the reference price count as far below it.
 CHEAP_SHARE = 0.6
@@ -316,11 +316,11 @@ def ring_scores(
     size = g.groupby("group").size()
     idx = size.index
     present = evidence_present(merchants, listings, risk)
-    r = g.merge(risk[["merchant_id", "risk_score"]], on="merchant_id", how="left")
+    r = with_shop_columns(g, risk, ["risk_score"])
     mean_risk = r.groupby("group")["risk_score"].mean().reindex(idx).fillna(0)
     high = r.loc[r["risk_score"] >= 50].groupby("group").size().reindex(idx).fillna(0)
     if "province" in merchants:
-        where = g.merge(merchants[["merchant_id", "province"]], on="merchant_id", how="left")
+        where = with_shop_columns(g, merchants, ["province"])
         where = where.loc[where["province"].fillna("").astype(str) != ""]
         provinces = where.groupby("group")["province"].nunique().reindex(idx).fillna(0)
     else:

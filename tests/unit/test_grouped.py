@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphring.grouped import joined, joined_distinct, of_groups
+from graphring.grouped import joined, joined_distinct, of_groups, shop_rows, with_shop_columns
 
 WORDS = ["", "a", "b", "B", "é", "店", "a;b", "phone ×2", "phone", "phone address", "z"]
 
@@ -65,3 +65,45 @@ def test_rows_of_groups_are_the_merges_rows(seed: int, twice: bool) -> None:
     groups = pd.DataFrame({"merchant_id": shops, "ring": [f"R{i}" for i in range(len(shops))]})
     want = frame.merge(groups, on="merchant_id")
     pd.testing.assert_frame_equal(of_groups(frame, groups, "ring"), want)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("how", ["left", "inner"])
+def test_shop_columns_looked_up_are_the_merges(seed: int, how: str) -> None:
+    """Columns of a one-row-per-shop table added by lookup equal the merge's, whether the
+    table is sorted by id or not, every shop found or not, the ids text or not."""
+    rng = np.random.default_rng(seed)
+    ids = sorted({f"M{i}" for i in rng.integers(0, 60, 40)} | {"é", "店", "M1\x00"})
+    table = pd.DataFrame(
+        {
+            "merchant_id": ids,
+            "score": rng.random(len(ids)),
+            "n": rng.integers(0, 9, len(ids)),
+            "province": rng.choice(np.array(["", "浙江", None], dtype=object), len(ids)),
+        }
+    )
+    if seed % 3 == 1:
+        table = table.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    pool = ids + (["nobody"] if seed % 2 else [])
+    frame = pd.DataFrame(
+        {
+            "merchant_id": rng.choice(np.array(pool, dtype=object), 30),
+            "ring": rng.integers(0, 5, 30),
+        },
+        index=rng.permutation(100)[:30],
+    )
+    if seed == 6:
+        frame.loc[frame.index[0], "merchant_id"] = 7  # not text
+    cols = ["score", "n", "province"]
+    want = frame.merge(table[["merchant_id", *cols]], on="merchant_id", how=how)
+    pd.testing.assert_frame_equal(with_shop_columns(frame, table, cols, how), want)
+    at = shop_rows(table, frame["merchant_id"])
+    if seed % 3 != 1 and seed != 6:
+        assert at is not None
+        hit = at >= 0
+        assert (
+            table["merchant_id"].to_numpy()[at[hit]].tolist() == frame["merchant_id"][hit].tolist()
+        )
+        assert not frame["merchant_id"][~hit].isin(ids).any()
+    else:
+        assert at is None

@@ -115,18 +115,59 @@ def ring_graph(
     (rarest first); ``origins``: ``merchant_id, key, shipments`` — parcels each member sent
     from each origin address (supernodes already left out).
 
-    ``in_order``: ``members`` come in :func:`drawing_order` already (the packet writer
-    orders every ring's at once).
+    ``in_order``: ``members`` come in :func:`drawing_order` already.
 
     ``g.graph["left_out"]`` counts the shops, identifiers and origins not drawn.
     """
-    g = nx.Graph(ring_id=ring_id)
     mem = members if in_order else drawing_order(members)
-    shown = mem.head(min(MAX_SHOP_NODES, max_nodes))
-    left = {"shops": len(mem) - len(shown), "identifiers": 0, "origins": 0}
+    return graph_of_rows(
+        ring_id, shop_rows(mem), evidence_rows(evidence), origin_rows(origins), max_nodes
+    )
+
+
+#: The columns of RunResult.members and of the evidence a ring's graph draws on (and
+#: those it does without).
+SHOP_FIELDS = ["merchant_id", "core", "risk_score", "province", "city", "reasons", "name"]
+SHOP_FIELDS += ["platform"]
+SHOP_OPTIONAL = ["opened_on"]
+EVIDENCE_FIELDS = ["kind", "key", "shipments", "roles", "shops_in_ring", "shops_total"]
+EVIDENCE_FIELDS += ["rarity", "merchant_ids"]
+EVIDENCE_OPTIONAL = ["first_seen"]
+
+
+def shop_rows(members: pd.DataFrame) -> list[dict[str, Any]]:
+    """Members' rows as :func:`graph_of_rows` takes them (their order kept)."""
+    return _rows(members, SHOP_FIELDS, SHOP_OPTIONAL)
+
+
+def evidence_rows(evidence: pd.DataFrame) -> list[dict[str, Any]]:
+    """Evidence rows as :func:`graph_of_rows` takes them (their order kept)."""
+    return _rows(evidence, EVIDENCE_FIELDS, EVIDENCE_OPTIONAL)
+
+
+def origin_rows(origins: pd.DataFrame | None) -> list[tuple[Any, Any, Any]]:
+    """Origins' ``(merchant_id, key, shipments)`` as :func:`graph_of_rows` takes them."""
+    if origins is None or origins.empty:
+        return []
+    columns = (origins[c].tolist() for c in ("merchant_id", "key", "shipments"))
+    return list(zip(*columns, strict=True))
+
+
+def graph_of_rows(
+    ring_id: str,
+    shops: list[dict[str, Any]],
+    evidence: list[dict[str, Any]],
+    origins: list[tuple[Any, Any, Any]],
+    max_nodes: int = MAX_NODES,
+) -> nx.Graph:
+    """:func:`ring_graph` of one ring's rows (:func:`shop_rows` of its members in
+    :func:`drawing_order`, :func:`evidence_rows`, :func:`origin_rows`): the packet writer
+    takes the rows of every ring out of the whole frames at once."""
+    g = nx.Graph(ring_id=ring_id)
+    shown = shops[: min(MAX_SHOP_NODES, max_nodes)]
+    left = {"shops": len(shops) - len(shown), "identifiers": 0, "origins": 0}
     g.graph["left_out"] = left
-    shop_cols = ["merchant_id", "core", "risk_score", "province", "city", "reasons", "name"]
-    for row in _rows(shown, [*shop_cols, "platform"], ["opened_on"]):
+    for row in shown:
         core, mid, name = row["core"], row["merchant_id"], as_text(row["name"])
         risk = float(row["risk_score"]) if pd.notna(row["risk_score"]) else 0.0
         place = ", ".join(x for x in (as_text(row["province"]), as_text(row["city"])) if x)
@@ -150,10 +191,9 @@ def ring_graph(
             t=_day(row["opened_on"]),
         )
     budget = max_nodes - g.number_of_nodes()
-    drawn_ev = evidence.head(max(budget, 0))
+    drawn_ev = evidence[: max(budget, 0)]
     left["identifiers"] = len(evidence) - len(drawn_ev)
-    ev_cols = ["kind", "key", "shipments", "roles", "shops_in_ring", "shops_total", "rarity"]
-    for row in _rows(drawn_ev, [*ev_cols, "merchant_ids"], ["first_seen"]):
+    for row in drawn_ev:
         ident, key, n_in = row["kind"], row["key"], row["shops_in_ring"]
         node = f"i:{ident}:{key}"
         ships = int(row["shipments"])
@@ -197,29 +237,22 @@ def drawing_order(members: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rows(frame: pd.DataFrame, columns: list[str], optional: list[str]) -> list[dict[str, Any]]:
-    """The rows of a ring's small frame as dicts of Python values (as ``itertuples`` gives
-    them), each column taken out once; ``optional`` columns are None when missing."""
+    """The rows of a frame as dicts of Python values (as ``itertuples`` gives them), each
+    column taken out once; ``optional`` columns are None when missing."""
     values = [frame[c].tolist() for c in columns]
     values += [frame[c].tolist() if c in frame else [None] * len(frame) for c in optional]
     names = [*columns, *optional]
     return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
-def _add_origins(g: nx.Graph, origins: pd.DataFrame | None, max_nodes: int) -> None:
+def _add_origins(g: nx.Graph, origins: list[tuple[Any, Any, Any]], max_nodes: int) -> None:
     """Shipment origins: one node per address, one edge per shop with its parcel count.
 
-    ``origins`` holds one ring's rows (a few per shop), so plain Python is quicker here
-    than pandas' per-call overhead.
+    ``origins``: one ring's :func:`origin_rows` (a few per shop).
     """
-    if origins is None or origins.empty:
+    if not origins:
         return
-    rows = [
-        (f"m:{m}", str(k), int(n))
-        for m, k, n in zip(
-            origins["merchant_id"], origins["key"], origins["shipments"], strict=True
-        )
-        if g.has_node(f"m:{m}")
-    ]
+    rows = [(f"m:{m}", str(k), int(n)) for m, k, n in origins if g.has_node(f"m:{m}")]
     ships: dict[str, int] = {}
     shops: dict[str, set[str]] = {}
     for shop, key, n in rows:

@@ -1,5 +1,6 @@
-"""The print picture's spring layout: the same graph always gets the same positions, every
-node its own place, and without igraph networkx's layout serves."""
+"""A ring's graph: drawn from rows cut for every ring at once as from its own frames; the
+print picture's spring layout gives the same graph the same positions, every node its own
+place, and without igraph networkx's layout serves."""
 
 from __future__ import annotations
 
@@ -8,9 +9,22 @@ import random
 import sys
 
 import networkx as nx
+import numpy as np
+import pandas as pd
 import pytest
 
-from graphring.packets.graph import SVG_SPREAD, ring_svg, spring
+from graphring.packets.graph import (
+    EVIDENCE_FIELDS,
+    SVG_SPREAD,
+    drawing_order,
+    graph_of_rows,
+    origin_rows,
+    ring_graph,
+    ring_svg,
+    shop_rows,
+    spring,
+)
+from graphring.packets.write import _rows_by
 
 
 def _ring_like(seed: int) -> nx.Graph:
@@ -65,3 +79,48 @@ def test_ring_svg_is_the_same_picture_every_time() -> None:
     nx.set_node_attributes(g, {n: n for n in g}, "label")
     nx.set_node_attributes(g, {n: n for n in g}, "title")
     assert ring_svg(g) == ring_svg(nx.Graph(g))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_cut_for_every_ring_at_once_equal_each_rings_own(seed: int) -> None:
+    """The writer takes every ring's graph rows out of the whole frames at once; each
+    ring's cut equals the rows of its own frame, so its graph is the same."""
+    rng = np.random.default_rng(seed)
+    n = 60
+    members = pd.DataFrame(
+        {
+            "ring_id": rng.choice(["R-b", "R-a", "R-c"], n),
+            "merchant_id": [f"S{i}" for i in rng.permutation(n)],
+            "core": rng.random(n) < 0.7,
+            "risk_score": np.where(rng.random(n) < 0.2, np.nan, rng.integers(0, 100, n)),
+            "province": rng.choice(["Anhui", None], n),
+            "city": "Hefei",
+            "reasons": "shares a phone",
+            "name": [f"Shop {i}" for i in range(n)],
+            "platform": "p",
+            "opened_on": pd.Timestamp("2026-01-01")
+            + pd.to_timedelta(rng.integers(0, 99, n), unit="D"),
+        }
+    )
+    origins = pd.DataFrame(
+        {
+            "ring_id": members["ring_id"],
+            "merchant_id": members["merchant_id"],
+            "key": rng.choice(["a1", "a2"], n),
+            "shipments": rng.integers(1, 9, n),
+        }
+    )
+    shops = _rows_by(drawing_order(members), "ring_id", shop_rows)
+    sent = _rows_by(origins, "ring_id", origin_rows)
+    for rid, own in members.groupby("ring_id"):
+        # repr: a missing risk is NaN, unequal to itself
+        assert repr(shops[rid]) == repr(shop_rows(drawing_order(own)))
+        assert sent[rid] == origin_rows(origins.loc[origins["ring_id"] == rid])
+        assert nx.utils.graphs_equal(
+            graph_of_rows(str(rid), shops[rid], [], sent[rid]),
+            ring_graph(str(rid), own, pd.DataFrame(columns=EVIDENCE_FIELDS), sent_of(origins, rid)),
+        )
+
+
+def sent_of(origins: pd.DataFrame, rid: object) -> pd.DataFrame:
+    return origins.loc[origins["ring_id"] == rid, ["merchant_id", "key", "shipments"]]

@@ -17,15 +17,32 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: First characters a spreadsheet may take as the start of a formula (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 
 
+def _starts_like_formula(text: pd.Series) -> np.ndarray:
+    """``text.str.startswith(FORMULA_START, na=False)``: by Arrow when every value is text
+    or missing (the first characters are ASCII: a byte prefix), else by pandas."""
+    try:
+        if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
+            raise TypeError("not all text")
+        arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (TypeError, ValueError, pa.ArrowException, UnicodeError):
+        return text.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool)
+    found = np.zeros(len(arr), dtype=bool)
+    for start in FORMULA_START:
+        found |= pc.starts_with(arr, start).fill_null(False).to_numpy(zero_copy_only=False)
+    return found
+
+
 def _neutral(values: pd.Series) -> pd.Series:
     text = values.astype(object)
-    starts = text.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool)
+    starts = _starts_like_formula(text)
     if not starts.any():
         return values
     # only cells that start like a formula can be plain numbers that stay as they are

@@ -60,8 +60,14 @@ MAX_SHOP_NODES = 600
 #: The print picture lays out graphs of this many nodes with Kamada-Kawai (even spacing,
 #: where a spring layout packs dense cells tight); others with a spring layout, quicker.
 KK_NODES = (40, 150)
-#: Repulsion of the spring layout (networkx spring_layout k, times 1/sqrt(nodes)).
+#: Repulsion of the spring layout (networkx spring_layout k, times 1/sqrt(nodes)), used
+#: when igraph (the ``fast`` extra) is not installed.
 SVG_SPREAD = 5.0
+#: igraph's GraphOpt spring layout: steps, each node's charge (its push on the others)
+#: and the springs' rest length; chosen on the 523 spring-drawn rings of a 200k-shop run:
+#: edges as short beside the picture as networkx's layout drew them, and no two marks
+#: touching (nearest marks 26 px apart at the least).
+GRAPHOPT_STEPS, GRAPHOPT_CHARGE, GRAPHOPT_SPRING = 100, 0.001, 10.0
 _LABEL_MAX = 28
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -109,18 +115,59 @@ def ring_graph(
     (rarest first); ``origins``: ``merchant_id, key, shipments`` — parcels each member sent
     from each origin address (supernodes already left out).
 
-    ``in_order``: ``members`` come in :func:`drawing_order` already (the packet writer
-    orders every ring's at once).
+    ``in_order``: ``members`` come in :func:`drawing_order` already.
 
     ``g.graph["left_out"]`` counts the shops, identifiers and origins not drawn.
     """
-    g = nx.Graph(ring_id=ring_id)
     mem = members if in_order else drawing_order(members)
-    shown = mem.head(min(MAX_SHOP_NODES, max_nodes))
-    left = {"shops": len(mem) - len(shown), "identifiers": 0, "origins": 0}
+    return graph_of_rows(
+        ring_id, shop_rows(mem), evidence_rows(evidence), origin_rows(origins), max_nodes
+    )
+
+
+#: The columns of RunResult.members and of the evidence a ring's graph draws on (and
+#: those it does without).
+SHOP_FIELDS = ["merchant_id", "core", "risk_score", "province", "city", "reasons", "name"]
+SHOP_FIELDS += ["platform"]
+SHOP_OPTIONAL = ["opened_on"]
+EVIDENCE_FIELDS = ["kind", "key", "shipments", "roles", "shops_in_ring", "shops_total"]
+EVIDENCE_FIELDS += ["rarity", "merchant_ids"]
+EVIDENCE_OPTIONAL = ["first_seen"]
+
+
+def shop_rows(members: pd.DataFrame) -> list[dict[str, Any]]:
+    """Members' rows as :func:`graph_of_rows` takes them (their order kept)."""
+    return _rows(members, SHOP_FIELDS, SHOP_OPTIONAL)
+
+
+def evidence_rows(evidence: pd.DataFrame) -> list[dict[str, Any]]:
+    """Evidence rows as :func:`graph_of_rows` takes them (their order kept)."""
+    return _rows(evidence, EVIDENCE_FIELDS, EVIDENCE_OPTIONAL)
+
+
+def origin_rows(origins: pd.DataFrame | None) -> list[tuple[Any, Any, Any]]:
+    """Origins' ``(merchant_id, key, shipments)`` as :func:`graph_of_rows` takes them."""
+    if origins is None or origins.empty:
+        return []
+    columns = (origins[c].tolist() for c in ("merchant_id", "key", "shipments"))
+    return list(zip(*columns, strict=True))
+
+
+def graph_of_rows(
+    ring_id: str,
+    shops: list[dict[str, Any]],
+    evidence: list[dict[str, Any]],
+    origins: list[tuple[Any, Any, Any]],
+    max_nodes: int = MAX_NODES,
+) -> nx.Graph:
+    """:func:`ring_graph` of one ring's rows (:func:`shop_rows` of its members in
+    :func:`drawing_order`, :func:`evidence_rows`, :func:`origin_rows`): the packet writer
+    takes the rows of every ring out of the whole frames at once."""
+    g = nx.Graph(ring_id=ring_id)
+    shown = shops[: min(MAX_SHOP_NODES, max_nodes)]
+    left = {"shops": len(shops) - len(shown), "identifiers": 0, "origins": 0}
     g.graph["left_out"] = left
-    shop_cols = ["merchant_id", "core", "risk_score", "province", "city", "reasons", "name"]
-    for row in _rows(shown, [*shop_cols, "platform"], ["opened_on"]):
+    for row in shown:
         core, mid, name = row["core"], row["merchant_id"], as_text(row["name"])
         risk = float(row["risk_score"]) if pd.notna(row["risk_score"]) else 0.0
         place = ", ".join(x for x in (as_text(row["province"]), as_text(row["city"])) if x)
@@ -144,10 +191,9 @@ def ring_graph(
             t=_day(row["opened_on"]),
         )
     budget = max_nodes - g.number_of_nodes()
-    drawn_ev = evidence.head(max(budget, 0))
+    drawn_ev = evidence[: max(budget, 0)]
     left["identifiers"] = len(evidence) - len(drawn_ev)
-    ev_cols = ["kind", "key", "shipments", "roles", "shops_in_ring", "shops_total", "rarity"]
-    for row in _rows(drawn_ev, [*ev_cols, "merchant_ids"], ["first_seen"]):
+    for row in drawn_ev:
         ident, key, n_in = row["kind"], row["key"], row["shops_in_ring"]
         node = f"i:{ident}:{key}"
         ships = int(row["shipments"])
@@ -191,29 +237,22 @@ def drawing_order(members: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rows(frame: pd.DataFrame, columns: list[str], optional: list[str]) -> list[dict[str, Any]]:
-    """The rows of a ring's small frame as dicts of Python values (as ``itertuples`` gives
-    them), each column taken out once; ``optional`` columns are None when missing."""
+    """The rows of a frame as dicts of Python values (as ``itertuples`` gives them), each
+    column taken out once; ``optional`` columns are None when missing."""
     values = [frame[c].tolist() for c in columns]
     values += [frame[c].tolist() if c in frame else [None] * len(frame) for c in optional]
     names = [*columns, *optional]
     return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
-def _add_origins(g: nx.Graph, origins: pd.DataFrame | None, max_nodes: int) -> None:
+def _add_origins(g: nx.Graph, origins: list[tuple[Any, Any, Any]], max_nodes: int) -> None:
     """Shipment origins: one node per address, one edge per shop with its parcel count.
 
-    ``origins`` holds one ring's rows (a few per shop), so plain Python is quicker here
-    than pandas' per-call overhead.
+    ``origins``: one ring's :func:`origin_rows` (a few per shop).
     """
-    if origins is None or origins.empty:
+    if not origins:
         return
-    rows = [
-        (f"m:{m}", str(k), int(n))
-        for m, k, n in zip(
-            origins["merchant_id"], origins["key"], origins["shipments"], strict=True
-        )
-        if g.has_node(f"m:{m}")
-    ]
+    rows = [(f"m:{m}", str(k), int(n)) for m, k, n in origins if g.has_node(f"m:{m}")]
     ships: dict[str, int] = {}
     shops: dict[str, set[str]] = {}
     for shop, key, n in rows:
@@ -381,22 +420,59 @@ def left_out(g: nx.Graph) -> dict[str, int]:
     return dict(g.graph.get("left_out", {"shops": 0, "identifiers": 0, "origins": 0}))
 
 
+def _circle(n: int) -> np.ndarray:
+    """``n`` points evenly on the unit circle: a layout's start (the same graph gets the
+    same picture)."""
+    angle = np.linspace(0.0, 2 * math.pi, n, endpoint=False)
+    return np.c_[np.cos(angle), np.sin(angle)]
+
+
 def kamada_kawai(g: nx.Graph) -> dict[Any, tuple[float, float]]:
     """Kamada-Kawai positions from an even circle (so the same graph gets the same
     picture): igraph's, compiled, when the ``fast`` extra is installed (about 20 times
     quicker), else networkx's."""
     nodes = sorted(g.nodes())
-    angle = np.linspace(0.0, 2 * math.pi, len(nodes), endpoint=False)
-    start = np.c_[np.cos(angle), np.sin(angle)]
+    start = _circle(len(nodes))
     try:
         import igraph
     except ImportError:
         found = nx.kamada_kawai_layout(g, pos=dict(zip(nodes, start, strict=True)))
         return {k: (float(v[0]), float(v[1])) for k, v in found.items()}
-    index = {node: i for i, node in enumerate(nodes)}
-    h = igraph.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in g.edges()])
-    coords = h.layout_kamada_kawai(seed=start.tolist()).coords
+    coords = _igraph(igraph, g, nodes).layout_kamada_kawai(seed=start.tolist()).coords
     return {node: (float(x), float(y)) for node, (x, y) in zip(nodes, coords, strict=True)}
+
+
+def spring(g: nx.Graph, seed: int = 42) -> dict[Any, tuple[float, float]]:
+    """Spring-layout positions: igraph's GraphOpt (``GRAPHOPT_*``, compiled, several
+    times quicker) from an even circle when the ``fast`` extra is installed, else
+    networkx's Fruchterman-Reingold from ``seed``'s random start. Either gives the same
+    graph the same picture."""
+    try:
+        import igraph
+    except ImportError:
+        n = g.number_of_nodes()
+        found = nx.spring_layout(g, seed=seed, k=SVG_SPREAD / math.sqrt(n), iterations=50)
+        return {k: (float(v[0]), float(v[1])) for k, v in found.items()}
+    nodes = sorted(g.nodes())
+    # a circle some spring lengths wide: the layout unfolds from there
+    start = _circle(len(nodes)) * math.sqrt(len(nodes)) * GRAPHOPT_SPRING
+    coords = (
+        _igraph(igraph, g, nodes)
+        .layout_graphopt(
+            seed=start.tolist(),
+            niter=GRAPHOPT_STEPS,
+            node_charge=GRAPHOPT_CHARGE,
+            spring_length=GRAPHOPT_SPRING,
+        )
+        .coords
+    )
+    return {node: (float(x), float(y)) for node, (x, y) in zip(nodes, coords, strict=True)}
+
+
+def _igraph(igraph: Any, g: nx.Graph, nodes: list[Any]) -> Any:
+    """``g`` as an igraph graph, its vertices numbered in the order of ``nodes``."""
+    index = {node: i for i, node in enumerate(nodes)}
+    return igraph.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in g.edges()])
 
 
 #: Label size in the print picture (px at 1000 px wide) and the width of one character.
@@ -437,7 +513,7 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42)
     if KK_NODES[0] <= n <= KK_NODES[1] and nx.is_connected(g):
         pos = kamada_kawai(g)
     else:
-        pos = nx.spring_layout(g, seed=seed, k=SVG_SPREAD / math.sqrt(n), iterations=50)
+        pos = spring(g, seed)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     pad, legend_w, top = 60, 200, 60

@@ -299,6 +299,18 @@ def _shortened(data: Any) -> Any:
     return data
 
 
+def _may_hold_long_text(text: str) -> bool:
+    """False when no string in the JSON ``text`` is longer than :data:`PAGE_TEXT_MAX`.
+
+    A longer string is written as more characters (so more UTF-8 bytes) between its two
+    quotes; without an escaped quote (``\\"``) every quote in the text starts or ends a
+    string, so no two quotes that far apart means no long string."""
+    if '\\"' in text:
+        return True
+    quotes = np.flatnonzero(np.frombuffer(text.encode("utf-8"), dtype=np.uint8) == ord('"'))
+    return quotes.size > 1 and int(np.diff(quotes).max()) > PAGE_TEXT_MAX + 1
+
+
 def esc(value: Any) -> str:
     """Any value as HTML text (attribute-safe too, long text shortened); missing values
     become empty."""
@@ -324,7 +336,10 @@ def fmt(value: Any) -> str:
 def script_json(data: Any) -> str:
     """JSON safe inside a <script> element: no "</script>" or "<!--" can change its end.
     Long strings are shortened (:func:`shorten`)."""
-    text = json.dumps(_shortened(data), ensure_ascii=False, default=str, allow_nan=False)
+    # most pages hold no long string: their JSON is found to be without one, not walked
+    text = json.dumps(data, ensure_ascii=False, default=str, allow_nan=False)
+    if _may_hold_long_text(text):
+        text = json.dumps(_shortened(data), ensure_ascii=False, default=str, allow_nan=False)
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")

@@ -20,7 +20,7 @@ import json
 import os
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -36,8 +36,11 @@ from graphring.packets.case import (
 from graphring.packets.graph import (
     context_by_ring,
     drawing_order,
-    ring_graph,
+    evidence_rows,
+    graph_of_rows,
+    origin_rows,
     ring_svg,
+    shop_rows,
     vis_data,
 )
 from graphring.packets.pages import asset_bytes, utf8_chunks
@@ -55,6 +58,8 @@ from graphring.schema import (
 )
 from graphring.scoring import listing_flags
 from graphring.sheets import csv_cuts, sheet_safe
+
+T = TypeVar("T")
 
 #: Files whose SHA-256 ring.json records (index.html and ring.json are in SHA256SUMS).
 HASHED_IN_JSON = ["members.csv", "evidence.csv", "provenance.csv", "graph.svg", "ring.cypher"]
@@ -117,6 +122,18 @@ def monthly(members: pd.DataFrame, shipments: pd.DataFrame) -> tuple[pd.DataFram
 
 def _group(frame: pd.DataFrame, by: str) -> dict[Any, pd.DataFrame]:
     return {k: g for k, g in frame.groupby(by, sort=False)}
+
+
+def _rows_by(
+    frame: pd.DataFrame, by: str, rows: Callable[[pd.DataFrame], list[T]]
+) -> dict[Any, list[T]]:
+    """``rows(frame)`` cut by the values of the column ``by``, each cut in the frame's
+    order: the rows of every ring taken out of the frame at once."""
+    codes, keys = pd.factorize(frame[by], sort=False)
+    order = np.argsort(codes, kind="stable")
+    made = rows(frame.iloc[order])
+    starts = np.searchsorted(codes[order], np.arange(len(keys) + 1)).tolist()
+    return {k: made[starts[i] : starts[i + 1]] for i, k in enumerate(keys)}
 
 
 def _csv_by(frame: pd.DataFrame, by: str, keep_by: bool = True) -> dict[Any, bytes]:
@@ -229,6 +246,7 @@ class _PacketSources:
         )
         # evidence.csv keeps the run's order (rarest first); the page lists the backbone first
         self.evidence_by = _group(evidence, "ring_id")
+        self.evidence_rows_by = _rows_by(evidence, "ring_id", evidence_rows)
         self.evidence_csv_by = _csv_by(evidence, "ring_id")
         self.no_evidence_csv = _csv_text(sheet_safe(result.evidence.head(0)))
         days = site_days(members, shipments)
@@ -247,8 +265,7 @@ class _PacketSources:
         spans = site_spans(days).rename(columns={"ring_id": "ring", "key": "address"})
         self.leads = rows.leads.merge(spans, on=["ring", "address"], how="left")
         origins = ring_origins(rows.holdings, members, result.supernodes)
-        self.origins_by = _group(origins, "ring_id")
-        self.no_origins = origins.head(0)
+        self.origin_rows_by = _rows_by(origins, "ring_id", origin_rows)
         # parcels the ring's shops sent from each of its sites
         ring_ships = origins.groupby(["ring_id", "key"])["shipments"].sum()
         self.leads["ring_shipments"] = _counts(ring_ships, self.leads[["ring", "address"]])
@@ -264,7 +281,7 @@ class _PacketSources:
             )
         )
         self.members_by = _group(members, "ring_id")
-        self.drawn_by = _group(drawing_order(members), "ring_id")
+        self.shop_rows_by = _rows_by(drawing_order(members), "ring_id", shop_rows)
         provinces = provinces_by_ring(members)
         self.provinces_by = _group(provinces, "ring_id")
         # the whole frames each ring's page tables are cut from
@@ -299,8 +316,12 @@ class _PacketSources:
                 out / "provenance.csv", [self.provenance_csv_by.get(rid, self.no_provenance_csv)]
             ),
         }
-        origins = self.origins_by.get(rid, self.no_origins)
-        g = ring_graph(rid, self.drawn_by[rid], ev, origins, in_order=True)
+        g = graph_of_rows(
+            rid,
+            self.shop_rows_by[rid],
+            self.evidence_rows_by.get(rid, []),
+            self.origin_rows_by.get(rid, []),
+        )
         svg = ring_svg(g)
         files["graph.svg"] = _put(out / "graph.svg", _text([svg]))
         ids = [str(m) for m in mem["merchant_id"]]

@@ -3,13 +3,15 @@ hold: the CSV cuts, the monthly timeline and the parcels per day from the busies
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from graphring.packets import ring_page
 from graphring.packets.timeline import site_days_by_ring, timelines
-from graphring.sheets import csv_cuts, sheet_safe
+from graphring.sheets import FORMULA_START, _starts_like_formula, csv_cuts, sheet_safe
 
 TEXTS = ["plain", 'say "hi"', "a,b", "=HYPERLINK(1)", "<b>&amp;</b>", "", "-3", "x" * 2500]
 
@@ -114,3 +116,52 @@ def test_site_days_equal_each_ring_page_part(seed: int) -> None:
         days.loc[days["ring_id"] == "R-1"],
         leads.loc[leads["ring"] == "R-1"].drop(columns="raw_address"),
     )
+
+
+#: Cells of every kind a text column can hold: formula-like text, plain numbers, other
+#: text, missing values, and values that are not text at all.
+_CELLS = [
+    "=x",
+    "+1",
+    "-a",
+    "@s",
+    "\tt",
+    "\rr",
+    "ok",
+    "",
+    None,
+    np.nan,
+    pd.NA,
+    pd.NaT,
+    "é=",
+    "店",
+    "\ud800x",
+    5,
+    2.5,
+    np.str_("=np"),
+    "==",
+    " =x",
+    b"=b",
+    True,
+    "-12.5",
+]
+
+
+def _outcome(f: Any, column: pd.Series) -> Any:
+    try:
+        return f(column).tolist()
+    except (TypeError, ValueError, AttributeError) as e:
+        return type(e)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_formula_cells_found_as_pandas_startswith_finds_them(seed: int) -> None:
+    """Arrow finds the cells that start like a formula as ``str.startswith`` does, fails
+    where it fails."""
+    rng = np.random.default_rng(seed)
+    for _ in range(400):
+        picks = rng.integers(0, len(_CELLS), int(rng.integers(0, 8)))
+        column = pd.Series([_CELLS[i] for i in picks], dtype=object)
+        assert _outcome(_starts_like_formula, column) == _outcome(
+            lambda c: c.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool), column
+        )

@@ -216,6 +216,49 @@ def test_graph_data_is_shortened_as_before(seed: int) -> None:
     assert json.loads(pages.script_json(data)) == json.loads(old)
 
 
+def _old_script_json(data: Any) -> str:
+    """pages.script_json as it was: every value walked for long strings."""
+    text = json.dumps(pages._shortened(data), ensure_ascii=False, default=str, allow_nan=False)
+    for c, e in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(c, e)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _texts_near_the_limit(rng: np.random.Generator, depth: int) -> Any:
+    """Strings a little shorter or longer than PAGE_TEXT_MAX, of characters JSON writes as
+    one byte, several bytes or an escape, as values and keys."""
+    if depth == 0 or rng.random() < 0.3:
+        char = ["x", "é", "店", '"', "\\", "\n", "<", "\u2028", "😀"][int(rng.integers(9))]
+        size = pages.PAGE_TEXT_MAX + int(rng.integers(-3, 3)) if rng.random() < 0.7 else 5
+        text = char * size
+        return [text, 1.5, None, pd.Timestamp("2026-01-02")][
+            int(rng.integers(4)) if rng.random() < 0.3 else 0
+        ]
+    if rng.random() < 0.5:
+        keys = [f"k{i}" * int(rng.choice([1, 1000])) for i in range(int(rng.integers(0, 4)))]
+        return {k: _texts_near_the_limit(rng, depth - 1) for k in keys}
+    return [_texts_near_the_limit(rng, depth - 1) for _ in range(int(rng.integers(0, 4)))]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_script_json_is_the_same_bytes_as_walking_every_value(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    data = (_nested if seed % 2 else _texts_near_the_limit)(rng, 4)
+    assert pages.script_json(data) == _old_script_json(data)
+
+
+@pytest.mark.parametrize("delta", [-2, -1, 0, 1, 2])
+@pytest.mark.parametrize("char", ["x", "é", "店", '"', "\\", "\n", "<", "\u2028", "😀"])
+def test_script_json_shortens_one_string_just_over_the_limit(char: str, delta: int) -> None:
+    text = char * (pages.PAGE_TEXT_MAX + delta)
+    for data in (
+        {"nodes": [{"id": "m:1", "title": text, "size": 1.5}, {"id": "m:2"}], "n": None},
+        {"context": {text: ["short", 2]}},  # keys are kept whole
+        [text],
+    ):
+        assert pages.script_json(data) == _old_script_json(data)
+
+
 def test_dates_formatted_once_per_day_equal_strftime() -> None:
     rng = np.random.default_rng(1)
     when = pd.Series(

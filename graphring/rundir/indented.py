@@ -5,8 +5,8 @@ With an indent, :mod:`json` encodes in pure Python, a few calls per value. Here 
 or dict that holds no list or dict (most of a ring's document: its members, each reason,
 each lead) goes to the compiled encoder whole, its item separator carrying the newline
 and indent the pure-Python encoder would put between the items; only the containers that
-hold containers are walked here. Errors are those :mod:`json` raises, in its words (a NaN
-a ``ValueError``, a value :mod:`json` does not know goes to ``default``).
+hold containers are walked here. Errors are those :mod:`json` raises (a NaN a
+``ValueError``, a value :mod:`json` does not know goes to ``default``).
 """
 
 from __future__ import annotations
@@ -69,10 +69,7 @@ class _Writer:
             return "[]"
         inner = nl + self.step
         if all(v is None or isinstance(v, _SCALARS) for v in o):
-            try:
-                return "[" + inner + self.encoder(inner)(o)[1:-1] + nl + "]"
-            except ValueError:
-                pass  # a NaN or infinity: raised below, in json's own words
+            return "[" + inner + self.encoder(inner)(o)[1:-1] + nl + "]"
         key = self.enter(o)
         parts = [self.value(v, inner) for v in o]
         self.markers.discard(key)
@@ -83,10 +80,7 @@ class _Writer:
             return "{}"
         inner = nl + self.step
         if all(v is None or isinstance(v, _SCALARS) for v in o.values()):
-            try:
-                return "{" + inner + self.encoder(inner)(o)[1:-1] + nl + "}"
-            except (TypeError, ValueError):
-                pass  # a NaN, an infinity or a key json refuses: raised below, in its words
+            return "{" + inner + self.encoder(inner)(o)[1:-1] + nl + "}"
         key = self.enter(o)
         parts = [
             (_string(k) if type(k) is str else _key(k))

@@ -5,6 +5,7 @@ both use these (neither imports the other for them)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from graphring.rundir.indented import dumps_indented
 from graphring.version import __version__
 
 if TYPE_CHECKING:
@@ -38,10 +38,10 @@ def dump_json(path: Path, data: Any) -> None:
 
 
 def json_text(data: Any) -> str:
-    """The text :func:`dump_json` writes: ``json.dumps(data, indent=2, ensure_ascii=False,
-    default=json_default, allow_nan=False)`` and a newline, byte for byte (written by
-    :func:`graphring.rundir.indented.dumps_indented`, quicker)."""
-    return dumps_indented(data, json_default) + "\n"
+    """The text :func:`dump_json` writes."""
+    return (
+        json.dumps(data, indent=2, ensure_ascii=False, default=json_default, allow_nan=False) + "\n"
+    )
 
 
 def sha256_file(path: Path) -> str:

@@ -267,7 +267,7 @@ def run_pipeline(
         timings=clock.timings,
         tables={
             # raw spellings (file, line) behind every shared identifier of a ring
-            "spellings": spellings(dataset, cut.evidence),
+            "spellings": spellings(dataset, cut.evidence, cut.members["merchant_id"]),
             "merchants": loaded.merchants,
             "listings": loaded.listings,
             "shipments": loaded.shipments,

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from graphring.contract import Dataset
+from graphring.stores.memory_holdings import still_of
 
 #: Columns of :func:`spellings`: one row per input row that holds an evidence identifier.
 SPELLING_COLUMNS = ["kind", "key", "merchant_id", "raw", "file", "line"]
@@ -33,16 +34,27 @@ _SOURCES = [
 ]
 
 
-def spellings(dataset: Dataset, wanted: pd.DataFrame) -> pd.DataFrame:
-    """Every input row holding one of ``wanted``'s (kind, key) pairs: SPELLING_COLUMNS."""
+def spellings(
+    dataset: Dataset, wanted: pd.DataFrame, shops: pd.Series | None = None
+) -> pd.DataFrame:
+    """Every input row holding one of ``wanted``'s (kind, key) pairs: SPELLING_COLUMNS;
+    only the rows of ``shops`` (merchant ids) when given: a run's packets show the rings'
+    shops' spellings, and a million shops' rows need not be looked at for those of a
+    few thousand."""
     parts = []
     want = pd.MultiIndex.from_frame(wanted[["kind", "key"]].drop_duplicates())
     want_keys = pd.unique(wanted["key"].astype(str))
+    mine = _shop_rows(dataset, shops) if shops is not None else {}
     for table, raw_col, key_col, kind in _SOURCES:
         frame = dataset.tables.get(table)
         src = dataset.sources.get(table)
         if frame is None or src is None or frame.empty or raw_col not in frame:
             continue
+        if shops is not None:
+            keep = mine.get(table)
+            if keep is None:
+                keep = frame["merchant_id"].isin(shops).to_numpy()
+            frame = frame.loc[keep]
         # rows whose key is wanted at all (one hash lookup per row), then their kind too:
         # pairing kind and key for every input row cost more than the rest of this
         frame = frame.loc[frame[key_col].isin(want_keys).to_numpy()]
@@ -67,6 +79,22 @@ def spellings(dataset: Dataset, wanted: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SPELLING_COLUMNS})
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["kind", "key", "file", "line"], kind="stable").reset_index(drop=True)
+
+
+def _shop_rows(dataset: Dataset, shops: pd.Series) -> dict[str, np.ndarray]:
+    """Each table's rows of ``shops`` (a mask), from the reader's row shops where they
+    still fit the table (integers, no id hashed per row)."""
+    merchants = dataset.tables.get("merchants")
+    if dataset.shops is None or merchants is None:
+        return {}
+    ids = merchants["merchant_id"]
+    member = ids.isin(shops).to_numpy()
+    out = {}
+    for table, rows in dataset.shops.items():
+        frame = dataset.tables.get(table)
+        if frame is not None and still_of(frame, rows, ids):
+            out[table] = np.where(rows >= 0, member[np.maximum(rows, 0)], False)
+    return out
 
 
 def provenance_table(rows: pd.DataFrame, members: pd.Series | None = None) -> pd.DataFrame:

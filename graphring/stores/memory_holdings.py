@@ -121,9 +121,7 @@ def _shop_codes(
     still are (the shops' order is then found among the merchants alone), else from
     the ids."""
     merchants = tables["merchants"]["merchant_id"]
-    if shops is not None and all(
-        _still_of(tables[t], shops.get(t), merchants) for t in HELD_TABLES
-    ):
+    if shops is not None and all(still_of(tables[t], shops.get(t), merchants) for t in HELD_TABLES):
         rank, names = factorize_sorted(merchants)
         if len(names) == len(merchants) and bool((rank >= 0).all()):
             rows = np.concatenate([_part(shops[t], mask) for t, mask, _ in parts])
@@ -142,7 +140,7 @@ def _shop_codes(
 CHECKED_ROWS = 4096
 
 
-def _still_of(table: pd.DataFrame, rows: np.ndarray | None, merchants: pd.Series) -> bool:
+def still_of(table: pd.DataFrame, rows: np.ndarray | None, merchants: pd.Series) -> bool:
     """Whether ``rows`` (merchants-table rows, -1: no id) are still those of ``table``'s
     ids: one per row, and right on a sample of rows (a table replaced, reordered or
     filtered since it was read fails this)."""

@@ -12,7 +12,7 @@ from graphring.contract import Dataset, read_dataset
 from graphring.sample import SampleInfo
 from graphring.stores import base
 from graphring.stores.memory import MemoryStore
-from graphring.stores.memory_holdings import HELD_TABLES, _still_of, coded_holdings
+from graphring.stores.memory_holdings import HELD_TABLES, coded_holdings, still_of
 
 
 def test_holdings_are_grouped_and_ordered_as_a_plain_groupby_on_the_text(
@@ -201,9 +201,7 @@ def test_shops_given_for_a_table_changed_since_it_was_read_are_not_used() -> Non
     known = pd.Index(tables["merchants"]["merchant_id"])
     shops = {t: known.get_indexer(tables[t]["merchant_id"]).astype(np.int32) for t in HELD_TABLES}
     tables["addresses"] = tables["addresses"].iloc[::-1].reset_index(drop=True)
-    assert not _still_of(
-        tables["addresses"], shops["addresses"], tables["merchants"]["merchant_id"]
-    )
+    assert not still_of(tables["addresses"], shops["addresses"], tables["merchants"]["merchant_id"])
     plain = MemoryStore()
     plain._t = tables
     coded = coded_holdings(tables, shops)

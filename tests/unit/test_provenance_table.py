@@ -7,7 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphring.provenance import MAX_LINES, PROVENANCE_COLUMNS, provenance_table
+from graphring.contract import Dataset, read_dataset
+from graphring.provenance import MAX_LINES, PROVENANCE_COLUMNS, provenance_table, spellings
+from graphring.sample import SampleInfo
+from graphring.stores.memory import MemoryStore
 
 
 def _old_provenance_table(rows: pd.DataFrame, members: pd.Series | None = None) -> pd.DataFrame:
@@ -75,3 +78,22 @@ def test_provenance_table_of_nothing_has_its_columns() -> None:
     out = provenance_table(empty)
     assert list(out.columns) == ["ring_id", *PROVENANCE_COLUMNS]
     assert out.empty
+
+
+def test_spellings_of_some_shops_are_all_spellings_cut_to_those_shops(sample: SampleInfo) -> None:
+    """A run keeps the raw spellings of its rings' shops only: the same rows, in the same
+    order, as every spelling cut to those shops, found from the reader's row shops or, when
+    a dataset lacks them, from the ids."""
+    dataset = read_dataset(sample.data_dir)
+    store = MemoryStore()
+    store.load(dataset)
+    holdings = store.holdings()
+    shared = holdings.loc[holdings.duplicated(["kind", "key"], keep=False), ["kind", "key"]]
+    wanted = shared.drop_duplicates().sample(300, random_state=1)
+    every = spellings(dataset, wanted)
+    shops = pd.Series(holdings["merchant_id"].drop_duplicates().sample(200, random_state=2))
+    want = every.loc[every["merchant_id"].isin(shops)].reset_index(drop=True)
+    assert len(want) > 50 and len(want) < len(every)
+    pd.testing.assert_frame_equal(spellings(dataset, wanted, shops), want)
+    bare = Dataset(tables=dataset.tables, rejects=dataset.rejects, sources=dataset.sources)
+    pd.testing.assert_frame_equal(spellings(bare, wanted, shops), want)

@@ -901,6 +901,72 @@ def _prepare_named(
     return frame, source, parts, shops
 
 
+def _read_work(path: Path | None, name: str) -> float:
+    """The CPU seconds reading the table's file should take (:data:`READ_WORK`)."""
+    return path.stat().st_size * READ_WORK[name] if path is not None else 0.0
+
+
+def _shares(names: list[str], work: list[float], processes: int) -> tuple[list[str], list[str]]:
+    """The tables (``names``, most work first) this process prepares and those its
+    ``processes - 1`` forked workers do: each in turn to whichever side has the least
+    work per process so far. This process's share is pickled to no one; it would idle
+    while the workers read."""
+    here: list[str] = []
+    there: list[str] = []
+    load_here = load_there = 0.0
+    for name, w in zip(names, work, strict=True):
+        if load_here <= load_there / (processes - 1):
+            here.append(name)
+            load_here += w
+        else:
+            there.append(name)
+            load_there += w
+    return here, there
+
+
+_Prepared = tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame], np.ndarray | None]
+
+
+def _prepare_all(
+    names: list[str],
+    shared: tuple[dict[str, Path | None], pd.Index, str, pd.Timestamp],
+    processes: int,
+) -> dict[str, _Prepared]:
+    """:func:`_prepare_named` of each table, over this process and ``processes - 1``
+    forked ones. A bad file raises the InputError the first bad table of ``names`` (in
+    that order) gives, as when they are prepared one after the other."""
+    if processes <= 1:
+        return {name: _prepare_named(shared, name) for name in names}
+    paths = shared[0]
+    here, there = _shares(names, [_read_work(paths[n], n) for n in names], processes)
+    outcomes: dict[str, _Prepared | InputError] = {}
+
+    def prepare_here() -> None:
+        for name in here:
+            outcomes[name] = _try_prepare(shared, name)
+
+    done = fork_map(
+        _try_prepare, shared, there, processes - 1, meanwhile=prepare_here, fork_one=True
+    )
+    outcomes.update(zip(there, done, strict=True))
+    for name in names:
+        if isinstance(error := outcomes[name], InputError):
+            raise error
+    return {
+        name: outcome for name, outcome in outcomes.items() if not isinstance(outcome, InputError)
+    }
+
+
+def _try_prepare(
+    shared: tuple[dict[str, Path | None], pd.Index, str, pd.Timestamp], name: str
+) -> _Prepared | InputError:
+    """:func:`_prepare_named`, or the InputError it raised."""
+    try:
+        return _prepare_named(shared, name)
+    except InputError as e:
+        return e
+
+
 def _own_shop_ids(frame: pd.DataFrame, shops: np.ndarray, merchants: pd.DataFrame) -> None:
     """``frame``'s merchant_id, left empty by :func:`_prepare_named` when every row's shop
     is known, as the merchants table's strings of its rows' shops (``shops``: rows of
@@ -946,11 +1012,8 @@ def read_dataset(
     if processes <= 1 or input_bytes(folder) < PARALLEL_READ_BYTES:
         processes = 1
     # most work first (READ_WORK), so that the last to finish is a small one
-    by_work = sorted(
-        names, key=lambda n: -(p.stat().st_size * READ_WORK[n] if (p := paths[n]) else 0)
-    )
-    prepared = fork_map(_prepare_named, (paths, known, region, today), by_work, processes)
-    done = dict(zip(by_work, prepared, strict=True))
+    by_work = sorted(names, key=lambda n: -_read_work(paths[n], n))
+    done = _prepare_all(by_work, (paths, known, region, today), processes)
     shops: dict[str, np.ndarray] = {}
     for name in names:
         frame, source, parts, rows = done[name]

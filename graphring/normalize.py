@@ -150,27 +150,55 @@ def _address_keys(text: pa.Array) -> pa.Array:
         )
     hit = pc.match_substring_regex(arr, _ANY_ABBREVIATION_RE)
     if pc.any(hit).as_py():
-        some = arr.filter(hit)
-        for pattern, word in _EXPANSIONS:
-            some = pc.replace_substring_regex(some, pattern, word)
+        some = _by_ascii(arr.filter(hit), _ascii_expanded, _expanded)
         arr = pc.replace_with_mask(arr, hit, some)
     return pc.utf8_trim_whitespace(arr)
 
 
 def _gaps(arr: pa.Array) -> pa.Array:
-    """Each run of anything but letters and digits one space (:data:`_GAP_RE`): ASCII
-    values on their bytes (there the letters and digits are ``[0-9A-Za-z]``), the
-    others by the regex."""
+    """Each run of anything but letters and digits one space (:data:`_GAP_RE`)."""
+    return _by_ascii(
+        arr, _ascii_gaps, lambda other: pc.replace_substring_regex(other, _GAP_RE, " ")
+    )
+
+
+def _by_ascii(
+    arr: pa.Array,
+    on_ascii: Callable[[pa.Array], pa.Array],
+    on_other: Callable[[pa.Array], pa.Array],
+) -> pa.Array:
+    """``on_ascii`` of the ASCII values of ``arr`` (Arrow strings, none missing: else
+    ``on_other`` of all), ``on_other`` of the others."""
     ascii_ = pc.string_is_ascii(arr)
     if arr.type != pa.string() or arr.null_count or not pc.any(ascii_).as_py():
-        return pc.replace_substring_regex(arr, _GAP_RE, " ")
+        return on_other(arr)
     if pc.all(ascii_).as_py():
-        return _ascii_gaps(arr)
+        return on_ascii(arr)
     other = pc.invert(ascii_)
-    out = pc.replace_with_mask(arr, ascii_, _ascii_gaps(arr.filter(ascii_)))
-    return pc.replace_with_mask(
-        out, other, pc.replace_substring_regex(arr.filter(other), _GAP_RE, " ")
-    )
+    out = pc.replace_with_mask(arr, ascii_, on_ascii(arr.filter(ascii_)))
+    return pc.replace_with_mask(out, other, on_other(arr.filter(other)))
+
+
+def _expanded(arr: pa.Array) -> pa.Array:
+    """Each abbreviation written as a whole word replaced by its word, by regexes."""
+    for pattern, word in _EXPANSIONS:
+        arr = pc.replace_substring_regex(arr, pattern, word)
+    return arr
+
+
+def _ascii_expanded(arr: pa.Array) -> pa.Array:
+    """:func:`_expanded` of ASCII values holding letters, digits and spaces only (as
+    :func:`_gaps` leaves them): there the whole words (``\\b``) are what lies between
+    spaces, so each such word is looked up among the abbreviations."""
+    words = pc.split_pattern(arr, " ")
+    flat = words.flatten()
+    at = pc.index_in(flat, value_set=_ABBREVIATED)
+    flat = pc.if_else(pc.is_valid(at), pc.take(_EXPANDED, at), flat)
+    return pc.binary_join(pa.ListArray.from_arrays(words.offsets, flat), " ")
+
+
+_ABBREVIATED = pa.array(list(_ABBREVIATIONS), type=pa.string())
+_EXPANDED = pa.array(list(_ABBREVIATIONS.values()), type=pa.string())
 
 
 def _ascii_gaps(arr: pa.Array) -> pa.Array:

@@ -333,13 +333,15 @@ class _Coded:
 
     codes: np.ndarray
     values: pa.Array
+    #: True when no value repeats among ``values`` (as Arrow's dictionary gives them).
+    distinct: bool = False
 
     @classmethod
     def of(cls, column: pa.ChunkedArray | pa.Array) -> _Coded:
         coded = pc.dictionary_encode(
             column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         )
-        return cls(coded.indices.to_numpy(zero_copy_only=False), coded.dictionary)
+        return cls(coded.indices.to_numpy(zero_copy_only=False), coded.dictionary, True)
 
     def per_row(self, per_value: np.ndarray) -> np.ndarray:
         """Each row's entry of ``per_value`` (one entry per value)."""
@@ -347,7 +349,7 @@ class _Coded:
 
     def of_rows(self, rows: np.ndarray) -> _Coded:
         """The same column with the rows ``rows`` (a mask) only."""
-        return self if rows.all() else _Coded(self.codes[rows], self.values)
+        return self if rows.all() else _Coded(self.codes[rows], self.values, self.distinct)
 
 
 def _python_strings(column: pa.ChunkedArray, coded: _Coded) -> np.ndarray:
@@ -668,7 +670,10 @@ def _checked(
     if spec.unique:
         key = texts[spec.unique]
         ok = ~bad_any & key.per_row(_filled(key.values))
-        same = key.per_row(_objects(pc.dictionary_encode(key.values).indices))
+        if key.distinct:  # no value repeats among the values: one code, one value
+            same = key.codes
+        else:
+            same = key.per_row(_objects(pc.dictionary_encode(key.values).indices))
         dup = ok & pd.Series(np.where(ok, same, -1)).duplicated(keep="first").to_numpy()
         if dup.any():
             # the line each repeated id was first seen on, for the rows set aside only

@@ -114,6 +114,23 @@ def test_bad_rows_go_to_rejects_with_file_line_column(tmp_path: Path) -> None:
     assert counts["payment_accounts"] == {"read": 3, "loaded": 1, "rejected": 2}
 
 
+def test_repeated_ids_as_written_or_with_spaces_around_are_set_aside(tmp_path: Path) -> None:
+    """A repeated id is found whether the file writes it the same way (the reader's
+    distinct values) or with spaces around it (distinct only once stripped)."""
+    listings = "listing_id,merchant_id,price\nL1,M1,1\nL2,M1,2\nL1,M2,3\nL3,M2,4\nL2,M1,5\n"
+    spaced = listings.replace("L2,M1,5", " L2 ,M1,5").replace("L1,M2,3", "L1\t,M2,3")
+    for text in (listings, spaced):
+        folder = write_tables(tmp_path / str(len(text)), {"merchants": MERCHANTS, "listings": text})
+        ds = read_dataset(folder)
+        assert ds["listings"]["listing_id"].tolist() == ["L1", "L2", "L3"]
+        r = ds.rejects
+        assert r["line"].tolist() == [4, 6]
+        assert r["reason"].tolist() == [
+            "duplicate listing_id (first on line 2)",
+            "duplicate listing_id (first on line 3)",
+        ]
+
+
 def test_unknown_role_is_rejected_and_empty_role_is_other(tmp_path: Path) -> None:
     folder = write_tables(
         tmp_path,

@@ -991,7 +991,7 @@ def read_dataset(
     ``today``: the run's date (default: today's date, UTC); a date after it is rejected.
 
     Merchants first (the other tables are checked against them), then the other tables,
-    over ``processes`` forked processes when the files are big.
+    over this process and ``processes - 1`` forked ones when the files are big.
     Raises :class:`InputError` for a missing folder, file or column, or an unreadable file.
     """
     folder = Path(folder)

@@ -333,13 +333,15 @@ class _Coded:
 
     codes: np.ndarray
     values: pa.Array
+    #: True when no value repeats among ``values`` (as Arrow's dictionary gives them).
+    distinct: bool = False
 
     @classmethod
     def of(cls, column: pa.ChunkedArray | pa.Array) -> _Coded:
         coded = pc.dictionary_encode(
             column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         )
-        return cls(coded.indices.to_numpy(zero_copy_only=False), coded.dictionary)
+        return cls(coded.indices.to_numpy(zero_copy_only=False), coded.dictionary, True)
 
     def per_row(self, per_value: np.ndarray) -> np.ndarray:
         """Each row's entry of ``per_value`` (one entry per value)."""
@@ -347,7 +349,7 @@ class _Coded:
 
     def of_rows(self, rows: np.ndarray) -> _Coded:
         """The same column with the rows ``rows`` (a mask) only."""
-        return self if rows.all() else _Coded(self.codes[rows], self.values)
+        return self if rows.all() else _Coded(self.codes[rows], self.values, self.distinct)
 
 
 def _python_strings(column: pa.ChunkedArray, coded: _Coded) -> np.ndarray:
@@ -668,7 +670,10 @@ def _checked(
     if spec.unique:
         key = texts[spec.unique]
         ok = ~bad_any & key.per_row(_filled(key.values))
-        same = key.per_row(_objects(pc.dictionary_encode(key.values).indices))
+        if key.distinct:  # no value repeats among the values: one code, one value
+            same = key.codes
+        else:
+            same = key.per_row(_objects(pc.dictionary_encode(key.values).indices))
         dup = ok & pd.Series(np.where(ok, same, -1)).duplicated(keep="first").to_numpy()
         if dup.any():
             # the line each repeated id was first seen on, for the rows set aside only
@@ -901,6 +906,84 @@ def _prepare_named(
     return frame, source, parts, shops
 
 
+def _read_work(path: Path | None, name: str) -> float:
+    """The CPU seconds reading the table's file should take (:data:`READ_WORK`)."""
+    return path.stat().st_size * READ_WORK[name] if path is not None else 0.0
+
+
+#: What a table prepared in a forked reader costs besides its own work, as a share of
+#: that work: the reader pickling it back, this process unpickling it (1M shops: the
+#: identifiers took 13.4 CPU s to prepare and 5.6 s more to pickle).
+PICKLED, UNPICKLED = 0.4, 0.2
+
+
+def _shares(names: list[str], work: list[float], processes: int) -> tuple[list[str], list[str]]:
+    """The tables (``names``, most work first) this process prepares and those its
+    ``processes - 1`` forked workers do: each in turn to whichever side leaves the
+    longest of the two the shortest, counting the pickling of the workers' tables
+    (:data:`PICKLED`, :data:`UNPICKLED`). This process's share is pickled to no one; it
+    would idle while the workers read."""
+    workers = processes - 1
+    here: list[str] = []
+    there: list[str] = []
+    mine = theirs = 0.0
+
+    def longest(mine: float, theirs: float) -> float:
+        return max(mine + UNPICKLED * theirs, (1 + PICKLED) * theirs / workers)
+
+    for name, w in zip(names, work, strict=True):
+        if longest(mine + w, theirs) <= longest(mine, theirs + w):
+            here.append(name)
+            mine += w
+        else:
+            there.append(name)
+            theirs += w
+    return here, there
+
+
+_Prepared = tuple[pd.DataFrame, SourceFile | None, list[pd.DataFrame], np.ndarray | None]
+
+
+def _prepare_all(
+    names: list[str],
+    shared: tuple[dict[str, Path | None], pd.Index, str, pd.Timestamp],
+    processes: int,
+) -> dict[str, _Prepared]:
+    """:func:`_prepare_named` of each table, over this process and ``processes - 1``
+    forked ones. A bad file raises the InputError the first bad table of ``names`` (in
+    that order) gives, as when they are prepared one after the other."""
+    if processes <= 1:
+        return {name: _prepare_named(shared, name) for name in names}
+    paths = shared[0]
+    here, there = _shares(names, [_read_work(paths[n], n) for n in names], processes)
+    outcomes: dict[str, _Prepared | InputError] = {}
+
+    def prepare_here() -> None:
+        for name in here:
+            outcomes[name] = _try_prepare(shared, name)
+
+    done = fork_map(
+        _try_prepare, shared, there, processes - 1, meanwhile=prepare_here, fork_one=True
+    )
+    outcomes.update(zip(there, done, strict=True))
+    for name in names:
+        if isinstance(error := outcomes[name], InputError):
+            raise error
+    return {
+        name: outcome for name, outcome in outcomes.items() if not isinstance(outcome, InputError)
+    }
+
+
+def _try_prepare(
+    shared: tuple[dict[str, Path | None], pd.Index, str, pd.Timestamp], name: str
+) -> _Prepared | InputError:
+    """:func:`_prepare_named`, or the InputError it raised."""
+    try:
+        return _prepare_named(shared, name)
+    except InputError as e:
+        return e
+
+
 def _own_shop_ids(frame: pd.DataFrame, shops: np.ndarray, merchants: pd.DataFrame) -> None:
     """``frame``'s merchant_id, left empty by :func:`_prepare_named` when every row's shop
     is known, as the merchants table's strings of its rows' shops (``shops``: rows of
@@ -920,7 +1003,7 @@ def read_dataset(
     ``today``: the run's date (default: today's date, UTC); a date after it is rejected.
 
     Merchants first (the other tables are checked against them), then the other tables,
-    over ``processes`` forked processes when the files are big.
+    over this process and ``processes - 1`` forked ones when the files are big.
     Raises :class:`InputError` for a missing folder, file or column, or an unreadable file.
     """
     folder = Path(folder)
@@ -946,11 +1029,8 @@ def read_dataset(
     if processes <= 1 or input_bytes(folder) < PARALLEL_READ_BYTES:
         processes = 1
     # most work first (READ_WORK), so that the last to finish is a small one
-    by_work = sorted(
-        names, key=lambda n: -(p.stat().st_size * READ_WORK[n] if (p := paths[n]) else 0)
-    )
-    prepared = fork_map(_prepare_named, (paths, known, region, today), by_work, processes)
-    done = dict(zip(by_work, prepared, strict=True))
+    by_work = sorted(names, key=lambda n: -_read_work(paths[n], n))
+    done = _prepare_all(by_work, (paths, known, region, today), processes)
     shops: dict[str, np.ndarray] = {}
     for name in names:
         frame, source, parts, rows = done[name]

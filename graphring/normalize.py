@@ -141,16 +141,95 @@ def address_key(values: pd.Series) -> pd.Series:
 
 def _address_keys(text: pa.Array) -> pa.Array:
     # Arrow's compute kernels run the regexes in C++ over the whole column
-    arr = _ascii_or_python(text, pc.ascii_lower, _python_folded)
-    arr = pc.replace_substring_regex(arr, _GAP_RE, " ")
-    arr = pc.replace_substring_regex(arr, _NUMBER_MARKER_RE, r"\1")
+    arr = _gaps(_ascii_or_python(text, pc.ascii_lower, _python_folded))
+    # values without "no" (a plain substring search) have no marker to drop
+    marked = pc.match_substring(arr, "no")
+    if pc.any(marked).as_py():
+        arr = pc.replace_with_mask(
+            arr, marked, pc.replace_substring_regex(arr.filter(marked), _NUMBER_MARKER_RE, r"\1")
+        )
     hit = pc.match_substring_regex(arr, _ANY_ABBREVIATION_RE)
     if pc.any(hit).as_py():
-        some = arr.filter(hit)
-        for pattern, word in _EXPANSIONS:
-            some = pc.replace_substring_regex(some, pattern, word)
+        some = _by_ascii(arr.filter(hit), _ascii_expanded, _expanded)
         arr = pc.replace_with_mask(arr, hit, some)
     return pc.utf8_trim_whitespace(arr)
+
+
+def _gaps(arr: pa.Array) -> pa.Array:
+    """Each run of anything but letters and digits one space (:data:`_GAP_RE`)."""
+    return _by_ascii(
+        arr, _ascii_gaps, lambda other: pc.replace_substring_regex(other, _GAP_RE, " ")
+    )
+
+
+def _by_ascii(
+    arr: pa.Array,
+    on_ascii: Callable[[pa.Array], pa.Array],
+    on_other: Callable[[pa.Array], pa.Array],
+) -> pa.Array:
+    """``on_ascii`` of the ASCII values of ``arr`` (Arrow strings, none missing: else
+    ``on_other`` of all), ``on_other`` of the others."""
+    ascii_ = pc.string_is_ascii(arr)
+    if arr.type != pa.string() or arr.null_count or not pc.any(ascii_).as_py():
+        return on_other(arr)
+    if pc.all(ascii_).as_py():
+        return on_ascii(arr)
+    other = pc.invert(ascii_)
+    out = pc.replace_with_mask(arr, ascii_, on_ascii(arr.filter(ascii_)))
+    return pc.replace_with_mask(out, other, on_other(arr.filter(other)))
+
+
+def _expanded(arr: pa.Array) -> pa.Array:
+    """Each abbreviation written as a whole word replaced by its word, by regexes."""
+    for pattern, word in _EXPANSIONS:
+        arr = pc.replace_substring_regex(arr, pattern, word)
+    return arr
+
+
+def _ascii_expanded(arr: pa.Array) -> pa.Array:
+    """:func:`_expanded` of ASCII values holding letters, digits and spaces only (as
+    :func:`_gaps` leaves them): there the whole words (``\\b``) are what lies between
+    spaces, so each such word is looked up among the abbreviations."""
+    words = pc.split_pattern(arr, " ")
+    flat = words.flatten()
+    at = pc.index_in(flat, value_set=_ABBREVIATED)
+    flat = pc.if_else(pc.is_valid(at), pc.take(_EXPANDED, at), flat)
+    return pc.binary_join(pa.ListArray.from_arrays(words.offsets, flat), " ")
+
+
+_ABBREVIATED = pa.array(list(_ABBREVIATIONS), type=pa.string())
+_EXPANDED = pa.array(list(_ABBREVIATIONS.values()), type=pa.string())
+
+
+def _ascii_gaps(arr: pa.Array) -> pa.Array:
+    """:func:`_gaps` of ASCII values (Arrow strings, none missing), one byte a character:
+    each byte that is no letter or digit a space, and of a run of them within a value
+    the first kept only."""
+    size = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + size + 1]
+    data = arr.buffers()[2]
+    body = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data else None
+    if body is None or not len(body):
+        return arr
+    offsets = offsets - offsets[0]
+    upper = body & np.uint8(0xDF)  # a letter's upper case; a digit's byte changes
+    gap = ~(((body >= 48) & (body <= 57)) | ((upper >= 65) & (upper <= 90)))
+    out = body.copy()
+    out[gap] = 32
+    # a gap byte right after another in the same value goes
+    drop = np.zeros(len(body), dtype=bool)
+    drop[1:] = gap[1:] & gap[:-1]
+    drop[offsets[:-1][offsets[:-1] < len(body)]] = False
+    dropped = np.flatnonzero(drop)
+    # how many bytes each value loses, as a running total at each value's start
+    of_value = np.searchsorted(offsets, dropped, side="right") - 1
+    lost = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(of_value, minlength=size), out=lost[1:])
+    return pa.StringArray.from_buffers(
+        size,
+        pa.py_buffer((offsets - lost).astype(np.int32)),
+        pa.py_buffer(np.delete(out, dropped)),
+    )
 
 
 def account_key(values: pd.Series) -> pd.Series:

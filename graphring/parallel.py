@@ -29,18 +29,21 @@ def fork_map(
     items: Sequence[T],
     processes: int,
     meanwhile: Callable[[], object] | None = None,
+    *,
+    fork_one: bool = False,
 ) -> list[R]:
     """``[fn(shared, item) for item in items]``, over up to ``processes`` forked processes.
 
     ``fn`` and ``shared`` reach the workers by fork; each item and result is pickled.
     ``meanwhile`` runs in this process while the workers work (before the items, when
-    they are done here).
+    they are done here). One process works here unless ``fork_one`` (``meanwhile`` has
+    work of its own for this process): then one item is enough to fork for.
 
     >>> fork_map(lambda base, x: base + x, 10, [1, 2, 3], processes=2)
     [11, 12, 13]
     """
     workers = min(processes, len(items))
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < (1 if fork_one else 2) or "fork" not in multiprocessing.get_all_start_methods():
         if meanwhile is not None:
             meanwhile()
         return [fn(shared, item) for item in items]

@@ -69,8 +69,9 @@ def test_one_process_or_several_same_results(
     monkeypatch.setattr(pipeline, "BACKGROUND_MIN_SHOPS", 0)
     monkeypatch.setattr(local_detection, "PARALLEL_DETECT_EDGES", 0)
     three = run_pipeline(sample.data_dir, Settings(workers=3))
-    # read and detection over three; places, then shop risk, each in one beside them
-    assert sorted(process_pools) == [1, 1, 3, 3]
+    # read over this process and two forked ones, detection over three; places, then
+    # shop risk, each in one beside them
+    assert sorted(process_pools) == [1, 1, 2, 3]
     for name in ["rings", "members", "evidence", "leads", "merchants", "supernodes"]:
         pd.testing.assert_frame_equal(getattr(one, name), getattr(three, name), obj=name)
 

@@ -114,6 +114,23 @@ def test_bad_rows_go_to_rejects_with_file_line_column(tmp_path: Path) -> None:
     assert counts["payment_accounts"] == {"read": 3, "loaded": 1, "rejected": 2}
 
 
+def test_repeated_ids_as_written_or_with_spaces_around_are_set_aside(tmp_path: Path) -> None:
+    """A repeated id is found whether the file writes it the same way (the reader's
+    distinct values) or with spaces around it (distinct only once stripped)."""
+    listings = "listing_id,merchant_id,price\nL1,M1,1\nL2,M1,2\nL1,M2,3\nL3,M2,4\nL2,M1,5\n"
+    spaced = listings.replace("L2,M1,5", " L2 ,M1,5").replace("L1,M2,3", "L1\t,M2,3")
+    for text in (listings, spaced):
+        folder = write_tables(tmp_path / str(len(text)), {"merchants": MERCHANTS, "listings": text})
+        ds = read_dataset(folder)
+        assert ds["listings"]["listing_id"].tolist() == ["L1", "L2", "L3"]
+        r = ds.rejects
+        assert r["line"].tolist() == [4, 6]
+        assert r["reason"].tolist() == [
+            "duplicate listing_id (first on line 2)",
+            "duplicate listing_id (first on line 3)",
+        ]
+
+
 def test_unknown_role_is_rejected_and_empty_role_is_other(tmp_path: Path) -> None:
     folder = write_tables(
         tmp_path,
@@ -138,12 +155,13 @@ def test_both_csv_and_parquet_is_an_error(tmp_path: Path) -> None:
 def test_big_inputs_read_over_processes_read_the_same(
     sample: SampleInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_pools: list[int]
 ) -> None:
-    """Tables read in forked processes (as big inputs are) equal those read here, rejects
-    included; a bad file read in a worker is the same clear error."""
+    """Tables read over this process and a forked one (as big inputs are) equal those read
+    here alone, rejects included; a bad file read in the worker is the same clear error,
+    and of two bad files the one reading them in turn names."""
     one = read_dataset(sample.data_dir)
     monkeypatch.setattr(contract, "PARALLEL_READ_BYTES", 0)
     two = read_dataset(sample.data_dir, processes=2)
-    assert process_pools == [2]
+    assert process_pools == [1]  # one worker: this process reads tables too
     assert one.tables.keys() == two.tables.keys()
     for name, table in one.tables.items():
         pd.testing.assert_frame_equal(table, two.tables[name], check_exact=True)
@@ -157,13 +175,23 @@ def test_big_inputs_read_over_processes_read_the_same(
     assert {k: s.sha256 for k, s in one.sources.items()} == {
         k: s.sha256 for k, s in two.sources.items()
     }
-    folder = write_tables(
-        tmp_path, {"merchants": MERCHANTS, "shipments": "merchant_id,origin\nM1,x\n"}
-    )
-    with pytest.raises(InputError) as err:
-        read_dataset(folder, processes=2)
-    assert (err.value.file, err.value.column) == ("shipments.csv", "shipment_id")
-    assert process_pools == [2, 2]
+    # shipments (the most work) are read here, listings in the worker
+    good = "shipment_id,merchant_id,origin\nS1,M1,x\n"
+    for shipments, listings, named in (
+        (good, "merchant_id,price\nM1,1\n", ("listings.csv", "listing_id")),
+        (
+            "merchant_id,origin\nM1,x\n",
+            "merchant_id,price\nM1,1\n",
+            ("shipments.csv", "shipment_id"),
+        ),
+    ):
+        tables = {"merchants": MERCHANTS, "shipments": shipments, "listings": listings}
+        for processes in (1, 2):
+            folder = write_tables(tmp_path / f"{named[0]}{processes}", tables)
+            with pytest.raises(InputError) as err:
+                read_dataset(folder, processes=processes)
+            assert (err.value.file, err.value.column) == named
+    assert process_pools == [1, 1, 1]
 
 
 def test_extra_columns_keep_numbers_and_long_ids_as_text(tmp_path: Path) -> None:

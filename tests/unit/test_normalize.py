@@ -198,3 +198,26 @@ def test_ascii_whitespace_is_what_python_strips() -> None:
     assert set(ASCII_WHITESPACE) == {c for c in ascii_ if c.isspace()}
     separators = {c for c in ascii_ if re.fullmatch(r"[\s\-./()]", c)}
     assert {c for c in ascii_ if re.fullmatch(_PHONE_SEPARATORS_ASCII, c)} == separators
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ascii_address_keys_made_on_bytes_are_those_of_the_reference(seed: int) -> None:
+    """ASCII values' gaps are found on their bytes and their abbreviations word by word,
+    not by regexes: the same keys, for columns all ASCII, some, or none, and for a slice
+    of a longer Arrow array."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from graphring.normalize import _GAP_RE, _gaps
+
+    rng = np.random.default_rng(seed)
+    alphabet = list("aNostrdvbl12 .,#-_/\t") + ["No. ", "Rd", "st", "  ", "\x00", "é", "中"]
+    alphabet += ["fl", "flr", "bldg", "rm", "ave", "av", "\u3000", " st ", " ave."]
+    values = ["".join(rng.choice(alphabet, int(rng.integers(0, 12)))) for _ in range(2000)]
+    ascii_ = [v for v in values if v.isascii()]
+    for column in (values, ascii_, [v for v in values if not v.isascii()], ["", "--", ""]):
+        series = pd.Series(column, dtype=object)
+        assert address_key(series).tolist() == _reference_address(series)
+    longer = pa.array(["x-", *ascii_, "-y"], type=pa.string()).slice(1, len(ascii_))
+    assert _gaps(longer).to_pylist() == pc.replace_substring_regex(longer, _GAP_RE, " ").to_pylist()

@@ -52,6 +52,13 @@ def test_fork_map_runs_meanwhile_here_once_and_keeps_the_results(processes: int)
     assert ({pid for pid, _ in out} == {os.getpid()}) == (processes == 1)
 
 
+def test_fork_map_forks_one_worker_beside_work_done_here_when_asked() -> None:
+    out = fork_map(_pid_and, None, [1], 1, meanwhile=lambda: None, fork_one=True)
+    assert [x for _, x in out] == [1]
+    assert {pid for pid, _ in out} != {os.getpid()}
+    assert fork_map(_pid_and, None, [1], 1)[0][0] == os.getpid()
+
+
 def test_a_script_without_a_main_guard_is_not_run_again(tmp_path: Path) -> None:
     """Spawned and forkserver processes run the parent's script again unless told not to:
     a user's script calling graphring at its top level would run twice (or fail)."""

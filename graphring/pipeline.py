@@ -324,6 +324,9 @@ def _link(
     if settings.match_places:
         # the same premises spelled apart: one weaker "place" identifier (graphring/places.py)
         holdings, merges, codes = add_coded_places(holdings, codes, matched)
+        # the store's holdings without places are not asked for again: at a million shops
+        # they and their codes are 0.4 GB
+        store.forget_derived()
         places = int(merges["place"].nunique()) if len(merges) else 0
     links = build_links(holdings, n_merchants, settings, feedback, codes=codes)
     return _Linked(holdings, links, places, codes)

@@ -74,6 +74,12 @@ class Store(ABC):
         text is hashed where it is needed)."""
         return None
 
+    def forget_derived(self) -> None:
+        """Let go of what the store derived from the data and kept to answer again quickly
+        (the embedded store's holdings); asked again, it is derived again. A store that
+        keeps nothing so has nothing to do."""
+        return None
+
     # -- the hooks a store fills ----------------------------------------------------------
     def _merchant_rows(self) -> pd.DataFrame:
         """Every shop: :data:`MERCHANT_COLUMNS` and any extra columns."""

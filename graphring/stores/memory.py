@@ -106,6 +106,9 @@ class MemoryStore(Store):
         self.holdings()
         return self._codes
 
+    def forget_derived(self) -> None:
+        self._holdings = self._codes = None
+
     def _holding_rows(self) -> pd.DataFrame:
         a = self._table("addresses")
         s = self._table("shipments")

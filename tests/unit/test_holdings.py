@@ -226,3 +226,14 @@ def test_sort_frame_orders_text_as_ranked_codes_did(seed: int) -> None:
             ranks.append(np.where(codes < 0, len(uniques), codes))
         expected = frame.take(np.lexsort(ranks)).reset_index(drop=True)
         pd.testing.assert_frame_equal(base.sort_frame(frame, by), expected, check_exact=True)
+
+
+def test_holdings_forgotten_are_derived_again_the_same() -> None:
+    store = MemoryStore()
+    store.load(Dataset(tables=_messy_tables(3), rejects=pd.DataFrame()))
+    holdings = store.holdings()
+    store.forget_derived()
+    again = store.holdings()
+    assert again is not holdings
+    pd.testing.assert_frame_equal(again, holdings, check_exact=True)
+    _assert_codes_describe(store.holding_codes(), again)

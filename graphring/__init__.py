@@ -67,6 +67,12 @@ _HOME = {
 def __getattr__(name: str) -> Any:
     home = _HOME.get(name)
     if home is None:
+        # a module of the package (``graphring.pipeline`` after ``import graphring``)
+        try:
+            return importlib.import_module(f"graphring.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"graphring.{name}":
+                raise
         raise AttributeError(f"module 'graphring' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"graphring.{home}"), name)
     globals()[name] = value  # once found, an ordinary attribute

@@ -241,7 +241,10 @@ def _header(path: Path, body: bytes) -> list[str]:
         )
     end = body.find(b"\n")
     first = (body if end < 0 else body[:end]).decode("utf-8", errors="replace")
-    return next(csv.reader(io.StringIO(first)), [])
+    try:
+        return next(csv.reader(io.StringIO(first)), [])
+    except csv.Error as exc:  # e.g. a carriage return inside the header row
+        raise InputError(f"the header row is not CSV ({exc})", file=path.name, line=1) from exc
 
 
 def _check_columns(path: Path, names: list[str]) -> None:

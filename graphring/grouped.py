@@ -135,11 +135,10 @@ def with_shop_columns(
     at = shop_rows(table, frame["merchant_id"])
     if at is None or (how == "left" and bool((at < 0).any())):
         return frame.merge(table[["merchant_id", *columns]], on="merchant_id", how=how)
-    keep = at >= 0
-    out = frame if bool(keep.all()) else frame.loc[keep]
-    rows = at[keep]
-    added = {c: table[c].take(rows).to_numpy() for c in columns if c not in out.columns}
-    clash = [c for c in columns if c in out.columns]
-    if clash:  # the merge would suffix them: not the case this is for
+    if any(c in frame.columns for c in columns):  # the merge would suffix them
         return frame.merge(table[["merchant_id", *columns]], on="merchant_id", how=how)
-    return out.assign(**added).reset_index(drop=True)
+    keep = at >= 0
+    out = (frame if bool(keep.all()) else frame.loc[keep]).reset_index(drop=True)
+    rows = at[keep]
+    # each column taken as a Series: its type kept (text, nullable integers, categories)
+    return out.assign(**{c: table[c].take(rows).reset_index(drop=True) for c in columns})

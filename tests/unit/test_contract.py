@@ -69,6 +69,15 @@ def test_not_utf8_names_file_and_line(tmp_path: Path) -> None:
     assert err.value.file == "merchants.csv" and err.value.line == 3
 
 
+def test_a_header_row_that_is_not_csv_names_file_and_line(tmp_path: Path) -> None:
+    """A carriage return inside the header (random bytes, a file cut mid-line) is bad input
+    (exit 2) naming the file, not an internal error."""
+    (tmp_path / "merchants.csv").write_bytes(b"merchant_id,na\rme\nM1,ok\n")
+    with pytest.raises(InputError, match="header row is not CSV") as err:
+        read_dataset(tmp_path)
+    assert (err.value.file, err.value.line, err.value.exit_code) == ("merchants.csv", 1, 2)
+
+
 def test_bad_rows_go_to_rejects_with_file_line_column(tmp_path: Path) -> None:
     folder = write_tables(
         tmp_path,

@@ -107,3 +107,23 @@ def test_shop_columns_looked_up_are_the_merges(seed: int, how: str) -> None:
         assert not frame["merchant_id"][~hit].isin(ids).any()
     else:
         assert at is None
+
+
+def test_shop_columns_looked_up_keep_their_types() -> None:
+    table = pd.DataFrame(
+        {
+            "merchant_id": ["a", "b", "c"],
+            "province": pd.Series(["x", None, "z"], dtype="string"),
+            "n": pd.Series([1, None, 3], dtype="Int64"),
+            "cat": pd.Categorical(["u", "v", "u"]),
+            "at": pd.to_datetime(["2020-01-01", "2021-01-01", None]).tz_localize("UTC"),
+        }
+    )
+    cols = ["province", "n", "cat", "at"]
+    for frame in (
+        pd.DataFrame({"merchant_id": ["c", "a"]}, index=[7, 9]),
+        table.head(0)[["merchant_id"]],
+    ):
+        for how in ("left", "inner"):
+            want = frame.merge(table, on="merchant_id", how=how)
+            pd.testing.assert_frame_equal(with_shop_columns(frame, table, cols, how), want)

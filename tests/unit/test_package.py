@@ -35,3 +35,16 @@ def test_the_command_line_starts_without_the_data_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_the_package_modules_are_reachable_from_the_package() -> None:
+    """As before the names were imported lazily: ``graphring.config.load_settings()``
+    right after ``import graphring``, as notebooks write it."""
+    code = (
+        "import graphring; print(graphring.config.load_settings().backend, "
+        "graphring.pipeline.run_pipeline.__name__, graphring.queries.__name__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["memory", "run_pipeline", "graphring.queries"]

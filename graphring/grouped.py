@@ -109,13 +109,17 @@ def shop_rows(table: pd.DataFrame, ids: pd.Series) -> np.ndarray | None:
     >>> shop_rows(pd.DataFrame({"merchant_id": ["a", "c", "d"]}), pd.Series(["d", "b", "a"]))
     array([ 2, -1,  0])
     """
-    names = table["merchant_id"].to_numpy(dtype=object)
-    wanted = ids.to_numpy(dtype=object)
+    return sorted_positions(table["merchant_id"].to_numpy(dtype=object), ids.to_numpy(dtype=object))
+
+
+def sorted_positions(names: np.ndarray, wanted: np.ndarray) -> np.ndarray | None:
+    """The position in ``names`` of each of ``wanted`` (-1: none) by bisection, when
+    ``names`` ascend strictly and both are text; None otherwise."""
     try:
         if len(names) > 1 and not bool((names[1:] > names[:-1]).all()):
             return None
         at = np.searchsorted(names, wanted)
-    except TypeError:  # ids that are not all text
+    except TypeError:  # values that are not all text
         return None
     inside = np.flatnonzero(at < len(names))
     found = np.full(len(wanted), -1, dtype=np.int64)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from graphring.grouped import joined_distinct
+from graphring.grouped import joined_distinct, sorted_positions
 from graphring.schema import LEAD_COLUMNS
 from graphring.stores.base import HeldCodes
 
@@ -42,7 +42,11 @@ def _site_rows(codes: HeldCodes, members: pd.Series, supernode_keys: set[str]) -
     hub[idents] = pd.Series(codes.key_names[idents], dtype=object).isin(supernode_keys).to_numpy()
     site &= ~hub[codes.ident]
     member = np.zeros(len(codes.shop_names), dtype=bool)
-    member[_positions(codes.shop_names, members.to_numpy(dtype=object))] = True
+    ids = members.to_numpy(dtype=object)
+    at = sorted_positions(codes.shop_names, ids)
+    if at is None:  # an id that is not text: looked up by hashing
+        at = pd.Index(codes.shop_names).get_indexer(ids)
+    member[at[at >= 0]] = True
     serves = np.zeros(len(codes.key_names), dtype=bool)
     serves[codes.ident[site & member[codes.shop]]] = True
     return site & serves[codes.ident]
@@ -107,14 +111,3 @@ def find_leads(
         leads[col] = leads["address"].map(a[col])
     leads = leads.sort_values(["score", "address"], ascending=[False, True], kind="stable")
     return leads[LEAD_COLUMNS].reset_index(drop=True)
-
-
-def _positions(names: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Positions in ``names`` (sorted, distinct text) of those ``ids`` found there."""
-    try:
-        at = np.searchsorted(names, ids)
-    except TypeError:  # an id that is not text: looked up by hashing
-        found = pd.Index(names).get_indexer(ids)
-        return found[found >= 0]
-    inside = np.flatnonzero(at < len(names))
-    return at[inside][names[at[inside]] == ids[inside]]

@@ -231,7 +231,7 @@ class HeldCodes:
         key on rows spread over the table (a table changed since fails this)."""
         if len(self.shop) != len(holdings):
             return False
-        sample = np.arange(0, len(holdings), max(1, len(holdings) // CHECKED_ROWS))
+        sample = checked_rows(len(holdings))
         return bool(
             (self.shop_names[self.shop[sample]] == holdings["merchant_id"].to_numpy()[sample]).all()
             and (self.kind_names[self.kind[sample]] == holdings["kind"].to_numpy()[sample]).all()
@@ -239,8 +239,13 @@ class HeldCodes:
         )
 
 
-#: Rows of a table whose codes are checked against its text (evenly spread).
+#: Rows of a table checked against what was derived from it (evenly spread).
 CHECKED_ROWS = 4096
+
+
+def checked_rows(n: int) -> np.ndarray:
+    """The rows (of ``n``) a check that derived data still fits a table looks at."""
+    return np.arange(0, n, max(1, n // CHECKED_ROWS))
 
 
 def holdings_and_codes(raw: CodedHoldings) -> tuple[pd.DataFrame, HeldCodes]:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from graphring.stores.base import CodedHoldings, factorize_sorted
+from graphring.stores.base import CodedHoldings, checked_rows, factorize_sorted
 
 #: The tables the holdings are made of (besides the merchants, for the shops' order).
 HELD_TABLES = ("addresses", "shipments", "payment_accounts", "identifiers")
@@ -136,17 +136,13 @@ def _shop_codes(
     return codes.astype(np.int32), np.asarray(names, dtype=object)
 
 
-#: Rows of each table whose shop is checked against its id (evenly spread).
-CHECKED_ROWS = 4096
-
-
 def still_of(table: pd.DataFrame, rows: np.ndarray | None, merchants: pd.Series) -> bool:
     """Whether ``rows`` (merchants-table rows, -1: no id) are still those of ``table``'s
     ids: one per row, and right on a sample of rows (a table replaced, reordered or
     filtered since it was read fails this)."""
     if rows is None or len(rows) != len(table):
         return False
-    sample = np.arange(0, len(rows), max(1, len(rows) // CHECKED_ROWS))
+    sample = checked_rows(len(rows))
     at, ids = rows[sample], table["merchant_id"].to_numpy(dtype=object)[sample]
     known = merchants.to_numpy(dtype=object)
     if bool((at >= len(known)).any()):

@@ -31,9 +31,7 @@ def test_the_command_line_starts_without_the_data_libraries() -> None:
         "import sys, graphring, graphring.cli; "
         "print(sorted(m for m in ('pandas', 'pyarrow', 'scipy', 'networkx') if m in sys.modules))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    out = _fresh_python(code)
     assert out.strip() == "[]"
 
 
@@ -44,7 +42,12 @@ def test_the_package_modules_are_reachable_from_the_package() -> None:
         "import graphring; print(graphring.config.load_settings().backend, "
         "graphring.pipeline.run_pipeline.__name__, graphring.queries.__name__)"
     )
-    out = subprocess.run(
+    out = _fresh_python(code)
+    assert out.split() == ["memory", "run_pipeline", "graphring.queries"]
+
+
+def _fresh_python(code: str) -> str:
+    """What ``code`` prints in a new interpreter (nothing of graphring imported yet)."""
+    return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.split() == ["memory", "run_pipeline", "graphring.queries"]

@@ -5,6 +5,7 @@ measured in one run; with ring sizes and quality per pattern from the ground tru
     python benchmarks/giant.py --shops 200000 --seed 11 --keep /tmp/giant
     python benchmarks/giant.py --data /tmp/giant/data   # a folder made before (truth beside)
     python benchmarks/giant.py --data D --pythonpath /path/to/other/checkout  # "before"
+    python benchmarks/giant.py --data D --repeat 5   # five pairs, alternated; the median ratio
 
 The plain pass reads the identifier columns, normalizes them with a few vectorised string
 operations, sets aside identifiers held by more than 100 shops, weighs each shared one
@@ -12,6 +13,10 @@ operations, sets aside identifiers held by more than 100 shops, weighs each shar
 (community_multilevel) once over the whole graph: what a team writes in an afternoon.
 `graphring detect` is the whole command (read, validate, normalize, load, link, detect,
 score, leads, run folder with one packet per ring), in a fresh process.
+
+This machine's own speed drifts by a fifth from one minute to the next, and the plain pass
+drifts with it: one pair gives one ratio. ``--repeat N`` measures N pairs (plain pass, then
+``graphring detect``, alternated) and prints every pair's ratio and their median.
 
 Benchmarks never fail on time; they print what they measured, with the load average.
 """
@@ -22,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -198,6 +204,9 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="generate into (and reuse) this folder")
     ap.add_argument("--out", type=Path, help="graphring's run folder (default: a temp one)")
     ap.add_argument("--pythonpath", help="PYTHONPATH for the graphring run (another checkout)")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="pairs to measure, alternated (median ratio)"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = args.data
@@ -210,14 +219,25 @@ def main() -> None:
 
                 write_sample(folder, args.shops, args.seed, sharing=EverydaySharing())
         out = args.out or Path(tmp) / "run"
-        plain = plain_pass(data, args.seed)
-        print("plain pass:", json.dumps(plain), flush=True)
-        ours = graphring_detect(data, out, args.pythonpath)
-        print("graphring detect:", json.dumps(ours), flush=True)
-        print(
-            f"ratio graphring detect / plain pass: {ours['seconds'] / plain['seconds']:.2f} "
-            f"(wall), {ours['cpu_s'] / plain['cpu_s']:.2f} (CPU)"
-        )
+        ratios: list[tuple[float, float]] = []
+        for _ in range(args.repeat):
+            plain = plain_pass(data, args.seed)
+            print("plain pass:", json.dumps(plain), flush=True)
+            ours = graphring_detect(data, out, args.pythonpath)
+            print("graphring detect:", json.dumps(ours), flush=True)
+            ratios.append((ours["seconds"] / plain["seconds"], ours["cpu_s"] / plain["cpu_s"]))
+            print(
+                f"ratio graphring detect / plain pass: {ratios[-1][0]:.2f} (wall), "
+                f"{ratios[-1][1]:.2f} (CPU)  load average {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
+        if len(ratios) > 1:
+            walls = sorted(r[0] for r in ratios)
+            print(
+                f"median ratio of {len(ratios)} pairs: "
+                f"{statistics.median(walls):.2f} (wall; {walls[0]:.2f}-{walls[-1]:.2f}), "
+                f"{statistics.median(r[1] for r in ratios):.2f} (CPU)"
+            )
         truth_file = data.parent / "truth" / "groups.csv"
         if truth_file.exists():
             print("quality:", json.dumps(quality(out, pd.read_csv(truth_file))))

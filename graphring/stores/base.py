@@ -402,15 +402,21 @@ def finish_addresses(raw: pd.DataFrame, keys: Sequence[str] | None = None) -> pd
     for col in ["lat", "lon"]:
         raw[col] = pd.to_numeric(raw[col], errors="coerce").astype("float64")
     raw = raw.sort_values(["key", "address"], kind="stable")
-    return (
-        raw.groupby("key", sort=True, as_index=False).agg(
-            address=("address", "first"),
-            province=("province", "max"),
-            city=("city", "max"),
-            lat=("lat", "mean"),
-            lon=("lon", "mean"),
-        )
-    )[ADDRESS_COLUMNS]
+    # the greatest text of a group is the text of its greatest rank (pandas takes the
+    # greatest of a group's strings by a Python call per group)
+    names: dict[str, np.ndarray] = {}
+    for col in ["province", "city"]:
+        raw[col], names[col] = factorize_sorted(raw[col])
+    out = raw.groupby("key", sort=True, as_index=False).agg(
+        address=("address", "first"),
+        province=("province", "max"),
+        city=("city", "max"),
+        lat=("lat", "mean"),
+        lon=("lon", "mean"),
+    )
+    for col in ["province", "city"]:
+        out[col] = np.asarray(names[col], dtype=object)[out[col].to_numpy()]
+    return out[ADDRESS_COLUMNS]
 
 
 def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

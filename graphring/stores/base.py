@@ -505,7 +505,7 @@ def sort_frame(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     stable Arrow sort (UTF-8 byte order is Python's code point order; missing values
     last), or, when a column is not all text, on the ranks :func:`factorize_sorted` gives."""
     if not all(frame[c].dtype == object for c in by):
-        return frame.sort_values(by, kind="stable").reset_index(drop=True)
+        return frame.sort_values(by, kind="stable", ignore_index=True)
     try:
         text = pa.table({c: pa.array(frame[c].to_numpy(), type=pa.string()) for c in by})
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -517,4 +517,6 @@ def sort_frame(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     else:
         keys = [(c, "ascending") for c in by]
         order = np.asarray(pc.sort_indices(text, sort_keys=keys), dtype=np.int64)
-    return frame.take(order).reset_index(drop=True)
+    out = frame.take(order)
+    out.index = pd.RangeIndex(len(out))  # numbered afresh without copying the rows again
+    return out

@@ -406,23 +406,29 @@ def add_coded_places(
         addr = holdings.loc[is_address, "key"]
         joins = np.flatnonzero(is_address)[addr.isin(to_place.index).to_numpy()]
         place_keys = holdings["key"].iloc[joins].map(to_place).to_numpy()
-    extra = holdings.iloc[joins].assign(kind="place")
-    extra["key"] = place_keys
     shop = codes.shop if codes is not None else sorted_runs(holdings["merchant_id"])
     if shop is None or (codes is not None and bool((shop[1:] < shop[:-1]).any())):
         # not in merchant order: sort the text
+        extra = holdings.iloc[joins].assign(kind="place")
+        extra["key"] = place_keys
         out = pd.concat([holdings, extra], ignore_index=True)
         out = out.sort_values("merchant_id", kind="stable").reset_index(drop=True)
         return out, merges, None
     # in merchant order already: the places go after their shop's holdings, placed by
-    # sorting integers, one column at a time (a million shops' holdings are gigabytes)
+    # sorting integers, one column at a time (a million shops' holdings are gigabytes);
+    # each output row is a holding's row, a place's the row of the address it joins
     order = np.argsort(np.r_[shop, shop[joins]], kind="stable")
-    out = pd.DataFrame(
-        {
-            c: np.concatenate([holdings[c].to_numpy(), extra[c].to_numpy()])[order]
-            for c in holdings.columns
-        }
-    )
+    taken = np.r_[np.arange(len(holdings)), joins][order]
+    at_place = np.flatnonzero(order >= len(holdings))
+    columns: dict[str, np.ndarray] = {}
+    for c in holdings.columns:
+        column = holdings[c].to_numpy()[taken]
+        if c == "kind":
+            column[at_place] = "place"
+        elif c == "key":
+            column[at_place] = place_keys[order[at_place] - len(holdings)]
+        columns[c] = column
+    out = pd.DataFrame(columns)
     if codes is None:
         return out, merges, None
     # "place" among the kinds, in their sorted order; each place a new identifier
@@ -430,13 +436,13 @@ def add_coded_places(
     kind_at = np.searchsorted(kind_names, codes.kind_names).astype(np.int32)
     place_kind = np.int32(np.searchsorted(kind_names, "place"))
     placed = HeldCodes(
-        shop=np.r_[codes.shop, codes.shop[joins]][order],
+        shop=codes.shop[taken],
         shop_names=codes.shop_names,
         kind=np.r_[kind_at[codes.kind], np.full(len(joins), place_kind)][order],
         kind_names=kind_names,
         ident=np.r_[codes.ident, len(codes.key_names) + row_place[joins]][order].astype(np.int32),
         key_names=np.concatenate([codes.key_names, np.asarray(place_names, dtype=object)]),
-        role=np.r_[codes.role, codes.role[joins]][order],
+        role=codes.role[taken],
         role_names=codes.role_names,
     )
     return out, merges, placed

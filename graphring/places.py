@@ -415,20 +415,18 @@ def add_coded_places(
         out = out.sort_values("merchant_id", kind="stable").reset_index(drop=True)
         return out, merges, None
     # in merchant order already: the places go after their shop's holdings, placed by
-    # sorting integers, one column at a time (a million shops' holdings are gigabytes);
-    # each output row is a holding's row, a place's the row of the address it joins
+    # sorting integers (a million shops' holdings are gigabytes); each output row is a
+    # holding's row, a place's the row of the address it joins
     order = np.argsort(np.r_[shop, shop[joins]], kind="stable")
     taken = np.r_[np.arange(len(holdings)), joins][order]
     at_place = np.flatnonzero(order >= len(holdings))
-    columns: dict[str, np.ndarray] = {}
-    for c in holdings.columns:
-        column = holdings[c].to_numpy()[taken]
-        if c == "kind":
-            column[at_place] = "place"
-        elif c == "key":
-            column[at_place] = place_keys[order[at_place] - len(holdings)]
-        columns[c] = column
-    out = pd.DataFrame(columns)
+    source = holdings
+    if not all(isinstance(t, np.dtype) for t in holdings.dtypes):
+        source = pd.DataFrame({c: holdings[c].to_numpy() for c in holdings.columns})
+    out = source.take(taken)  # one copy of the rows, no column held twice
+    out.index = pd.RangeIndex(len(out))
+    out.iloc[at_place, out.columns.get_loc("kind")] = "place"
+    out.iloc[at_place, out.columns.get_loc("key")] = place_keys[order[at_place] - len(holdings)]
     if codes is None:
         return out, merges, None
     # "place" among the kinds, in their sorted order; each place a new identifier

@@ -184,6 +184,9 @@ def test_place_holdings_follow_their_shops_holdings_as_a_stable_sort_puts_them()
     # holdings out of merchant order come out the same way
     shuffled, _ = add_places(holdings.iloc[::-1].reset_index(drop=True))
     assert shuffled["merchant_id"].is_monotonic_increasing
+    # columns of pandas' own text type come out as the text they hold
+    typed = holdings.astype({c: "string" for c in ["merchant_id", "kind", "key", "role"]})
+    pd.testing.assert_frame_equal(add_places(typed)[0], want, check_exact=True)
 
 
 def test_places_matched_beforehand_are_used_only_for_the_same_addresses() -> None:

@@ -249,7 +249,8 @@ def _holders(
     makes per holding is freed on return: at a million shops the holdings are ten million
     rows."""
     if codes is not None:
-        keyed = codes.key_names[codes.ident] != ""
+        # each identifier's key compared once, not once per holding
+        keyed = (codes.key_names != "")[codes.ident]
     else:
         keyed = (holdings["key"] != "").to_numpy()
     every = bool(keyed.all())

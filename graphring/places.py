@@ -83,16 +83,27 @@ def parse_addresses(keys: pd.Series) -> pd.DataFrame:
         out.loc[lat, "room"] = _extract(k, _LATIN_ROOM)["room"].to_numpy()
         b = _extract(k, _LATIN_BUILDING)
         out.loc[lat, "building"] = (b["b1"] + b["b2"]).to_numpy()
-        rest = pc.replace_substring_regex(k, _LATIN_ROOM, " ")
-        rest = pc.replace_substring_regex(rest, _LATIN_BUILDING, " ")
-        rest = pc.utf8_trim_whitespace(pc.replace_substring_regex(rest, r"\s+", " "))
-        st = _extract(rest, _LATIN_STREET)
+        st = _extract(_latin_rest(k), _LATIN_STREET)
         for col in ("number", "name", "stype"):
             out.loc[lat, col] = st[col].to_numpy()
         out.loc[lat, "district"] = st["tail"].str.strip().to_numpy()
     out["street"] = (out["name"] + np.where(cn, "", " ") + out["stype"]).str.strip()
     out["locality"] = (out["province"] + out["city"] + out["district"]).str.strip()
     return out
+
+
+#: Runs of whitespace (RE2's ``\s``) of two or more, and a single whitespace but a space:
+#: replaced by one space, they make what ``\s+`` makes, without rewriting every single
+#: space between two words.
+_SPACES = r"\s\s+|[^\S ]"
+
+
+def _latin_rest(k: pa.Array) -> pa.Array:
+    """Latin addresses with their room and building taken out and their spaces made
+    single (what the street is then found in)."""
+    rest = pc.replace_substring_regex(k, _LATIN_ROOM, " ")
+    rest = pc.replace_substring_regex(rest, _LATIN_BUILDING, " ")
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(rest, _SPACES, " "))
 
 
 def _extract(arr: pa.Array, pattern: str) -> pd.DataFrame:
@@ -216,12 +227,52 @@ def _block_keys(p: pd.DataFrame) -> pd.Series:
 def _locality_numbers(locality: pa.Array) -> np.ndarray:
     """The numbers in each locality, space-separated ("district 28 wuhan" -> "28"); only
     digits and spaces, so they end a block key unambiguously after its last "|"."""
-    return np.asarray(
-        pc.utf8_trim_whitespace(pc.replace_substring_regex(locality, r"\D+", " ")).to_numpy(
-            zero_copy_only=False
-        ),
-        dtype=object,
-    )
+    return np.asarray(_numbers_in(locality).to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _numbers_in(locality: pa.Array) -> pa.Array:
+    """:func:`_locality_numbers` as Arrow text."""
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(locality, r"\D+", " "))
+
+
+def _block_key_text(keys: pd.Series) -> np.ndarray:
+    """The block key (:func:`_block_keys`) of each address of ``keys``; empty for an
+    address without a street and number. A Latin address's block needs only its street
+    number and type and its locality: those are found in Arrow, without the rest of
+    :func:`parse_addresses`' parts (Chinese addresses are parsed whole)."""
+    keys = keys.astype(str)
+    out = np.full(len(keys), "", dtype=object)
+    arr = pa.array(keys.to_numpy(dtype=object), type=pa.string())
+    cn = np.asarray(pc.match_substring_regex(arr, _CJK), dtype=bool)
+    if cn.any():
+        at = np.flatnonzero(cn)
+        p = parse_addresses(keys.iloc[at])
+        ok = ((p["number"] != "") & (p["street"] != "")).to_numpy()
+        if ok.any():
+            out[at[ok]] = _block_keys(p.loc[ok]).to_numpy()
+    at = np.flatnonzero(~cn)
+    if len(at):
+        found = pc.extract_regex(_latin_rest(arr.take(at)), _LATIN_STREET)
+        # a street found has a number, a name and a type; none found: no block
+        ok = np.asarray(found.is_valid(), dtype=bool)
+        if ok.any():
+            found = found.filter(pa.array(ok))
+            tail = found.field("tail").to_numpy(zero_copy_only=False)
+            # the locality as parse_addresses strips it (Python's whitespace)
+            locality = pa.array(
+                pd.Series(tail, dtype=object).str.strip().to_numpy(dtype=object), pa.string()
+            )
+            last = pc.fill_null(pc.extract_regex(locality, r"(?P<w>\S+)$").field("w"), "")
+            key = pc.binary_join_element_wise(
+                "latin",
+                found.field("number"),
+                found.field("stype"),
+                last,
+                _numbers_in(locality),
+                "|",
+            )
+            out[at[ok]] = key.to_numpy(zero_copy_only=False)
+    return out
 
 
 #: Distinct addresses parsed at a time to find their blocks: the parts of every address
@@ -235,10 +286,7 @@ def _block_codes(u: pd.Series) -> np.ndarray:
     only the block keys."""
     keys = np.full(len(u), "", dtype=object)
     for start in range(0, len(u), BLOCK_CHUNK):
-        p = parse_addresses(u.iloc[start : start + BLOCK_CHUNK])
-        ok = ((p["number"] != "") & (p["street"] != "")).to_numpy()
-        if ok.any():
-            keys[start + np.flatnonzero(ok)] = _block_keys(p.loc[ok]).to_numpy()
+        keys[start : start + BLOCK_CHUNK] = _block_key_text(u.iloc[start : start + BLOCK_CHUNK])
     codes, _ = pd.factorize(keys)
     codes[keys == ""] = -1
     return codes
@@ -253,12 +301,7 @@ def place_blocks(keys: pd.Series) -> pd.Series:
     >>> place_blocks(pd.Series(["room 1 12 xinhua road district 3 wuhan", "no street"])).tolist()
     ['latin|12|road|wuhan|3', '']
     """
-    p = parse_addresses(keys)
-    ok = ((p["number"] != "") & (p["street"] != "")).to_numpy()
-    out = pd.Series("", index=keys.index, dtype=object)
-    if ok.any():
-        out[ok] = _block_keys(p.loc[ok]).to_numpy()
-    return out
+    return pd.Series(_block_key_text(keys), index=keys.index, dtype=object)
 
 
 def _places(n: int, m: pd.DataFrame, p: pd.DataFrame) -> np.ndarray:
@@ -363,23 +406,27 @@ def add_coded_places(
         addr = holdings.loc[is_address, "key"]
         joins = np.flatnonzero(is_address)[addr.isin(to_place.index).to_numpy()]
         place_keys = holdings["key"].iloc[joins].map(to_place).to_numpy()
-    extra = holdings.iloc[joins].assign(kind="place")
-    extra["key"] = place_keys
     shop = codes.shop if codes is not None else sorted_runs(holdings["merchant_id"])
     if shop is None or (codes is not None and bool((shop[1:] < shop[:-1]).any())):
         # not in merchant order: sort the text
+        extra = holdings.iloc[joins].assign(kind="place")
+        extra["key"] = place_keys
         out = pd.concat([holdings, extra], ignore_index=True)
         out = out.sort_values("merchant_id", kind="stable").reset_index(drop=True)
         return out, merges, None
     # in merchant order already: the places go after their shop's holdings, placed by
-    # sorting integers, one column at a time (a million shops' holdings are gigabytes)
+    # sorting integers (a million shops' holdings are gigabytes); each output row is a
+    # holding's row, a place's the row of the address it joins
     order = np.argsort(np.r_[shop, shop[joins]], kind="stable")
-    out = pd.DataFrame(
-        {
-            c: np.concatenate([holdings[c].to_numpy(), extra[c].to_numpy()])[order]
-            for c in holdings.columns
-        }
-    )
+    taken = np.r_[np.arange(len(holdings)), joins][order]
+    at_place = np.flatnonzero(order >= len(holdings))
+    source = holdings
+    if not all(isinstance(t, np.dtype) for t in holdings.dtypes):
+        source = pd.DataFrame({c: holdings[c].to_numpy() for c in holdings.columns})
+    out = source.take(taken)  # one copy of the rows, no column held twice
+    out.index = pd.RangeIndex(len(out))
+    out.iloc[at_place, out.columns.get_loc("kind")] = "place"
+    out.iloc[at_place, out.columns.get_loc("key")] = place_keys[order[at_place] - len(holdings)]
     if codes is None:
         return out, merges, None
     # "place" among the kinds, in their sorted order; each place a new identifier
@@ -387,13 +434,13 @@ def add_coded_places(
     kind_at = np.searchsorted(kind_names, codes.kind_names).astype(np.int32)
     place_kind = np.int32(np.searchsorted(kind_names, "place"))
     placed = HeldCodes(
-        shop=np.r_[codes.shop, codes.shop[joins]][order],
+        shop=codes.shop[taken],
         shop_names=codes.shop_names,
         kind=np.r_[kind_at[codes.kind], np.full(len(joins), place_kind)][order],
         kind_names=kind_names,
         ident=np.r_[codes.ident, len(codes.key_names) + row_place[joins]][order].astype(np.int32),
         key_names=np.concatenate([codes.key_names, np.asarray(place_names, dtype=object)]),
-        role=np.r_[codes.role, codes.role[joins]][order],
+        role=codes.role[taken],
         role_names=codes.role_names,
     )
     return out, merges, placed

@@ -250,11 +250,11 @@ def checked_rows(n: int) -> np.ndarray:
 
 def holdings_and_codes(raw: CodedHoldings) -> tuple[pd.DataFrame, HeldCodes]:
     """:func:`finish_holdings` of rows given as codes, and the table's rows as codes
-    (:class:`HeldCodes`). The keys are hashed once (:func:`key_codes`); one Arrow sort of
-    the rows on (shop, kind, key, role) orders them, and rows whose codes are all equal
-    are one holding. Keys are only compared between rows of one shop and kind. Sorting
-    millions of distinct keys, or forking workers that each copy the table, is what made
-    this slow and memory-hungry.
+    (:class:`HeldCodes`). The keys are hashed once (:func:`key_codes`); the rows are
+    ordered on (shop, kind, key, role) (:func:`holding_order`), and rows whose codes are
+    all equal are one holding. Keys are only compared between rows of one shop and kind.
+    Sorting millions of distinct keys, or forking workers that each copy the table, is
+    what made this slow and memory-hungry.
     """
     shop, kind, role_code, key_text = raw.shop, raw.kind, raw.role, raw.key_text
     # a missing id, kind or key: no holding
@@ -262,17 +262,13 @@ def holdings_and_codes(raw: CodedHoldings) -> tuple[pd.DataFrame, HeldCodes]:
     every = bool(ok.all())
     rows = np.flatnonzero(ok)
     key = key_codes(key_text)
-    table = pa.table(
-        {
-            "m": shop if every else shop[rows],
-            "k": kind if every else kind[rows],
-            "key": key_text if every else key_text.take(rows),
-            "r": role_code if every else role_code[rows],
-        }
-    )
-    order = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in ("m", "k", "key", "r")])
-    del table
-    rows = rows[np.asarray(order, dtype=np.int64)]
+    if every:
+        order = holding_order(shop, kind, key_text, key, role_code)
+    else:
+        order = holding_order(
+            shop[rows], kind[rows], key_text.take(rows), key[rows], role_code[rows]
+        )
+    rows = rows[order]
     del order
     m, k, r, c = shop[rows], kind[rows], role_code[rows], key[rows]
     del key
@@ -313,6 +309,65 @@ def holdings_and_codes(raw: CodedHoldings) -> tuple[pd.DataFrame, HeldCodes]:
         role_names=role_names,
     )
     return out, codes
+
+
+#: Sort keys whose combinations stay under this are sorted as one integer.
+ONE_INTEGER = 2.0**62
+
+
+def holding_order(
+    shop: np.ndarray, kind: np.ndarray, text: pa.Array, key: np.ndarray, role: np.ndarray
+) -> np.ndarray:
+    """The rows in the order of their (shop, kind, key text, role); rows equal in all four
+    in any order. ``key``: each row's key as a code (equal codes: equal text,
+    :func:`key_codes`). Keys are only compared between rows of one shop and kind, so only
+    the keys of a (shop, kind) holding two or more are sorted as text; the rows are then
+    ordered by one sort of integers."""
+    n = len(key)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    n_kind = int(kind.max()) + 1
+    n_seg = (int(shop.max()) + 1) * n_kind
+    n_role = int(role.max()) + 2  # -1 (no role) first
+    if n_seg > 4 * n + 1024:  # few shops' codes used: the text sorted by Arrow
+        table = pa.table({"m": shop, "k": kind, "key": text, "r": role})
+        keys = [(c, "ascending") for c in ("m", "k", "key", "r")]
+        return np.asarray(pc.sort_indices(table, sort_keys=keys), dtype=np.int64)
+    seg = shop.astype(np.int64) * n_kind + kind
+    # the (shop, kind) holding two keys or more: a key other than its first row's
+    first_key = np.empty(n_seg, dtype=key.dtype)
+    first_key[seg[::-1]] = key[::-1]
+    several = np.zeros(n_seg, dtype=bool)
+    several[seg[key != first_key[seg]]] = True
+    del first_key
+    compared = several[seg]
+    del several
+    # those keys ranked by their text (UTF-8 byte order is Python's code point order);
+    # a (shop, kind) of one key needs no rank
+    n_key = int(key.max()) + 1
+    holder = np.full(n_key, -1, dtype=np.int64)
+    at = np.flatnonzero(compared)
+    holder[key[at]] = at
+    del at
+    ranked = np.flatnonzero(holder >= 0)
+    by_text = np.asarray(pc.array_sort_indices(text.take(holder[ranked])), dtype=np.int64)
+    del holder
+    give_back_arrow_memory()  # the keys' text taken to be sorted
+    rank = np.zeros(n_key, dtype=np.int64 if n_key >= 2**31 else np.int32)
+    rank[ranked[by_text]] = np.arange(len(ranked))
+    row_rank = np.where(compared, rank[key], 0)
+    del rank, compared
+    if float(n_seg) * (len(ranked) + 1) * n_role < ONE_INTEGER:
+        # one integer per row, made in place (at a million shops each copy is 90 MB)
+        combined = seg
+        combined *= len(ranked) + 1
+        combined += row_rank
+        del row_rank
+        combined *= n_role
+        combined += role
+        combined += 1
+        return np.argsort(combined)
+    return np.lexsort((role, row_rank, seg))
 
 
 def key_codes(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -402,15 +457,21 @@ def finish_addresses(raw: pd.DataFrame, keys: Sequence[str] | None = None) -> pd
     for col in ["lat", "lon"]:
         raw[col] = pd.to_numeric(raw[col], errors="coerce").astype("float64")
     raw = raw.sort_values(["key", "address"], kind="stable")
-    return (
-        raw.groupby("key", sort=True, as_index=False).agg(
-            address=("address", "first"),
-            province=("province", "max"),
-            city=("city", "max"),
-            lat=("lat", "mean"),
-            lon=("lon", "mean"),
-        )
-    )[ADDRESS_COLUMNS]
+    # the greatest text of a group is the text of its greatest rank (pandas takes the
+    # greatest of a group's strings by a Python call per group)
+    names: dict[str, np.ndarray] = {}
+    for col in ["province", "city"]:
+        raw[col], names[col] = factorize_sorted(raw[col])
+    out = raw.groupby("key", sort=True, as_index=False).agg(
+        address=("address", "first"),
+        province=("province", "max"),
+        city=("city", "max"),
+        lat=("lat", "mean"),
+        lon=("lon", "mean"),
+    )
+    for col in ["province", "city"]:
+        out[col] = np.asarray(names[col], dtype=object)[out[col].to_numpy()]
+    return out[ADDRESS_COLUMNS]
 
 
 def factorize_sorted(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -454,7 +515,7 @@ def sort_frame(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     stable Arrow sort (UTF-8 byte order is Python's code point order; missing values
     last), or, when a column is not all text, on the ranks :func:`factorize_sorted` gives."""
     if not all(frame[c].dtype == object for c in by):
-        return frame.sort_values(by, kind="stable").reset_index(drop=True)
+        return frame.sort_values(by, kind="stable", ignore_index=True)
     try:
         text = pa.table({c: pa.array(frame[c].to_numpy(), type=pa.string()) for c in by})
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -466,4 +527,6 @@ def sort_frame(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     else:
         keys = [(c, "ascending") for c in by]
         order = np.asarray(pc.sort_indices(text, sort_keys=keys), dtype=np.int64)
-    return frame.take(order).reset_index(drop=True)
+    out = frame.take(order)
+    out.index = pd.RangeIndex(len(out))  # numbered afresh without copying the rows again
+    return out

@@ -237,3 +237,31 @@ def test_holdings_forgotten_are_derived_again_the_same() -> None:
     assert again is not holdings
     pd.testing.assert_frame_equal(again, holdings, check_exact=True)
     _assert_codes_describe(store.holding_codes(), again)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("shops", [7, 10_000])
+@pytest.mark.parametrize("one_integer", [True, False])
+def test_holding_order_is_the_order_of_shop_kind_key_text_and_role(
+    seed: int, shops: int, one_integer: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Holding rows in (shop, kind, key, role) order, keys as Python orders text, however
+    many shops there are (a few of many: the text sorted whole) and whether the codes
+    make one integer or not."""
+    import pyarrow as pa
+
+    if not one_integer:
+        monkeypatch.setattr(base, "ONE_INTEGER", 0.0)
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    words = ["k1", "k2", "k10", "é", "e", "a\x00", "a", "", "中文", "Z", "k1 ", "\U0001f600"]
+    text = [words[i] for i in rng.integers(0, len(words), n)]
+    shop = rng.integers(0, shops, n).astype(np.int32)
+    shop[rng.integers(0, n)] = rng.integers(0, 3)  # a few shops holding several keys
+    kind = rng.integers(0, 3, n).astype(np.int32)
+    role = rng.integers(-1, 2, n).astype(np.int32)
+    key_text = pa.array(text, pa.string())
+    order = base.holding_order(shop, kind, key_text, base.key_codes(key_text), role)
+    rows = list(zip(shop.tolist(), kind.tolist(), text, role.tolist(), strict=True))
+    assert sorted(order.tolist()) == list(range(n))
+    assert [rows[i] for i in order] == sorted(rows)

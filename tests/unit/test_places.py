@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 import graphring.places as places_module
@@ -182,6 +184,9 @@ def test_place_holdings_follow_their_shops_holdings_as_a_stable_sort_puts_them()
     # holdings out of merchant order come out the same way
     shuffled, _ = add_places(holdings.iloc[::-1].reset_index(drop=True))
     assert shuffled["merchant_id"].is_monotonic_increasing
+    # columns of pandas' own text type come out as the text they hold
+    typed = holdings.astype({c: "string" for c in ["merchant_id", "kind", "key", "role"]})
+    pd.testing.assert_frame_equal(add_places(typed)[0], want, check_exact=True)
 
 
 def test_places_matched_beforehand_are_used_only_for_the_same_addresses() -> None:
@@ -254,3 +259,53 @@ def test_places_added_on_the_stores_codes_are_those_added_on_the_text(seed: int)
         sites = site_holdings(got, shops, hub)
         pd.testing.assert_frame_equal(site_holdings(got, shops, hub, placed), sites)
         assert len(sites) and not sites["key"].isin(hub).any()
+
+
+def _blocks_by_parsing(keys: pd.Series) -> list[str]:
+    """The block of each address as every part parse_addresses finds makes it."""
+    p = parse_addresses(keys)
+    ok = ((p["number"] != "") & (p["street"] != "")).to_numpy()
+    out = np.full(len(keys), "", dtype=object)
+    if ok.any():
+        out[ok] = places_module._block_keys(p.loc[ok]).to_numpy()
+    return out.tolist()
+
+
+def test_blocks_are_those_of_the_parsed_addresses() -> None:
+    rng = np.random.default_rng(5)
+    febrl = address_key(febrl_addresses()[1]).sample(3000, random_state=5).tolist()
+    chinese = [
+        "广东省深圳市南山区人民路166号6栋347室",
+        "深圳市南山区人民路16号",
+        "广东省 深圳市 福田区 深南大道 1003号 3座 12室",
+        "人民路号",
+        "28区 wuhan 5 jiefang road",
+    ]
+    # whitespace Python strips and RE2's \s does not know, runs of it, words of it alone
+    spaces = [" ", "  ", "\t", "\u3000", "\xa0", "\x1c", "\u2003 ", "\n", "\x0b"]
+    pieces = [
+        "room 12",
+        "block 3",
+        "241",
+        "12b",
+        "jianshe",
+        "o'neil",
+        "road",
+        "street",
+        "district 29",
+        "beijing",
+        "2600",
+        "unit",
+        "x",
+    ]
+    messy = [
+        "".join(rng.choice(pieces) + rng.choice(spaces) for _ in range(rng.integers(1, 9)))
+        for _ in range(3000)
+    ]
+    keys = pd.Series([*febrl, *chinese, *messy, "", "no street", "7 a road"], dtype=object)
+    assert places_module.place_blocks(keys).tolist() == _blocks_by_parsing(keys)
+    assert sum(b != "" for b in _blocks_by_parsing(keys)) > 1000
+    # whitespace made single as \s+ -> " " makes it
+    text = pa.array(keys.tolist(), pa.string())
+    single = pc.replace_substring_regex(text, places_module._SPACES, " ")
+    assert single.equals(pc.replace_substring_regex(text, r"\s+", " "))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphring.stores.base import MERCHANT_COLUMNS, Store
+from graphring.stores.base import ADDRESS_COLUMNS, MERCHANT_COLUMNS, Store, finish_addresses
 
 
 class RowsStore(Store):
@@ -115,3 +115,40 @@ def test_a_store_without_a_hook_says_so() -> None:
 
     with pytest.raises(NotImplementedError, match="Empty holds no shops"):
         Empty().merchants()
+
+
+def _addresses_by_pandas(raw: pd.DataFrame) -> pd.DataFrame:
+    """finish_addresses as pandas says it: a group's greatest strings by max."""
+    raw = raw[ADDRESS_COLUMNS].copy()
+    for col in ["province", "city"]:
+        raw[col] = raw[col].fillna("").astype(str)
+    for col in ["lat", "lon"]:
+        raw[col] = pd.to_numeric(raw[col], errors="coerce").astype("float64")
+    raw = raw.sort_values(["key", "address"], kind="stable")
+    return raw.groupby("key", sort=True, as_index=False).agg(
+        address=("address", "first"),
+        province=("province", "max"),
+        city=("city", "max"),
+        lat=("lat", "mean"),
+        lon=("lon", "mean"),
+    )[ADDRESS_COLUMNS]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_finish_addresses_takes_each_keys_greatest_province_and_city(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 60))
+    words = np.array(["", "a", "b", "B", "a\x00", "é", "省", "zz", None, np.nan, 7], dtype=object)
+    pick = lambda: words[rng.integers(0, len(words), n)]  # noqa: E731
+    raw = pd.DataFrame(
+        {
+            "key": np.array(["k1", "k2", "k3", None, "k\x00"], dtype=object)[rng.integers(0, 5, n)],
+            "address": pick(),
+            "province": pick(),
+            "city": pick(),
+            "lat": rng.choice([1.5, np.nan, 2.25, "3", "x"], n),
+            "lon": rng.normal(size=n),
+        }
+    )
+    expected = _addresses_by_pandas(raw)
+    pd.testing.assert_frame_equal(finish_addresses(raw), expected, check_exact=True)

@@ -46,7 +46,7 @@ from graphring.packets.graph import (
 from graphring.packets.pages import asset_bytes, utf8_chunks
 from graphring.packets.ring_page import packet_chunks, provinces_by_ring
 from graphring.packets.share import RingRows, run_rows, shares
-from graphring.parallel import fork_map
+from graphring.parallel import fork_map, frozen_heap
 from graphring.pipeline import RunResult
 from graphring.progress import bar
 from graphring.provenance import PROVENANCE_COLUMNS, provenance_table
@@ -181,7 +181,8 @@ def write_packets(
     workers = max(1, min(result.settings.processes(), len(docs) // PACKETS_PER_PROCESS))
     rows = run_rows(result).of([doc["ring_id"] for doc in docs])
     shared = (result, chain, rows, docs, folder, workers)
-    fork_map(_write_share, shared, shares(docs, workers), workers, meanwhile)
+    with frozen_heap():
+        fork_map(_write_share, shared, shares(docs, workers), workers, meanwhile)
 
 
 #: Below this many rings per extra process, forking costs more than it saves.

@@ -44,7 +44,7 @@ from graphring.packets.graph import (
     vis_data,
 )
 from graphring.packets.pages import asset_bytes, utf8_chunks
-from graphring.packets.ring_page import packet_chunks, provinces_by_ring
+from graphring.packets.ring_page import custody_html, packet_chunks, provinces_by_ring
 from graphring.packets.share import RingRows, run_rows, shares
 from graphring.parallel import fork_map, frozen_heap
 from graphring.pipeline import RunResult
@@ -52,7 +52,7 @@ from graphring.progress import bar
 from graphring.provenance import PROVENANCE_COLUMNS, provenance_table
 from graphring.queries import query
 from graphring.rundir import custody as chain_of_custody
-from graphring.rundir.custody import json_text
+from graphring.rundir.custody import json_text_ending, member_json
 from graphring.schema import (
     LISTING_EVIDENCE_COLUMNS,
 )
@@ -298,6 +298,11 @@ class _PacketSources:
         }
         self.parts = PageParts(**self.frames)
         self.view = query("ring_view")
+        # the same in every packet: made once
+        self.chain_json = member_json(self.chain)
+        self.custody_parts = custody_html(self.chain)
+        self.no_evidence = result.evidence.head(0)
+        self.no_leads = self.leads.head(0)
 
     def write(self, doc: dict[str, Any], folder: Path) -> None:
         result = self.result
@@ -305,8 +310,8 @@ class _PacketSources:
         out = folder / rid
         out.mkdir()
         mem = self.members_by[rid]
-        ev = self.evidence_by.get(rid, result.evidence.head(0))
-        ld = self.leads_by.get(rid, self.leads.head(0))
+        ev = self.evidence_by.get(rid, self.no_evidence)
+        ld = self.leads_by.get(rid, self.no_leads)
         # every file is written from memory and hashed there (not read back)
         files = {
             "members.csv": _put(out / "members.csv", [self.members_csv_by[rid]]),
@@ -332,7 +337,7 @@ class _PacketSources:
         )
         files["ring.cypher"] = _put(out / "ring.cypher", _text([cypher]))
         files = {name: files[name] for name in HASHED_IN_JSON}
-        ring_json = json_text({**doc, "custody": self.chain, "files": dict(files)})
+        ring_json = json_text_ending(doc, {"custody": self.chain_json, "files": member_json(files)})
         files["ring.json"] = _put(out / "ring.json", _text([ring_json]))
         page = packet_chunks(
             result,
@@ -347,6 +352,7 @@ class _PacketSources:
             self.parts.of(rid),
             files=files,
             svg=svg,
+            custody_parts=self.custody_parts,
         )
         files["index.html"] = _put(out / "index.html", _text(page))
         (out / "SHA256SUMS").write_text(

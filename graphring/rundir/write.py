@@ -34,14 +34,14 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def ring_documents(result: RunResult) -> list[dict[str, Any]]:
     """Each ring as rings.json holds it."""
-    members = _by_ring(result.members, "ring_id", lambda m: m)
+    members = _by_ring(result.members[["ring_id", "merchant_id", "core"]], "ring_id", lambda m: m)
     reasons = _by_ring(
-        result.ring_reasons,
+        result.ring_reasons[["ring_id", "points", "text"]],
         "ring_id",
         lambda r: {"points": float(r["points"]), "text": r["text"]},
     )
     evidence = _by_ring(
-        result.evidence,
+        result.evidence[["ring_id", *_EVIDENCE_FIELDS]],
         "ring_id",
         lambda e: {
             "kind": e["kind"],
@@ -54,8 +54,9 @@ def ring_documents(result: RunResult) -> list[dict[str, Any]]:
             "merchants": e["merchant_ids"].split(";"),
         },
     )
+    lead_fields = result.leads[["address", "score", "shipments", "ring_shops"]]
     leads = _by_ring(
-        result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring"),
+        lead_fields.assign(ring=result.leads["rings"].str.split(";")).explode("ring"),
         "ring",
         lambda lead: {
             "address": lead["address"],
@@ -103,10 +104,16 @@ def ring_documents(result: RunResult) -> list[dict[str, Any]]:
     return docs
 
 
+#: The evidence columns rings.json holds.
+_EVIDENCE_FIELDS = ["kind", "key", "roles", "shops_in_ring", "shops_total", "rarity"]
+_EVIDENCE_FIELDS += ["shipments", "merchant_ids"]
+
+
 def _by_ring(
     frame: pd.DataFrame, key: str, make: Callable[[dict[str, Any]], Any]
 ) -> dict[str, list[Any]]:
-    """``make(row)`` for every row, listed by ring in the frame's order."""
+    """``make(row)`` for every row, listed by ring in the frame's order (the frames are
+    cut to the columns ``make`` reads first: each cell is turned into a Python value)."""
     out: dict[str, list[Any]] = {}
     for row in frame.to_dict("records"):
         out.setdefault(row[key], []).append(make(row))

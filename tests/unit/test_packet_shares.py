@@ -78,3 +78,24 @@ def test_a_shares_packets_equal_those_of_every_ring_at_once(
             tmp_path / "whole" / rid, tmp_path / "shares" / rid, names, shallow=False
         )
         assert (same, differ, missing) == (names, [], []), rid
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_rows_of_some_shops_found_by_bisection_equal_those_found_by_lookup(seed: int) -> None:
+    import pandas as pd
+
+    from graphring.packets.share import _of_shops
+
+    rng = np.random.default_rng(seed)
+    names = np.array([f"M{i:03d}" for i in range(40)] + ["é", "m1", ""], dtype=object)
+    ids = rng.choice(names, int(rng.integers(0, 3000)))
+    if seed % 2 == 0:
+        ids = np.sort(ids)  # sorted by shop, as the holdings are
+    if seed == 6 and len(ids):
+        ids[len(ids) // 2] = None  # not all text
+    frame = pd.DataFrame(
+        {"merchant_id": ids, "n": np.arange(len(ids))}, index=3 * np.arange(len(ids))
+    )
+    shops = pd.Index(rng.choice(names, int(rng.integers(0, 4))), dtype=object).unique()
+    want = frame.loc[frame["merchant_id"].isin(shops)]
+    pd.testing.assert_frame_equal(_of_shops(frame, shops), want)

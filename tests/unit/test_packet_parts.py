@@ -79,3 +79,47 @@ def test_highest_first_orders_ties_and_missing_as_pandas_does() -> None:
         values = rng.choice([10.0, 20.0, 20.0, 35.5, np.nan, 90.0], n)
         expected = pd.Series(values).sort_values(ascending=False).index.to_numpy()
         assert highest_first(values).tolist() == expected.tolist()
+
+
+def test_lead_colours_at_once_equal_each_rounded_alone() -> None:
+    from graphring.packets.leadmap import _colour, _colours
+
+    rng = np.random.default_rng(3)
+    # halves of a channel's step (ties of rounding) among random shares
+    shares = np.r_[rng.random(200), np.arange(0, 75) / 74, 0.5, 1.0, 0.0]
+    assert _colours(shares) == [_colour(s) for s in shares]
+
+
+def test_province_names_sit_at_the_projected_mean_of_their_leads() -> None:
+    import math
+    import re
+
+    rng = np.random.default_rng(11)
+    for n in (1, 3, 9, 30):
+        leads = pd.DataFrame(
+            {
+                "address": [f"road {i}" for i in range(n)],
+                "score": rng.choice([10.0, 55.5, 90.0], n),
+                "lat": rng.uniform(20, 30, n),
+                "lon": rng.uniform(100, 120, n),
+                "province": rng.choice(np.array(["Hunan", "Guangdong", "", None], dtype=object), n),
+            }
+        )
+        svg = leads_map_svg(leads)
+        # the projection, as the map draws the leads (lowest score first, then by address)
+        drawn = leads.sort_values(["score", "address"], kind="stable")
+        lat, lon = drawn["lat"].to_numpy(), drawn["lon"].to_numpy()
+        kx = math.cos(math.radians((lat.min() + lat.max()) / 2))
+        span_y = max(lat.max() - lat.min(), 8.0) * 1.25
+        span_x = max((lon.max() - lon.min()) * kx * 1.25, span_y * 900 / 560)
+        unit = 900 / span_x
+        cx, cy = (lon.min() + lon.max()) / 2 * kx, (lat.min() + lat.max()) / 2
+        province = drawn["province"].fillna("").to_numpy(dtype=object)
+        want = []
+        for name in sorted(set(province) - {""}):
+            where = province == name
+            x = (np.array([lon[where].mean()]) * kx - cx) * unit + 450
+            y = (cy - np.array([lat[where].mean()])) * unit + 280
+            want.append(f'<text x="{x[0]:.1f}" y="{y[0] - 16:.1f}">{name}</text>')
+        got = re.findall(r'<text x="[^"]*" y="[^"]*">(?:Hunan|Guangdong)</text>', svg)
+        assert got == want

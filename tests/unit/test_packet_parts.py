@@ -3,6 +3,8 @@ lead map."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -123,3 +125,51 @@ def test_province_names_sit_at_the_projected_mean_of_their_leads() -> None:
             want.append(f'<text x="{x[0]:.1f}" y="{y[0] - 16:.1f}">{name}</text>')
         got = re.findall(r'<text x="[^"]*" y="[^"]*">(?:Hunan|Guangdong)</text>', svg)
         assert got == want
+
+
+def _context_one_row_at_a_time(context: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Node and edge ids of each ring's shops, walking the rows one at a time: each row
+    adds its identifier, its outside shop and the two edges a shop does not have yet."""
+    out: dict[str, dict[str, Any]] = {}
+    rows = context.assign(shop="m:" + context["merchant_id"].astype(str))
+    for r in rows.sort_values(["ring_id", "shop"], kind="stable").itertuples():
+        ident, other = f"i:{r.kind}:{r.key}", f"x:{r.outside}"
+        nodes, edges = out.setdefault(r.ring_id, {}).setdefault(r.shop, ([], []))
+        for node in (ident, other):
+            if node not in nodes:
+                nodes.append(node)
+        for edge in (f"{r.shop}|{ident}", f"{ident}|{other}"):
+            if edge not in edges:
+                edges.append(edge)
+    return out
+
+
+def test_outside_context_made_at_once_equals_one_row_at_a_time() -> None:
+    rng = np.random.default_rng(8)
+    for n in (1, 5, 40, 300):
+        context = pd.DataFrame(
+            {
+                "ring_id": rng.choice(["R-2", "R-1", "R-10"], n),
+                "merchant_id": rng.choice(["M1", "M2", "M3", "M10"], n),
+                "kind": rng.choice(["phone", "address", "device"], n),
+                "key": rng.choice(["k1", "k2", "<k3>"], n),
+                "outside": rng.choice(["X1", "X2", "X3", "X4", "X5"], n),
+                "name": rng.choice(np.array(["Shop", None], dtype=object), n),
+                "risk_score": rng.choice([np.nan, 12.5], n),
+                "outside_ring": rng.choice(np.array(["", None, "R-7"], dtype=object), n),
+            }
+        )
+        made = context_by_ring(context)
+        want = _context_one_row_at_a_time(context)
+        assert list(made) == list(want)
+        for rid, shops in want.items():
+            assert list(made[rid]) == list(shops)
+            for shop, (nodes, edges) in shops.items():
+                assert [x["id"] for x in made[rid][shop]["nodes"]] == nodes
+                assert [(e["id"], e["from"], e["to"]) for e in made[rid][shop]["edges"]] == [
+                    (e, *e.split("|")) for e in edges
+                ]
+                kinds = [x["kind"] for x in made[rid][shop]["nodes"]]
+                assert kinds == [
+                    "outside" if x.startswith("x:") else x.split(":")[1] for x in nodes
+                ]

@@ -60,8 +60,10 @@ def _ring_boxes() -> tuple[np.ndarray, list[tuple[str, str]]]:
     )
     paths = []
     for name, r in rings:
-        xy = np.char.mod("%.2f", np.c_[r[:, 0], -r[:, 1]])
-        paths.append((name, "M" + "L".join(xy[:, 0] + "," + xy[:, 1]) + "Z"))
+        # each point as "%.2f,%.2f" (a Python float formats as numpy's does)
+        lon, lat = r[:, 0].tolist(), (-r[:, 1]).tolist()
+        xy = [f"{x:.2f},{y:.2f}" for x, y in zip(lon, lat, strict=True)]
+        paths.append((name, "M" + "L".join(xy) + "Z"))
     return boxes, paths
 
 

@@ -173,3 +173,14 @@ def test_outside_context_made_at_once_equals_one_row_at_a_time() -> None:
                 assert kinds == [
                     "outside" if x.startswith("x:") else x.split(":")[1] for x in nodes
                 ]
+
+
+def test_country_paths_are_the_outlines_at_two_decimals() -> None:
+    from graphring.packets.leadmap import _ring_boxes, country_outlines
+
+    rings = [(name, r) for name, rs in country_outlines() for r in rs]
+    _, paths = _ring_boxes()
+    assert len(paths) == len(rings)
+    for (name, r), (path_name, path) in zip(rings, paths, strict=True):
+        xy = np.char.mod("%.2f", np.c_[r[:, 0], -r[:, 1]])
+        assert (path_name, path) == (name, "M" + "L".join(xy[:, 0] + "," + xy[:, 1]) + "Z")

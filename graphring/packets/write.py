@@ -160,9 +160,10 @@ def write_packets(
     docs: list[dict[str, Any]],
     folder: Path,
     meanwhile: Callable[[], object] | None = None,
-) -> None:
+) -> dict[str, str]:
     """One packet folder per ring document (as rings.json holds it) under ``folder``;
-    ``meanwhile`` runs here while forked writers write them (else first).
+    ``meanwhile`` runs here while forked writers write them (else first). Gives each
+    packet's seal (:func:`graphring.review.packet_seal`) by ring id, in the docs' order.
 
     Packets are written over ``settings.processes()`` forked processes when there are
     enough rings to pay for it, each taking a share of the rings balanced by their sizes
@@ -173,7 +174,7 @@ def write_packets(
     if not docs:
         if meanwhile is not None:
             meanwhile()
-        return
+        return {}
     # the same chain of custody (and time) in every packet, whichever process writes it
     chain = chain_of_custody.custody(result)
     # read and encoded here, once, not in each forked writer
@@ -182,7 +183,9 @@ def write_packets(
     rows = run_rows(result).of([doc["ring_id"] for doc in docs])
     shared = (result, chain, rows, docs, folder, workers)
     with frozen_heap():
-        fork_map(_write_share, shared, shares(docs, workers), workers, meanwhile)
+        written = fork_map(_write_share, shared, shares(docs, workers), workers, meanwhile)
+    seals = {rid: seal for share in written for rid, seal in share.items()}
+    return {doc["ring_id"]: seals[doc["ring_id"]] for doc in docs}
 
 
 #: Below this many rings per extra process, forking costs more than it saves.
@@ -192,13 +195,15 @@ PACKETS_PER_PROCESS = 50
 def _write_share(
     shared: tuple[RunResult, dict[str, Any], RingRows, list[dict[str, Any]], Path, int],
     share: list[int],
-) -> None:
+) -> dict[str, str]:
     result, chain, rows, every, folder, writers = shared
     docs = [every[i] for i in share]
     sources = _PacketSources(result, chain, [doc["ring_id"] for doc in docs], rows)
     # one bar when one process writes every packet; forked writers would draw over each other
-    for doc in bar(docs, len(docs), "packets") if writers == 1 else docs:
-        sources.write(doc, folder)
+    return {
+        doc["ring_id"]: sources.write(doc, folder)
+        for doc in (bar(docs, len(docs), "packets") if writers == 1 else docs)
+    }
 
 
 class _PacketSources:
@@ -304,7 +309,9 @@ class _PacketSources:
         self.no_evidence = result.evidence.head(0)
         self.no_leads = self.leads.head(0)
 
-    def write(self, doc: dict[str, Any], folder: Path) -> None:
+    def write(self, doc: dict[str, Any], folder: Path) -> str:
+        """Write the packet of ``doc`` under ``folder``; its seal (the SHA-256 of its
+        SHA256SUMS, :func:`graphring.review.packet_seal`)."""
         result = self.result
         rid = doc["ring_id"]
         out = folder / rid
@@ -355,10 +362,9 @@ class _PacketSources:
             custody_parts=self.custody_parts,
         )
         files["index.html"] = _put(out / "index.html", _text(page))
-        (out / "SHA256SUMS").write_text(
-            "".join(f"{digest}  {name}\n" for name, digest in sorted(files.items())),
-            encoding="utf-8",
-        )
+        sums = "".join(f"{digest}  {name}\n" for name, digest in sorted(files.items()))
+        # the packet's seal: the SHA-256 of SHA256SUMS as written
+        return _put(out / "SHA256SUMS", _text([sums]))
 
 
 def _text(chunks: list[str]) -> list[bytes]:

@@ -19,7 +19,6 @@ from graphring.packets.overview import overview_html
 from graphring.packets.write import write_packets
 from graphring.pipeline import RunResult
 from graphring.progress import stage_done
-from graphring.review import packet_seal
 from graphring.rundir.custody import custody, dump_json
 from graphring.rundir.safety import SIGNATURE, staged_dir
 from graphring.services import service_rule
@@ -191,12 +190,9 @@ def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> Non
     if packets:
         started = time.perf_counter()
         # the run's own files are written while forked writers write the packets
-        write_packets(result, docs, folder / "packets", meanwhile=run_files)
+        # each packet's seal comes from its writer (not read back from SHA256SUMS)
+        seals = write_packets(result, docs, folder / "packets", meanwhile=run_files)
         stage_done("packets", time.perf_counter() - started, f"{len(docs)} packets")
-        for doc in docs:
-            seal = packet_seal(folder, doc["ring_id"])
-            if seal:
-                seals[doc["ring_id"]] = seal
     else:
         run_files()
     # written after the packets: run.json and the overview carry each packet's seal

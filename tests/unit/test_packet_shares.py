@@ -14,7 +14,7 @@ from graphring.config import Settings
 from graphring.packets.share import RingRows, run_rows, shares
 from graphring.packets.write import _PacketSources
 from graphring.pipeline import run_pipeline
-from graphring.rundir.custody import custody
+from graphring.rundir.custody import custody, sha256_file
 from graphring.rundir.write import ring_documents
 from graphring.sample import SampleInfo
 
@@ -65,10 +65,11 @@ def test_a_shares_packets_equal_those_of_every_ring_at_once(
     rows = run_rows(result).of([doc["ring_id"] for doc in docs])
     taken = shares(docs, 3)
     assert all(taken)
+    seals = {}
     for share in taken:
         mine = _PacketSources(result, chain, [docs[i]["ring_id"] for i in share], rows)
         for i in share:
-            mine.write(docs[i], tmp_path / "shares")
+            seals[docs[i]["ring_id"]] = mine.write(docs[i], tmp_path / "shares")
     rings = sorted(d["ring_id"] for d in docs)
     assert sorted(p.name for p in (tmp_path / "shares").iterdir()) == rings
     for rid in rings:
@@ -78,6 +79,8 @@ def test_a_shares_packets_equal_those_of_every_ring_at_once(
             tmp_path / "whole" / rid, tmp_path / "shares" / rid, names, shallow=False
         )
         assert (same, differ, missing) == (names, [], []), rid
+        # the seal a writer gives is the one read back from the packet
+        assert seals[rid] == sha256_file(tmp_path / "shares" / rid / "SHA256SUMS")
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -606,21 +606,22 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42)
         "shipment origins; line width = parcels sent</text>",
         '<g stroke="#bbb" stroke-opacity="0.8">',
     ]
+    # each node placed (and its place written) once, not again for each of its edges
+    placed = {node: (sx(p[0]), sy(p[1])) for node, p in pos.items()}
+    written = {node: (f"{x:.1f}", f"{y:.1f}") for node, (x, y) in placed.items()}
     for a, b, attrs in sorted(g.edges(data=True)):
         ships = attrs.get("shipments")
         style = (
             f' stroke="#f5b77a" stroke-width="{1 + math.log2(1 + ships) / 2:.1f}"' if ships else ""
         )
-        out.append(
-            f'<line x1="{sx(pos[a][0]):.1f}" y1="{sy(pos[a][1]):.1f}" '
-            f'x2="{sx(pos[b][0]):.1f}" y2="{sy(pos[b][1]):.1f}"{style}/>'
-        )
+        (ax, ay), (bx, by) = written[a], written[b]
+        out.append(f'<line x1="{ax}" y1="{ay}" x2="{bx}" y2="{by}"{style}/>')
     out.append("</g>")
     labels = n <= 250
     marks: list[str] = []
     texts: list[str] = []
     for node, attrs in sorted(g.nodes(data=True)):
-        x, y = sx(pos[node][0]), sy(pos[node][1])
+        x, y = placed[node]
         r = attrs["size"] / 3
         colour = KIND_COLOURS[attrs["kind"]]
         tip = f"<title>{xml_text(attrs['title'])}</title>"
@@ -633,7 +634,7 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42)
             )
         marks.append(shape)
     if labels:
-        texts = _labels(g, {k: (sx(v[0]), sy(v[1])) for k, v in pos.items()})
+        texts = _labels(g, placed)
     out.extend(marks)
     out.append('<g fill="#333" stroke="white" stroke-width="2.5" paint-order="stroke">')
     out.extend(texts)

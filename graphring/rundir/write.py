@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from graphring.packets.overview import overview_html
+from graphring.packets.overview import overview_html, overview_parts
 from graphring.packets.write import write_packets
 from graphring.pipeline import RunResult
 from graphring.progress import stage_done
@@ -173,6 +173,7 @@ def write_run(
 
 def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> None:
     docs = ring_documents(result)
+    overview: list[tuple[str, str]] = []
 
     def run_files() -> None:
         members = result.members
@@ -185,6 +186,8 @@ def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> Non
         write_sheet_csv(result.leads.drop(columns=["raw_address"]), folder / "leads.csv")
         write_sheet_csv(result.rejects, folder / "rejects.csv")
         dump_json(folder / "rings.json", docs)
+        # the overview but for its rings' seals, made while the packets are written
+        overview.append(overview_parts(result))
 
     seals: dict[str, str] = {}
     if packets:
@@ -197,4 +200,4 @@ def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> Non
         run_files()
     # written after the packets: run.json and the overview carry each packet's seal
     dump_json(folder / "run.json", run_document(result, seals))
-    (folder / "index.html").write_text(overview_html(result, seals), encoding="utf-8")
+    (folder / "index.html").write_text(overview_html(result, seals, overview[0]), encoding="utf-8")

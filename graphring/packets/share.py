@@ -54,6 +54,7 @@ class RingRows:
             nodes = ms.loc[ms["merchant_id"].isin(shops), "node"].unique()
             memberships = ms.loc[ms["node"].isin(nodes)]
             held_by = pd.Index(memberships["merchant_id"].unique())
+        merchants, names = _of_shops_both(self.merchants, self.names, held_by)
         return RingRows(
             members=members,
             evidence=self.evidence.loc[self.evidence["ring_id"].isin(rings)],
@@ -63,8 +64,8 @@ class RingRows:
             listings=_of_shops(self.listings, shops),
             spellings=_of_shops(self.spellings, shops) if self.spellings is not None else None,
             memberships=memberships,
-            merchants=_of_shops(self.merchants, held_by),
-            names=_of_shops(self.names, held_by),
+            merchants=merchants,
+            names=names,
         )
 
 
@@ -91,6 +92,19 @@ def _of_shops(frame: pd.DataFrame, shops: pd.Index) -> pd.DataFrame:
     if at is None:
         return frame.loc[frame["merchant_id"].isin(shops)]
     return frame.take(at)
+
+
+def _of_shops_both(
+    first: pd.DataFrame, second: pd.DataFrame, shops: pd.Index
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_of_shops` of two tables; the shops of the first looked up once for both when
+    the second lists the same shops in the same order (RunResult.merchants and the
+    merchants table do)."""
+    ids, other = first["merchant_id"].to_numpy(), second["merchant_id"].to_numpy()
+    if len(ids) != len(other) or not bool((ids == other).all()):
+        return _of_shops(first, shops), _of_shops(second, shops)
+    keep = first["merchant_id"].isin(shops).to_numpy()
+    return first.loc[keep], second.loc[keep]
 
 
 #: Below one wanted shop per this many rows, rows are found by bisection (:func:`_sorted_runs`).

@@ -102,3 +102,18 @@ def test_rows_of_some_shops_found_by_bisection_equal_those_found_by_lookup(seed:
     shops = pd.Index(rng.choice(names, int(rng.integers(0, 4))), dtype=object).unique()
     want = frame.loc[frame["merchant_id"].isin(shops)]
     pd.testing.assert_frame_equal(_of_shops(frame, shops), want)
+
+
+def test_two_tables_of_the_same_shops_cut_once_equal_each_cut_alone() -> None:
+    import pandas as pd
+
+    from graphring.packets.share import _of_shops, _of_shops_both
+
+    ids = np.array([f"M{i}" for i in range(50)], dtype=object)
+    first = pd.DataFrame({"merchant_id": ids, "risk": np.arange(50.0)})
+    second = pd.DataFrame({"merchant_id": ids, "name": ids + "!"}, index=np.arange(50) + 7)
+    shops = pd.Index(["M3", "M40", "M99"], dtype=object)
+    for other in (second, second.iloc[::-1], second.iloc[1:]):
+        a, b = _of_shops_both(first, other, shops)
+        pd.testing.assert_frame_equal(a, _of_shops(first, shops))
+        pd.testing.assert_frame_equal(b, _of_shops(other, shops))

@@ -26,7 +26,7 @@ def bar_tables(
     column's title. Indexed by the group values, in order of first appearance."""
     keys = frame[group].to_numpy()
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
-    periods = frame[period].astype(object).map(pages.esc).to_numpy(dtype=object)
+    periods = pages.escaped(frame[period].astype(object).tolist())
     rows = "<tr><td>" + pd.Series(periods, dtype=object) + "</td>"
     for i, col in enumerate(columns):
         values = frame[col].to_numpy(dtype="int64")

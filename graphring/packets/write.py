@@ -144,6 +144,11 @@ def _csv_by(frame: pd.DataFrame, by: str, keep_by: bool = True) -> dict[Any, byt
     return csv_cuts(safe, frame[by].to_numpy())
 
 
+def _of_nodes(frame: pd.DataFrame, nodes: pd.Series) -> pd.DataFrame:
+    """The rows of ``frame`` of the graph nodes ``nodes``, in their order."""
+    return frame.loc[frame["node"].isin(nodes.unique())]
+
+
 def _counts(counts: pd.Series, keys: pd.DataFrame) -> np.ndarray:
     """``counts`` (indexed by the columns of ``keys``) for each row of ``keys``, 0 where
     it has none."""
@@ -260,7 +265,8 @@ class _PacketSources:
         context = (
             outside_context(
                 rows.memberships,
-                links.identifiers,
+                # the identifiers these shops' memberships name (of every identifier)
+                _of_nodes(links.identifiers, rows.memberships["node"]),
                 pairs,
                 rows.merchants.merge(rows.names, on="merchant_id"),
             )

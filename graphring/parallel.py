@@ -11,6 +11,7 @@ a lock one of them holds and wait on it for ever.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -61,6 +62,26 @@ def fork_map(
             return list(results)
     finally:
         _SHARED = None
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Around :func:`fork_map`: the objects this process holds when the workers fork are
+    left out of the garbage collector's passes (``gc.freeze``) until the block ends.
+
+    A forked worker's full collections then walk only the objects it made, not every
+    object of a big run again (a few tenths of a second per packet writer at 200k shops),
+    and do not write to the pages it shares with this process. Objects made meanwhile are
+    collected as ever; the frozen ones are collected again after the block. Where objects
+    are frozen already (by the caller), nothing changes."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _call(item: Any) -> Any:

@@ -98,15 +98,31 @@ def site_days(members: pd.DataFrame, shipments: pd.DataFrame) -> pd.DataFrame:
 
 def site_spans(days: pd.DataFrame) -> pd.DataFrame:
     """ring_id, key, first_parcel, last_parcel, days_active from :func:`site_days`."""
-    return (
-        days.groupby(["ring_id", "key"])
-        .agg(
-            first_parcel=("day", "min"),
-            last_parcel=("day", "max"),
-            days_active=("day", "size"),
-        )
-        .reset_index()
+    spans = text_spans(days, ["ring_id", "key"], "day")
+    spans.columns = ["first_parcel", "last_parcel", "days_active"]
+    return spans.reset_index()
+
+
+def text_spans(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """The least and greatest text of ``column`` and the number of rows of each group of
+    ``keys`` (columns min, max, size; indexed by the keys, sorted), as
+    ``groupby(keys)[column].agg(["min", "max", "size"])`` gives them for text (where
+    pandas fails on a missing value, it is skipped here).
+
+    pandas compares text per row in Python; here each distinct text is ranked once (a run
+    has a few hundred days) and the groups take the least and greatest rank."""
+    codes, uniques = pd.factorize(frame[column], sort=True)
+    rank = np.where(codes >= 0, codes, np.nan)
+    spans = (
+        pd.Series(rank, index=frame.index)
+        .groupby([frame[k] for k in keys])
+        .agg(["min", "max", "size"])
     )
+    texts = np.append(np.asarray(uniques, dtype=object), np.nan)
+    for col in ("min", "max"):
+        found = spans[col].to_numpy()
+        spans[col] = texts[np.where(np.isnan(found), len(uniques), found).astype(np.int64)]
+    return spans
 
 
 #: One hop of context per shop: at most this many identifiers it shares outside the ring,

@@ -379,25 +379,84 @@ def context_by_ring(
     )
     # shops in order within each ring, each shop's rows in the table's order
     rows = rows.sort_values(["ring_id", "shop"], kind="stable")
-    found: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
-    for r in rows.itertuples(index=False):
-        nodes, edges = found.setdefault((r.ring_id, r.shop), ({}, {}))
-        if r.ident not in nodes:
-            nodes[r.ident] = _context_node(r.ident, r.label, r.kind, r.ident_title)
-        if r.other not in nodes:
-            nodes[r.other] = _context_node(r.other, r.outside, "outside", r.other_title)
-        for a, b in ((r.shop, r.ident), (r.ident, r.other)):
-            edges.setdefault(f"{a}|{b}", {"id": f"{a}|{b}", "from": a, "to": b, "dashes": True})
-    for (rid, shop), (nodes, edges) in found.items():
+    # each row adds its identifier and outside shop (unless the shop has them already)
+    # and two edges: the first of each per shop is kept, in the order of the rows
+    ring_ids, shops = rows["ring_id"].to_numpy(), rows["shop"].to_numpy()
+    idents, others = rows["ident"].to_numpy(), rows["other"].to_numpy()
+    nodes = _first_per_shop(
+        ring_ids,
+        shops,
+        idents,
+        others,
+        {
+            "label": (rows["label"].to_numpy(), rows["outside"].to_numpy()),
+            "kind": (rows["kind"].to_numpy(), np.full(len(rows), "outside", dtype=object)),
+            "title": (rows["ident_title"].to_numpy(), rows["other_title"].to_numpy()),
+        },
+    )
+    edges = _first_per_shop(
+        ring_ids,
+        shops,
+        shops + "|" + idents,
+        idents + "|" + others,
+        {"from": (shops, idents), "to": (idents, others)},
+    )
+    node_rows = zip(
+        nodes["id"].tolist(),
+        nodes["label"].tolist(),
+        nodes["kind"].tolist(),
+        nodes["title"].tolist(),
+        strict=True,
+    )
+    node_dicts = [_context_node(n, label, kind, title) for n, label, kind, title in node_rows]
+    edge_rows = zip(edges["id"].tolist(), edges["from"].tolist(), edges["to"].tolist(), strict=True)
+    edge_dicts = [{"id": e, "from": a, "to": b, "dashes": True} for e, a, b in edge_rows]
+    node_at, edge_at = _starts(nodes), _starts(edges)
+    for i, (rid, shop) in enumerate(zip(node_at["ring_id"], node_at["shop"], strict=True)):
         out.setdefault(rid, {})[shop] = {
-            "nodes": list(nodes.values()),
-            "edges": list(edges.values()),
+            "nodes": node_dicts[node_at["start"][i] : node_at["start"][i + 1]],
+            "edges": edge_dicts[edge_at["start"][i] : edge_at["start"][i + 1]],
         }
     return out
 
 
+def _first_per_shop(
+    ring_ids: np.ndarray,
+    shops: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    columns: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> pd.DataFrame:
+    """Rows of ring, shop and id: each row's ``first`` id then its ``second`` (with their
+    ``columns``), the first of each id per ring and shop kept, in that order."""
+    n = len(ring_ids)
+    both = pd.DataFrame(
+        {
+            "ring_id": np.repeat(ring_ids, 2),
+            "shop": np.repeat(shops, 2),
+            "id": np.column_stack([first, second]).ravel(),
+            **{name: np.column_stack(pair).ravel() for name, pair in columns.items()},
+        },
+        index=np.arange(2 * n),
+    )
+    return both.loc[~both.duplicated(["ring_id", "shop", "id"])].reset_index(drop=True)
+
+
+def _starts(rows: pd.DataFrame) -> dict[str, list[Any]]:
+    """Each run of one ring and shop in ``rows``: its ring, shop, and where it starts
+    (and, last, where the rows end)."""
+    ring_ids, shops = rows["ring_id"].to_numpy(), rows["shop"].to_numpy()
+    change = np.ones(len(rows), dtype=bool)
+    change[1:] = (ring_ids[1:] != ring_ids[:-1]) | (shops[1:] != shops[:-1])
+    at = np.flatnonzero(change)
+    return {
+        "ring_id": ring_ids[at].tolist(),
+        "shop": shops[at].tolist(),
+        "start": [*at.tolist(), len(rows)],
+    }
+
+
 def _context_node(node: str, label: str, kind: str, title: str) -> dict[str, object]:
-    colour = KIND_COLOURS[kind]
     return {
         "id": node,
         "label": label,
@@ -406,13 +465,20 @@ def _context_node(node: str, label: str, kind: str, title: str) -> dict[str, obj
         "title": title,
         "shape": "dot" if kind == "outside" else "square",
         "size": 10,
-        "color": {
-            "background": colour,
-            "border": colour,
-            "highlight": {"background": colour, "border": "#111"},
-            "hover": {"background": colour, "border": "#111"},
-        },
+        # one colour dict per kind, shared by the nodes (they are written, never changed)
+        "color": _CONTEXT_COLOURS[kind],
     }
+
+
+_CONTEXT_COLOURS = {
+    kind: {
+        "background": colour,
+        "border": colour,
+        "highlight": {"background": colour, "border": "#111"},
+        "hover": {"background": colour, "border": "#111"},
+    }
+    for kind, colour in KIND_COLOURS.items()
+}
 
 
 def left_out(g: nx.Graph) -> dict[str, int]:
@@ -540,21 +606,22 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42)
         "shipment origins; line width = parcels sent</text>",
         '<g stroke="#bbb" stroke-opacity="0.8">',
     ]
+    # each node placed (and its place written) once, not again for each of its edges
+    placed = {node: (sx(p[0]), sy(p[1])) for node, p in pos.items()}
+    written = {node: (f"{x:.1f}", f"{y:.1f}") for node, (x, y) in placed.items()}
     for a, b, attrs in sorted(g.edges(data=True)):
         ships = attrs.get("shipments")
         style = (
             f' stroke="#f5b77a" stroke-width="{1 + math.log2(1 + ships) / 2:.1f}"' if ships else ""
         )
-        out.append(
-            f'<line x1="{sx(pos[a][0]):.1f}" y1="{sy(pos[a][1]):.1f}" '
-            f'x2="{sx(pos[b][0]):.1f}" y2="{sy(pos[b][1]):.1f}"{style}/>'
-        )
+        (ax, ay), (bx, by) = written[a], written[b]
+        out.append(f'<line x1="{ax}" y1="{ay}" x2="{bx}" y2="{by}"{style}/>')
     out.append("</g>")
     labels = n <= 250
     marks: list[str] = []
     texts: list[str] = []
     for node, attrs in sorted(g.nodes(data=True)):
-        x, y = sx(pos[node][0]), sy(pos[node][1])
+        x, y = placed[node]
         r = attrs["size"] / 3
         colour = KIND_COLOURS[attrs["kind"]]
         tip = f"<title>{xml_text(attrs['title'])}</title>"
@@ -567,7 +634,7 @@ def ring_svg(g: nx.Graph, width: int = 1000, height: int = 1150, seed: int = 42)
             )
         marks.append(shape)
     if labels:
-        texts = _labels(g, {k: (sx(v[0]), sy(v[1])) for k, v in pos.items()})
+        texts = _labels(g, placed)
     out.extend(marks)
     out.append('<g fill="#333" stroke="white" stroke-width="2.5" paint-order="stroke">')
     out.extend(texts)

@@ -60,14 +60,25 @@ def _ring_boxes() -> tuple[np.ndarray, list[tuple[str, str]]]:
     )
     paths = []
     for name, r in rings:
-        xy = np.char.mod("%.2f", np.c_[r[:, 0], -r[:, 1]])
-        paths.append((name, "M" + "L".join(xy[:, 0] + "," + xy[:, 1]) + "Z"))
+        # each point as "%.2f,%.2f" (a Python float formats as numpy's does)
+        lon, lat = r[:, 0].tolist(), (-r[:, 1]).tolist()
+        xy = [f"{x:.2f},{y:.2f}" for x, y in zip(lon, lat, strict=True)]
+        paths.append((name, "M" + "L".join(xy) + "Z"))
     return boxes, paths
 
 
 def _colour(share: float) -> str:
     rgb = [round(a + (b - a) * share) for a, b in zip(LOW, HIGH, strict=True)]
     return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+def _colours(shares: np.ndarray) -> list[str]:
+    """:func:`_colour` of each share, its channels rounded at once (half to even, as
+    ``round``)."""
+    if np.isnan(shares).any():
+        return [_colour(s) for s in shares]
+    rgb = np.rint(np.array(LOW) + (np.array(HIGH) - np.array(LOW)) * shares[:, None])
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.astype(np.int64).tolist()]
 
 
 def _text_order(value: object) -> tuple[bool, str]:
@@ -172,20 +183,38 @@ def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> s
     out.append("</g>")
     # each province named at the mean position of its leads
     out.append('<g fill="#555" font-size="13" font-style="italic" text-anchor="middle">')
-    for name in sorted(set(province) - {""}):
-        where = province == name
-        x, y = project(np.array([lon[where].mean()]), np.array([lat[where].mean()]))
-        out.append(f'<text x="{x[0]:.1f}" y="{y[0] - 16:.1f}">{xml_text(name)}</text>')
+    # a province's leads, in their order (as a mask of them picks them)
+    at: dict[str, list[int]] = {}
+    for i, name in enumerate(province.tolist()):
+        if name:
+            at.setdefault(name, []).append(i)
+    for name in sorted(at):
+        # the projection of one point, in the same float arithmetic as project's
+        x = (float(lon[at[name]].mean()) * kx - cx) * unit + width / 2
+        y = (cy - float(lat[at[name]].mean())) * unit + height / 2
+        out.append(f'<text x="{x:.1f}" y="{y - 16:.1f}">{xml_text(name)}</text>')
     out.append("</g>")
     top = max(float(score.max()), 1.0)
     xs, ys = project(lon, lat)
-    for i in range(len(located)):
-        radius = 5 + 9 * score[i] / 100
+    radius = 5 + 9 * score / 100
+    colours = _colours(score / top)
+    for x, y, r, colour, label, s, n, la, lo in zip(
+        xs.tolist(),
+        ys.tolist(),
+        radius.tolist(),
+        colours,
+        labels,
+        score.tolist(),
+        ships.tolist(),
+        lat.tolist(),
+        lon.tolist(),
+        strict=True,
+    ):
         out.append(
-            f'<circle class="lead" cx="{xs[i]:.1f}" cy="{ys[i]:.1f}" r="{radius:.1f}" '
-            f'fill="{_colour(score[i] / top)}" stroke="#400" stroke-width="1">'
-            f"<title>{xml_text(labels[i])}\nscore {score[i]:g}, {int(ships[i])} parcels from "
-            f"this ring, {lat[i]:.4f}, {lon[i]:.4f}</title></circle>"
+            f'<circle class="lead" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" '
+            f'fill="{colour}" stroke="#400" stroke-width="1">'
+            f"<title>{xml_text(label)}\nscore {s:g}, {int(n)} parcels from "
+            f"this ring, {la:.4f}, {lo:.4f}</title></circle>"
         )
     out.append('<g fill="#222" stroke="white" stroke-width="3" paint-order="stroke">')
     placed: list[tuple[float, float]] = []

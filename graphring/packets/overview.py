@@ -23,18 +23,25 @@ _TOC = (
 )
 
 
-def overview_html(result: RunResult, seals: dict[str, str] | None = None) -> str:
+def overview_html(
+    result: RunResult,
+    seals: dict[str, str] | None = None,
+    parts: tuple[str, str] | None = None,
+) -> str:
     """The run's front page: summary, rings by score (linked to packets) with their
-    decisions and packet seals, leads. ``seals``: ring id -> SHA-256 of its SHA256SUMS."""
-    body = (
-        _TOC
-        + f'<section id="summary"><h2>Run summary</h2>{_summary(result)}</section>'
-        + _rings_section(result, seals or {})
-        + _leads_section(result)
-        + _set_aside_sections(result)
-        + _inputs_section(result)
-    )
+    decisions and packet seals, leads. ``seals``: ring id -> SHA-256 of its SHA256SUMS;
+    ``parts``: :func:`overview_parts` of ``result``, made before the seals are known."""
+    before, after = parts if parts is not None else overview_parts(result)
+    body = before + _rings_section(result, seals or {}) + after
     return pages.page("graphring run overview", f"run {result.run_id}", body)
+
+
+def overview_parts(result: RunResult) -> tuple[str, str]:
+    """The front page's body before and after its rings (which carry the packets' seals):
+    made while the packets are written."""
+    before = _TOC + f'<section id="summary"><h2>Run summary</h2>{_summary(result)}</section>'
+    after = _leads_section(result) + _set_aside_sections(result) + _inputs_section(result)
+    return before, after
 
 
 def _summary(result: RunResult) -> str:

@@ -469,6 +469,11 @@ def _texts(values: pd.Series) -> list[str]:
         return [str(v) for v in values.to_numpy().tolist()]
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         return [_float_text(v) for v in values.to_numpy().tolist()]
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        # each distinct time formatted once (shops open on a few thousand days)
+        codes, uniques = pd.factorize(values.to_numpy())
+        times = [esc(fmt(t)) for t in pd.DatetimeIndex(uniques)] + [""]
+        return [times[c] for c in codes.tolist()]
     objects = values.to_numpy(dtype=object)
     texts = _string_texts(objects.tolist())
     return texts if texts is not None else [esc(fmt(v)) for v in objects]
@@ -498,6 +503,15 @@ def _string_texts(values: list[Any]) -> list[str] | None:
     if joined.count(_JOIN) != len(texts) - 1:
         return None
     return html.escape(joined, quote=True).split(_JOIN)
+
+
+def escaped(values: list[Any]) -> list[str]:
+    """:func:`esc` of every value, text escaped at once (:func:`_string_texts`; but esc
+    shows NaT as its name)."""
+    if any(v is pd.NaT for v in values if type(v) is not str):
+        return [esc(v) for v in values]
+    texts = _string_texts(values)
+    return texts if texts is not None else [esc(v) for v in values]
 
 
 def _is_missing(value: Any) -> bool:

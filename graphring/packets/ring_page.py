@@ -40,6 +40,7 @@ def packet_chunks(
     parts: dict[str, str],
     files: dict[str, str] | None = None,
     svg: str = "",
+    custody_parts: tuple[str, str] | None = None,
 ) -> list[str]:
     """One ring's page in pieces (:func:`graphring.packets.pages.page_chunks`).
 
@@ -48,7 +49,8 @@ def packet_chunks(
     (:func:`provinces_by_ring`); ``parts`` the page's tables and timeline as
     :func:`page_parts` makes them, made for every ring at once
     (:mod:`graphring.packets.batch`); ``files`` maps the packet's files to their SHA-256;
-    ``svg`` is the graph for print."""
+    ``svg`` is the graph for print; ``custody_parts``: :func:`custody_html` of ``custody``
+    (the same on every page of a run: made once by the writer)."""
     rid = doc["ring_id"]
     decision_html = _decision(doc)
     sections = [
@@ -71,7 +73,7 @@ def packet_chunks(
         _listings_section(parts["listings"], len(listings)),
         _timeline_section(parts["timeline"], parts["days"]),
         _decisions_section(rid, doc, decision_html),
-        _custody_section(custody, files),
+        _custody_section(custody, files, custody_parts),
     ]
     return pages.page_chunks(
         f"Ring {rid}",
@@ -305,20 +307,33 @@ def _decisions_section(rid: str, doc: dict[str, Any], decision_html: str) -> str
 {_excluded(doc)}</section>"""
 
 
-def _custody_section(custody: dict[str, Any], files: dict[str, str] | None) -> str:
-    """Who made the packet, from which input files, its files' SHA-256 and the parameters."""
+def _custody_section(
+    custody: dict[str, Any],
+    files: dict[str, str] | None,
+    around: tuple[str, str] | None = None,
+) -> str:
+    """Who made the packet, from which input files, its files' SHA-256 and the parameters
+    (``around``: :func:`custody_html` of ``custody``, made once for every page)."""
+    esc = pages.esc
+    before, after = around if around is not None else custody_html(custody)
+    file_rows = "".join(
+        f"<tr><td><a href='{esc(name)}'>{esc(name)}</a></td>"
+        f"<td><code>{esc(digest)}</code></td></tr>"
+        for name, digest in (files or {}).items()
+    )
+    return before + file_rows + after
+
+
+def custody_html(custody: dict[str, Any]) -> tuple[str, str]:
+    """The chain-of-custody section of a page before and after its rows of the packet's
+    files: the same on every page of a run."""
     esc = pages.esc
     inputs = "".join(
         f"<tr><td>{esc(k)}</td><td>{esc(v['file'])}</td><td class='num'>{esc(v['rows'])}</td>"
         f"<td><code>{esc(v['sha256'])}</code></td></tr>"
         for k, v in custody["inputs"].items()
     )
-    file_rows = "".join(
-        f"<tr><td><a href='{esc(name)}'>{esc(name)}</a></td>"
-        f"<td><code>{esc(digest)}</code></td></tr>"
-        for name, digest in (files or {}).items()
-    )
-    return f"""<section id="custody"><h2>Chain of custody</h2>
+    before = f"""<section id="custody"><h2>Chain of custody</h2>
 {
         pages.kv(
             [
@@ -337,9 +352,11 @@ SHA256SUMS itself, is kept outside it: in the run's run.json and overview, and i
 workspace's cases.jsonl with every decision.</p>
 <p id="seal" class="seal">seal: see run.json (packet_seals)</p>
 <table id="files"><thead><tr><th>file</th><th>SHA-256</th></tr></thead>
-<tbody>{file_rows}</tbody></table>
+<tbody>"""
+    after = f"""</tbody></table>
 <h3>Parameters</h3><pre>{esc(json.dumps(custody["parameters"], indent=1, sort_keys=True))}</pre>
 </section>"""
+    return before, after
 
 
 def _timeline(counts: pd.DataFrame | None) -> str:

@@ -54,6 +54,7 @@ class RingRows:
             nodes = ms.loc[ms["merchant_id"].isin(shops), "node"].unique()
             memberships = ms.loc[ms["node"].isin(nodes)]
             held_by = pd.Index(memberships["merchant_id"].unique())
+        merchants, names = _of_shops_both(self.merchants, self.names, held_by)
         return RingRows(
             members=members,
             evidence=self.evidence.loc[self.evidence["ring_id"].isin(rings)],
@@ -63,8 +64,8 @@ class RingRows:
             listings=_of_shops(self.listings, shops),
             spellings=_of_shops(self.spellings, shops) if self.spellings is not None else None,
             memberships=memberships,
-            merchants=_of_shops(self.merchants, held_by),
-            names=_of_shops(self.names, held_by),
+            merchants=merchants,
+            names=names,
         )
 
 
@@ -86,7 +87,53 @@ def run_rows(result: RunResult) -> RingRows:
 
 
 def _of_shops(frame: pd.DataFrame, shops: pd.Index) -> pd.DataFrame:
-    return frame.loc[frame["merchant_id"].isin(shops)]
+    """The rows of ``frame`` whose shop is one of ``shops``, in their order."""
+    at = _sorted_runs(frame["merchant_id"].to_numpy(), shops.to_numpy())
+    if at is None:
+        return frame.loc[frame["merchant_id"].isin(shops)]
+    return frame.take(at)
+
+
+def _of_shops_both(
+    first: pd.DataFrame, second: pd.DataFrame, shops: pd.Index
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_of_shops` of two tables; the shops of the first looked up once for both when
+    the second lists the same shops in the same order (RunResult.merchants and the
+    merchants table do)."""
+    ids, other = first["merchant_id"].to_numpy(), second["merchant_id"].to_numpy()
+    if len(ids) != len(other) or not bool((ids == other).all()):
+        return _of_shops(first, shops), _of_shops(second, shops)
+    keep = first["merchant_id"].isin(shops).to_numpy()
+    return first.loc[keep], second.loc[keep]
+
+
+#: Below one wanted shop per this many rows, rows are found by bisection (:func:`_sorted_runs`).
+_BISECT_EVERY = 64
+
+
+def _sorted_runs(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray | None:
+    """The positions of the ``ids`` equal to one of ``wanted``, ascending, found by
+    bisection when ``ids`` ascend and both are text (the holdings come sorted by shop: a
+    few thousand ring shops are looked up without hashing the shop of each of millions
+    of rows); None otherwise."""
+    # two bisections of each wanted id against one hash lookup of each row
+    if ids.dtype != object or wanted.dtype != object or len(wanted) * _BISECT_EVERY > len(ids):
+        return None
+    try:
+        # most tables that are not sorted show it in their first rows
+        head = ids[:1024]
+        if not bool((head[1:] >= head[:-1]).all()) or not bool((ids[1:] >= ids[:-1]).all()):
+            return None
+        if not all(type(v) is str for v in wanted):
+            return None
+        want = np.unique(wanted)
+        lo = np.searchsorted(ids, want, side="left")
+        hi = np.searchsorted(ids, want, side="right")
+    except TypeError:  # values that are not all text
+        return None
+    lengths = hi - lo
+    starts = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
+    return starts + np.arange(int(lengths.sum()))
 
 
 def shares(docs: Sequence[dict[str, Any]], processes: int) -> list[list[int]]:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from graphring.packets import pages
+from graphring.packets.case import text_spans
 
 NO_DATES = '<p class="muted">no dates in the data</p>'
 
@@ -25,7 +26,7 @@ def bar_tables(
     column's title. Indexed by the group values, in order of first appearance."""
     keys = frame[group].to_numpy()
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
-    periods = frame[period].astype(object).map(pages.esc).to_numpy(dtype=object)
+    periods = pages.escaped(frame[period].astype(object).tolist())
     rows = "<tr><td>" + pd.Series(periods, dtype=object) + "</td>"
     for i, col in enumerate(columns):
         values = frame[col].to_numpy(dtype="int64")
@@ -113,7 +114,7 @@ def site_days_by_ring(
         return {}
     totals = days.groupby(["ring_id", "key"], sort=True)["parcels"].agg(["sum", "size"])
     totals = totals.reset_index().rename(columns={"sum": "total", "size": "n_days"})
-    first = days.groupby(["ring_id", "key"], sort=True)["day"].agg(["min", "max"])
+    first = text_spans(days, ["ring_id", "key"], "day")[["min", "max"]]
     totals = totals.join(first, on=["ring_id", "key"])
     # busiest first within a ring, ties in the order of the site's key
     totals = totals.sort_values(["ring_id", "total"], ascending=[True, False], kind="stable")

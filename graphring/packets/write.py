@@ -44,15 +44,15 @@ from graphring.packets.graph import (
     vis_data,
 )
 from graphring.packets.pages import asset_bytes, utf8_chunks
-from graphring.packets.ring_page import packet_chunks, provinces_by_ring
+from graphring.packets.ring_page import custody_html, packet_chunks, provinces_by_ring
 from graphring.packets.share import RingRows, run_rows, shares
-from graphring.parallel import fork_map
+from graphring.parallel import fork_map, frozen_heap
 from graphring.pipeline import RunResult
 from graphring.progress import bar
 from graphring.provenance import PROVENANCE_COLUMNS, provenance_table
 from graphring.queries import query
 from graphring.rundir import custody as chain_of_custody
-from graphring.rundir.custody import json_text
+from graphring.rundir.custody import json_text_ending, member_json
 from graphring.schema import (
     LISTING_EVIDENCE_COLUMNS,
 )
@@ -144,6 +144,11 @@ def _csv_by(frame: pd.DataFrame, by: str, keep_by: bool = True) -> dict[Any, byt
     return csv_cuts(safe, frame[by].to_numpy())
 
 
+def _of_nodes(frame: pd.DataFrame, nodes: pd.Series) -> pd.DataFrame:
+    """The rows of ``frame`` of the graph nodes ``nodes``, in their order."""
+    return frame.loc[frame["node"].isin(nodes.unique())]
+
+
 def _counts(counts: pd.Series, keys: pd.DataFrame) -> np.ndarray:
     """``counts`` (indexed by the columns of ``keys``) for each row of ``keys``, 0 where
     it has none."""
@@ -160,9 +165,10 @@ def write_packets(
     docs: list[dict[str, Any]],
     folder: Path,
     meanwhile: Callable[[], object] | None = None,
-) -> None:
+) -> dict[str, str]:
     """One packet folder per ring document (as rings.json holds it) under ``folder``;
-    ``meanwhile`` runs here while forked writers write them (else first).
+    ``meanwhile`` runs here while forked writers write them (else first). Gives each
+    packet's seal (:func:`graphring.review.packet_seal`) by ring id, in the docs' order.
 
     Packets are written over ``settings.processes()`` forked processes when there are
     enough rings to pay for it, each taking a share of the rings balanced by their sizes
@@ -173,7 +179,7 @@ def write_packets(
     if not docs:
         if meanwhile is not None:
             meanwhile()
-        return
+        return {}
     # the same chain of custody (and time) in every packet, whichever process writes it
     chain = chain_of_custody.custody(result)
     # read and encoded here, once, not in each forked writer
@@ -181,7 +187,10 @@ def write_packets(
     workers = max(1, min(result.settings.processes(), len(docs) // PACKETS_PER_PROCESS))
     rows = run_rows(result).of([doc["ring_id"] for doc in docs])
     shared = (result, chain, rows, docs, folder, workers)
-    fork_map(_write_share, shared, shares(docs, workers), workers, meanwhile)
+    with frozen_heap():
+        written = fork_map(_write_share, shared, shares(docs, workers), workers, meanwhile)
+    seals = {rid: seal for share in written for rid, seal in share.items()}
+    return {doc["ring_id"]: seals[doc["ring_id"]] for doc in docs}
 
 
 #: Below this many rings per extra process, forking costs more than it saves.
@@ -191,13 +200,15 @@ PACKETS_PER_PROCESS = 50
 def _write_share(
     shared: tuple[RunResult, dict[str, Any], RingRows, list[dict[str, Any]], Path, int],
     share: list[int],
-) -> None:
+) -> dict[str, str]:
     result, chain, rows, every, folder, writers = shared
     docs = [every[i] for i in share]
     sources = _PacketSources(result, chain, [doc["ring_id"] for doc in docs], rows)
     # one bar when one process writes every packet; forked writers would draw over each other
-    for doc in bar(docs, len(docs), "packets") if writers == 1 else docs:
-        sources.write(doc, folder)
+    return {
+        doc["ring_id"]: sources.write(doc, folder)
+        for doc in (bar(docs, len(docs), "packets") if writers == 1 else docs)
+    }
 
 
 class _PacketSources:
@@ -254,7 +265,8 @@ class _PacketSources:
         context = (
             outside_context(
                 rows.memberships,
-                links.identifiers,
+                # the identifiers these shops' memberships name (of every identifier)
+                _of_nodes(links.identifiers, rows.memberships["node"]),
                 pairs,
                 rows.merchants.merge(rows.names, on="merchant_id"),
             )
@@ -297,15 +309,22 @@ class _PacketSources:
         }
         self.parts = PageParts(**self.frames)
         self.view = query("ring_view")
+        # the same in every packet: made once
+        self.chain_json = member_json(self.chain)
+        self.custody_parts = custody_html(self.chain)
+        self.no_evidence = result.evidence.head(0)
+        self.no_leads = self.leads.head(0)
 
-    def write(self, doc: dict[str, Any], folder: Path) -> None:
+    def write(self, doc: dict[str, Any], folder: Path) -> str:
+        """Write the packet of ``doc`` under ``folder``; its seal (the SHA-256 of its
+        SHA256SUMS, :func:`graphring.review.packet_seal`)."""
         result = self.result
         rid = doc["ring_id"]
         out = folder / rid
         out.mkdir()
         mem = self.members_by[rid]
-        ev = self.evidence_by.get(rid, result.evidence.head(0))
-        ld = self.leads_by.get(rid, self.leads.head(0))
+        ev = self.evidence_by.get(rid, self.no_evidence)
+        ld = self.leads_by.get(rid, self.no_leads)
         # every file is written from memory and hashed there (not read back)
         files = {
             "members.csv": _put(out / "members.csv", [self.members_csv_by[rid]]),
@@ -331,7 +350,7 @@ class _PacketSources:
         )
         files["ring.cypher"] = _put(out / "ring.cypher", _text([cypher]))
         files = {name: files[name] for name in HASHED_IN_JSON}
-        ring_json = json_text({**doc, "custody": self.chain, "files": dict(files)})
+        ring_json = json_text_ending(doc, {"custody": self.chain_json, "files": member_json(files)})
         files["ring.json"] = _put(out / "ring.json", _text([ring_json]))
         page = packet_chunks(
             result,
@@ -346,12 +365,12 @@ class _PacketSources:
             self.parts.of(rid),
             files=files,
             svg=svg,
+            custody_parts=self.custody_parts,
         )
         files["index.html"] = _put(out / "index.html", _text(page))
-        (out / "SHA256SUMS").write_text(
-            "".join(f"{digest}  {name}\n" for name, digest in sorted(files.items())),
-            encoding="utf-8",
-        )
+        sums = "".join(f"{digest}  {name}\n" for name, digest in sorted(files.items()))
+        # the packet's seal: the SHA-256 of SHA256SUMS as written
+        return _put(out / "SHA256SUMS", _text([sums]))
 
 
 def _text(chunks: list[str]) -> list[bytes]:

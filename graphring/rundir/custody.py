@@ -44,6 +44,25 @@ def json_text(data: Any) -> str:
     )
 
 
+def json_text_ending(data: dict[str, Any], ending: dict[str, str]) -> str:
+    """``json_text({**data, **values})`` where ``ending`` holds the JSON of each of
+    ``values`` (:func:`member_json`), keys not in ``data``: a value the same in many files
+    (a packet's chain of custody) is written as JSON once, not again in each."""
+    if not data or any(key in data for key in ending):
+        raise ValueError("data must be a non-empty object without the keys of ending")
+    head = json_text(data)[: -len("\n}\n")]
+    tail = "".join(
+        f",\n  {json.dumps(key, ensure_ascii=False)}: {text}" for key, text in ending.items()
+    )
+    return head + tail + "\n}\n"
+
+
+def member_json(value: Any) -> str:
+    """``value``'s JSON as :func:`json_text` writes it as a member of an object (one level
+    of indentation in), for :func:`json_text_ending`."""
+    return json_text(value)[:-1].replace("\n", "\n  ")
+
+
 def sha256_file(path: Path) -> str:
     """The SHA-256 of a file's bytes, read a megabyte at a time."""
     digest = hashlib.sha256()

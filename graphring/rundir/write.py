@@ -15,11 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from graphring.packets.overview import overview_html
+from graphring.packets.overview import overview_html, overview_parts
 from graphring.packets.write import write_packets
 from graphring.pipeline import RunResult
 from graphring.progress import stage_done
-from graphring.review import packet_seal
 from graphring.rundir.custody import custody, dump_json
 from graphring.rundir.safety import SIGNATURE, staged_dir
 from graphring.services import service_rule
@@ -34,14 +33,14 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def ring_documents(result: RunResult) -> list[dict[str, Any]]:
     """Each ring as rings.json holds it."""
-    members = _by_ring(result.members, "ring_id", lambda m: m)
+    members = _by_ring(result.members[["ring_id", "merchant_id", "core"]], "ring_id", lambda m: m)
     reasons = _by_ring(
-        result.ring_reasons,
+        result.ring_reasons[["ring_id", "points", "text"]],
         "ring_id",
         lambda r: {"points": float(r["points"]), "text": r["text"]},
     )
     evidence = _by_ring(
-        result.evidence,
+        result.evidence[["ring_id", *_EVIDENCE_FIELDS]],
         "ring_id",
         lambda e: {
             "kind": e["kind"],
@@ -54,8 +53,9 @@ def ring_documents(result: RunResult) -> list[dict[str, Any]]:
             "merchants": e["merchant_ids"].split(";"),
         },
     )
+    lead_fields = result.leads[["address", "score", "shipments", "ring_shops"]]
     leads = _by_ring(
-        result.leads.assign(ring=result.leads["rings"].str.split(";")).explode("ring"),
+        lead_fields.assign(ring=result.leads["rings"].str.split(";")).explode("ring"),
         "ring",
         lambda lead: {
             "address": lead["address"],
@@ -103,10 +103,16 @@ def ring_documents(result: RunResult) -> list[dict[str, Any]]:
     return docs
 
 
+#: The evidence columns rings.json holds.
+_EVIDENCE_FIELDS = ["kind", "key", "roles", "shops_in_ring", "shops_total", "rarity"]
+_EVIDENCE_FIELDS += ["shipments", "merchant_ids"]
+
+
 def _by_ring(
     frame: pd.DataFrame, key: str, make: Callable[[dict[str, Any]], Any]
 ) -> dict[str, list[Any]]:
-    """``make(row)`` for every row, listed by ring in the frame's order."""
+    """``make(row)`` for every row, listed by ring in the frame's order (the frames are
+    cut to the columns ``make`` reads first: each cell is turned into a Python value)."""
     out: dict[str, list[Any]] = {}
     for row in frame.to_dict("records"):
         out.setdefault(row[key], []).append(make(row))
@@ -167,6 +173,7 @@ def write_run(
 
 def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> None:
     docs = ring_documents(result)
+    overview: list[tuple[str, str]] = []
 
     def run_files() -> None:
         members = result.members
@@ -179,19 +186,18 @@ def write_run_into(result: RunResult, folder: Path, packets: bool = True) -> Non
         write_sheet_csv(result.leads.drop(columns=["raw_address"]), folder / "leads.csv")
         write_sheet_csv(result.rejects, folder / "rejects.csv")
         dump_json(folder / "rings.json", docs)
+        # the overview but for its rings' seals, made while the packets are written
+        overview.append(overview_parts(result))
 
     seals: dict[str, str] = {}
     if packets:
         started = time.perf_counter()
         # the run's own files are written while forked writers write the packets
-        write_packets(result, docs, folder / "packets", meanwhile=run_files)
+        # each packet's seal comes from its writer (not read back from SHA256SUMS)
+        seals = write_packets(result, docs, folder / "packets", meanwhile=run_files)
         stage_done("packets", time.perf_counter() - started, f"{len(docs)} packets")
-        for doc in docs:
-            seal = packet_seal(folder, doc["ring_id"])
-            if seal:
-                seals[doc["ring_id"]] = seal
     else:
         run_files()
     # written after the packets: run.json and the overview carry each packet's seal
     dump_json(folder / "run.json", run_document(result, seals))
-    (folder / "index.html").write_text(overview_html(result, seals), encoding="utf-8")
+    (folder / "index.html").write_text(overview_html(result, seals, overview[0]), encoding="utf-8")

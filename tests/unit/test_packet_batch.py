@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from graphring.packets import ring_page
+from graphring.packets.case import text_spans
 from graphring.packets.timeline import site_days_by_ring, timelines
 from graphring.sheets import FORMULA_START, _starts_like_formula, csv_cuts, sheet_safe
 
@@ -116,6 +117,22 @@ def test_site_days_equal_each_ring_page_part(seed: int) -> None:
         days.loc[days["ring_id"] == "R-1"],
         leads.loc[leads["ring"] == "R-1"].drop(columns="raw_address"),
     )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_text_spans_equal_pandas_min_max_of_text(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 60))
+    texts = np.array(["2022-01-02", "2021-12-31", "b", "B", "é", "", " z", "a\x00"], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "ring_id": rng.choice(np.array(["R-2", "R-1", None], dtype=object), n),
+            "key": rng.choice(["road 1", "<b>"], n),
+            "day": rng.choice(texts, n),
+        }
+    )
+    want = frame.groupby(["ring_id", "key"])["day"].agg(["min", "max", "size"])
+    pd.testing.assert_frame_equal(text_spans(frame, ["ring_id", "key"], "day"), want)
 
 
 #: Cells of every kind a text column can hold: formula-like text, plain numbers, other

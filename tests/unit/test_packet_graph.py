@@ -81,6 +81,33 @@ def test_ring_svg_is_the_same_picture_every_time() -> None:
     assert ring_svg(g) == ring_svg(nx.Graph(g))
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_ring_svg_lines_join_the_marks_of_their_nodes(seed: int) -> None:
+    import re
+
+    g = _ring_like(seed)
+    nx.set_node_attributes(g, {n: "shop" if n.startswith("m:") else "phone" for n in g}, "kind")
+    nx.set_node_attributes(g, {n: 6.0 + len(n) for n in g}, "size")
+    nx.set_node_attributes(g, {n: n for n in g}, "label")
+    nx.set_node_attributes(g, {n: f"<{n}>" for n in g}, "title")
+    svg = ring_svg(g)
+    centres = {}
+    for cx, cy, title in re.findall(r'<circle cx="([^"]+)" cy="([^"]+)"[^>]*><title>([^<]*)<', svg):
+        centres[title] = (float(cx), float(cy))
+    for x, y, w, title in re.findall(
+        r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)"[^>]*><title>([^<]*)<', svg
+    ):
+        centres[title] = (float(x) + float(w) / 2, float(y) + float(w) / 2)
+    assert len(centres) == g.number_of_nodes()
+    lines = re.findall(r'<line x1="([^"]+)" y1="([^"]+)" x2="([^"]+)" y2="([^"]+)"', svg)
+    assert len(lines) == g.number_of_edges()
+    for (a, b), line in zip(sorted(g.edges()), lines, strict=True):
+        x1, y1, x2, y2 = map(float, line)
+        for (x, y), node in (((x1, y1), a), ((x2, y2), b)):
+            cx, cy = centres[f"&lt;{node}&gt;"]
+            assert abs(x - cx) <= 0.11 and abs(y - cy) <= 0.11
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_rows_cut_for_every_ring_at_once_equal_each_rings_own(seed: int) -> None:
     """The writer takes every ring's graph rows out of the whole frames at once; each

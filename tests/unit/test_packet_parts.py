@@ -3,6 +3,8 @@ lead map."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -79,3 +81,106 @@ def test_highest_first_orders_ties_and_missing_as_pandas_does() -> None:
         values = rng.choice([10.0, 20.0, 20.0, 35.5, np.nan, 90.0], n)
         expected = pd.Series(values).sort_values(ascending=False).index.to_numpy()
         assert highest_first(values).tolist() == expected.tolist()
+
+
+def test_lead_colours_at_once_equal_each_rounded_alone() -> None:
+    from graphring.packets.leadmap import _colour, _colours
+
+    rng = np.random.default_rng(3)
+    # halves of a channel's step (ties of rounding) among random shares
+    shares = np.r_[rng.random(200), np.arange(0, 75) / 74, 0.5, 1.0, 0.0]
+    assert _colours(shares) == [_colour(s) for s in shares]
+
+
+def test_province_names_sit_at_the_projected_mean_of_their_leads() -> None:
+    import math
+    import re
+
+    rng = np.random.default_rng(11)
+    for n in (1, 3, 9, 30):
+        leads = pd.DataFrame(
+            {
+                "address": [f"road {i}" for i in range(n)],
+                "score": rng.choice([10.0, 55.5, 90.0], n),
+                "lat": rng.uniform(20, 30, n),
+                "lon": rng.uniform(100, 120, n),
+                "province": rng.choice(np.array(["Hunan", "Guangdong", "", None], dtype=object), n),
+            }
+        )
+        svg = leads_map_svg(leads)
+        # the projection, as the map draws the leads (lowest score first, then by address)
+        drawn = leads.sort_values(["score", "address"], kind="stable")
+        lat, lon = drawn["lat"].to_numpy(), drawn["lon"].to_numpy()
+        kx = math.cos(math.radians((lat.min() + lat.max()) / 2))
+        span_y = max(lat.max() - lat.min(), 8.0) * 1.25
+        span_x = max((lon.max() - lon.min()) * kx * 1.25, span_y * 900 / 560)
+        unit = 900 / span_x
+        cx, cy = (lon.min() + lon.max()) / 2 * kx, (lat.min() + lat.max()) / 2
+        province = drawn["province"].fillna("").to_numpy(dtype=object)
+        want = []
+        for name in sorted(set(province) - {""}):
+            where = province == name
+            x = (np.array([lon[where].mean()]) * kx - cx) * unit + 450
+            y = (cy - np.array([lat[where].mean()])) * unit + 280
+            want.append(f'<text x="{x[0]:.1f}" y="{y[0] - 16:.1f}">{name}</text>')
+        got = re.findall(r'<text x="[^"]*" y="[^"]*">(?:Hunan|Guangdong)</text>', svg)
+        assert got == want
+
+
+def _context_one_row_at_a_time(context: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Node and edge ids of each ring's shops, walking the rows one at a time: each row
+    adds its identifier, its outside shop and the two edges a shop does not have yet."""
+    out: dict[str, dict[str, Any]] = {}
+    rows = context.assign(shop="m:" + context["merchant_id"].astype(str))
+    for r in rows.sort_values(["ring_id", "shop"], kind="stable").itertuples():
+        ident, other = f"i:{r.kind}:{r.key}", f"x:{r.outside}"
+        nodes, edges = out.setdefault(r.ring_id, {}).setdefault(r.shop, ([], []))
+        for node in (ident, other):
+            if node not in nodes:
+                nodes.append(node)
+        for edge in (f"{r.shop}|{ident}", f"{ident}|{other}"):
+            if edge not in edges:
+                edges.append(edge)
+    return out
+
+
+def test_outside_context_made_at_once_equals_one_row_at_a_time() -> None:
+    rng = np.random.default_rng(8)
+    for n in (1, 5, 40, 300):
+        context = pd.DataFrame(
+            {
+                "ring_id": rng.choice(["R-2", "R-1", "R-10"], n),
+                "merchant_id": rng.choice(["M1", "M2", "M3", "M10"], n),
+                "kind": rng.choice(["phone", "address", "device"], n),
+                "key": rng.choice(["k1", "k2", "<k3>"], n),
+                "outside": rng.choice(["X1", "X2", "X3", "X4", "X5"], n),
+                "name": rng.choice(np.array(["Shop", None], dtype=object), n),
+                "risk_score": rng.choice([np.nan, 12.5], n),
+                "outside_ring": rng.choice(np.array(["", None, "R-7"], dtype=object), n),
+            }
+        )
+        made = context_by_ring(context)
+        want = _context_one_row_at_a_time(context)
+        assert list(made) == list(want)
+        for rid, shops in want.items():
+            assert list(made[rid]) == list(shops)
+            for shop, (nodes, edges) in shops.items():
+                assert [x["id"] for x in made[rid][shop]["nodes"]] == nodes
+                assert [(e["id"], e["from"], e["to"]) for e in made[rid][shop]["edges"]] == [
+                    (e, *e.split("|")) for e in edges
+                ]
+                kinds = [x["kind"] for x in made[rid][shop]["nodes"]]
+                assert kinds == [
+                    "outside" if x.startswith("x:") else x.split(":")[1] for x in nodes
+                ]
+
+
+def test_country_paths_are_the_outlines_at_two_decimals() -> None:
+    from graphring.packets.leadmap import _ring_boxes, country_outlines
+
+    rings = [(name, r) for name, rs in country_outlines() for r in rs]
+    _, paths = _ring_boxes()
+    assert len(paths) == len(rings)
+    for (name, r), (path_name, path) in zip(rings, paths, strict=True):
+        xy = np.char.mod("%.2f", np.c_[r[:, 0], -r[:, 1]])
+        assert (path_name, path) == (name, "M" + "L".join(xy[:, 0] + "," + xy[:, 1]) + "Z")

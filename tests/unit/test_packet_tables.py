@@ -104,7 +104,9 @@ def _frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
             "nullable": pd.array(rng.choice([1, 2, None], n), dtype="Int64"),
             "flag": rng.random(n) < 0.3,
             "day": days,
-            "when": days + pd.to_timedelta(rng.choice([0, 3600 * 13 + 60 * 7], n), unit="s"),
+            "when": (
+                days + pd.to_timedelta(rng.choice([0, 3600 * 13 + 60 * 7], n), unit="s")
+            ).where(rng.random(n) < 0.8),  # some missing (NaT)
             "mixed": rng.choice(np.array([1, 2.5, "t<", None, True], dtype=object), n),
         }
     )
@@ -313,3 +315,13 @@ def test_text_cells_escaped_at_once_equal_each_escaped_alone(seed: int) -> None:
     values = pd.Series([pool[i] for i in picks], dtype=object)
     assert pages._texts(values) == [esc(fmt(v)) for v in values]
     assert (pages._string_texts(values.tolist()) is not None) == (seed < 6)
+
+
+def test_values_escaped_at_once_equal_each_escaped_alone() -> None:
+    rng = np.random.default_rng(4)
+    values = [*TEXTS, pd.NaT, pd.NA, 7, 2.5, "2022-01"]
+    for n in (0, 1, 5, 60):
+        picked = [values[i] for i in rng.integers(0, len(values), n)]
+        assert pages.escaped(picked) == [pages.esc(v) for v in picked]
+        texts = [v for v in picked if isinstance(v, str)]
+        assert pages.escaped(texts) == [pages.esc(v) for v in texts]

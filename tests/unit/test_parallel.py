@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graphring.parallel import Background, fork_map
+from graphring.parallel import Background, fork_map, frozen_heap
 
 ROOT = Path(__file__).resolve().parents[2]
 _HELD = threading.Lock()
@@ -97,3 +97,26 @@ def test_warmed_background_workers_start_with_the_modules_imported(warm: bool) -
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == str(warm)
+
+
+class _Cycle:
+    """An object in a reference cycle: only the garbage collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_objects_held_while_workers_fork_are_collected_after() -> None:
+    import gc
+    import weakref
+
+    cycle = _Cycle()
+    gone = weakref.ref(cycle)
+    with frozen_heap():
+        assert fork_map(divmod, 7, [1, 2], processes=2) == [(7, 0), (3, 1)]
+        del cycle
+        gc.collect()
+        assert gone() is not None  # frozen: left alone while the workers run
+    gc.collect()
+    assert gone() is None
+    assert gc.get_freeze_count() == 0

@@ -104,8 +104,16 @@ def ring_documents(result: RunResult) -> list[dict[str, Any]]:
 
 
 #: The evidence columns rings.json holds.
-_EVIDENCE_FIELDS = ["kind", "key", "roles", "shops_in_ring", "shops_total", "rarity"]
-_EVIDENCE_FIELDS += ["shipments", "merchant_ids"]
+_EVIDENCE_FIELDS = [
+    "kind",
+    "key",
+    "roles",
+    "shops_in_ring",
+    "shops_total",
+    "rarity",
+    "shipments",
+    "merchant_ids",
+]
 
 
 def _by_ring(

@@ -21,6 +21,7 @@ from graphring.pipeline import RunResult
 from graphring.progress import stage_done
 from graphring.rundir.custody import custody, dump_json
 from graphring.rundir.safety import SIGNATURE, staged_dir
+from graphring.schema import RING_EVIDENCE_COLUMNS
 from graphring.services import service_rule
 from graphring.sheets import write_sheet_csv
 from graphring.version import __version__
@@ -40,7 +41,7 @@ def ring_documents(result: RunResult) -> list[dict[str, Any]]:
         lambda r: {"points": float(r["points"]), "text": r["text"]},
     )
     evidence = _by_ring(
-        result.evidence[["ring_id", *_EVIDENCE_FIELDS]],
+        result.evidence[RING_EVIDENCE_COLUMNS],
         "ring_id",
         lambda e: {
             "kind": e["kind"],
@@ -101,19 +102,6 @@ def ring_documents(result: RunResult) -> list[dict[str, Any]]:
             }
         )
     return docs
-
-
-#: The evidence columns rings.json holds.
-_EVIDENCE_FIELDS = [
-    "kind",
-    "key",
-    "roles",
-    "shops_in_ring",
-    "shops_total",
-    "rarity",
-    "shipments",
-    "merchant_ids",
-]
 
 
 def _by_ring(

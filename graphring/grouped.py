@@ -137,9 +137,11 @@ def with_shop_columns(
     lookup does not apply, or where a left row's shop is missing (the merge's types then).
     """
     at = shop_rows(table, frame["merchant_id"])
-    if at is None or (how == "left" and bool((at < 0).any())):
-        return frame.merge(table[["merchant_id", *columns]], on="merchant_id", how=how)
-    if any(c in frame.columns for c in columns):  # the merge would suffix them
+    if (
+        at is None
+        or (how == "left" and bool((at < 0).any()))
+        or any(c in frame.columns for c in columns)  # the merge would suffix them
+    ):
         return frame.merge(table[["merchant_id", *columns]], on="merchant_id", how=how)
     keep = at >= 0
     out = (frame if bool(keep.all()) else frame.loc[keep]).reset_index(drop=True)

@@ -28,12 +28,16 @@ _PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 def _starts_like_formula(text: pd.Series) -> np.ndarray:
     """``text.str.startswith(FORMULA_START, na=False)``: by Arrow when every value is text
     or missing (the first characters are ASCII: a byte prefix), else by pandas."""
-    try:
-        if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
-            raise TypeError("not all text")
-        arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    except (TypeError, ValueError, pa.ArrowException, UnicodeError):
+
+    def by_pandas() -> np.ndarray:
         return text.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool)
+
+    if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
+        return by_pandas()
+    try:
+        arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (ValueError, pa.ArrowException, UnicodeError):  # e.g. a lone surrogate
+        return by_pandas()
     found = np.zeros(len(arr), dtype=bool)
     for start in FORMULA_START:
         found |= pc.starts_with(arr, start).fill_null(False).to_numpy(zero_copy_only=False)

@@ -127,11 +127,27 @@ def ring_graph(
 
 #: The columns of RunResult.members and of the evidence a ring's graph draws on (and
 #: those it does without).
-SHOP_FIELDS = ["merchant_id", "core", "risk_score", "province", "city", "reasons", "name"]
-SHOP_FIELDS += ["platform"]
+SHOP_FIELDS = [
+    "merchant_id",
+    "core",
+    "risk_score",
+    "province",
+    "city",
+    "reasons",
+    "name",
+    "platform",
+]
 SHOP_OPTIONAL = ["opened_on"]
-EVIDENCE_FIELDS = ["kind", "key", "shipments", "roles", "shops_in_ring", "shops_total"]
-EVIDENCE_FIELDS += ["rarity", "merchant_ids"]
+EVIDENCE_FIELDS = [
+    "kind",
+    "key",
+    "shipments",
+    "roles",
+    "shops_in_ring",
+    "shops_total",
+    "rarity",
+    "merchant_ids",
+]
 EVIDENCE_OPTIONAL = ["first_seen"]
 
 

@@ -188,10 +188,12 @@ def leads_map_svg(leads: pd.DataFrame, width: int = 900, height: int = 560) -> s
     for i, name in enumerate(province.tolist()):
         if name:
             at.setdefault(name, []).append(i)
-    for name in sorted(at):
-        # the projection of one point, in the same float arithmetic as project's
-        x = (float(lon[at[name]].mean()) * kx - cx) * unit + width / 2
-        y = (cy - float(lat[at[name]].mean())) * unit + height / 2
+    names = sorted(at)
+    label_x, label_y = project(
+        np.array([lon[at[name]].mean() for name in names]),
+        np.array([lat[at[name]].mean() for name in names]),
+    )
+    for name, x, y in zip(names, label_x.tolist(), label_y.tolist(), strict=True):
         out.append(f'<text x="{x:.1f}" y="{y - 16:.1f}">{xml_text(name)}</text>')
     out.append("</g>")
     top = max(float(score.max()), 1.0)

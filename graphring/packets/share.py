@@ -88,7 +88,7 @@ def run_rows(result: RunResult) -> RingRows:
 
 def _of_shops(frame: pd.DataFrame, shops: pd.Index) -> pd.DataFrame:
     """The rows of ``frame`` whose shop is one of ``shops``, in their order."""
-    at = _sorted_runs(frame["merchant_id"].to_numpy(), shops.to_numpy())
+    at = _bisected_rows(frame["merchant_id"].to_numpy(), shops.to_numpy())
     if at is None:
         return frame.loc[frame["merchant_id"].isin(shops)]
     return frame.take(at)
@@ -107,11 +107,11 @@ def _of_shops_both(
     return first.loc[keep], second.loc[keep]
 
 
-#: Below one wanted shop per this many rows, rows are found by bisection (:func:`_sorted_runs`).
+#: Below one wanted shop per this many rows, rows are found by bisection (:func:`_bisected_rows`).
 _BISECT_EVERY = 64
 
 
-def _sorted_runs(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray | None:
+def _bisected_rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray | None:
     """The positions of the ``ids`` equal to one of ``wanted``, ascending, found by
     bisection when ``ids`` ascend and both are text (the holdings come sorted by shop: a
     few thousand ring shops are looked up without hashing the shop of each of millions
